@@ -1,0 +1,308 @@
+//! KMS operations, one small function each. Each reports itself to the request's [`Progress`] (so a
+//! timeout can say what was running, and a failed Create knows whether it changed anything) and
+//! turns the SDK's typed errors into what the caller needs: `None`/`false` for the outcomes that are
+//! expected (not found, already exists), an [`Error`] with the AWS error code for the rest.
+
+use aws_sdk_kms::Client;
+use aws_sdk_kms::types::{KeyMetadata, Tag};
+
+use crate::Error;
+use crate::protocol::Progress;
+use crate::protocol::deadline::Step;
+
+/// KMS in one region, for one request.
+pub struct Kms<'a> {
+    client: Client,
+    region: &'a str,
+    progress: &'a Progress,
+}
+
+/// What [`Kms::replicate_key`] got.
+#[derive(Debug)]
+pub enum Replicated {
+    /// A new replica (its state is read by polling DescribeKey in the replica region).
+    Created,
+    /// The primary already has a replica in that region.
+    AlreadyExists,
+}
+
+/// The settings of a replica that ReplicateKey sets at creation.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaSettings {
+    /// Description of the replica.
+    pub description: Option<String>,
+    /// Key policy document (JSON).
+    pub policy: Option<String>,
+    /// Tags, the owner tags included.
+    pub tags: Vec<(String, String)>,
+    /// Skip KMS's check that the policy does not lock the caller out.
+    pub bypass_policy_lockout_safety_check: bool,
+}
+
+fn kms_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
+    tags.iter()
+        .map(|(key, value)| {
+            Tag::builder()
+                .tag_key(key)
+                .tag_value(value)
+                .build()
+                .map_err(|err| Error::Conflict(format!("tag '{key}' cannot be sent to KMS: {err}")))
+        })
+        .collect()
+}
+
+impl<'a> Kms<'a> {
+    /// KMS in `region` through `client`.
+    pub fn new(client: Client, region: &'a str, progress: &'a Progress) -> Self {
+        Kms {
+            client,
+            region,
+            progress,
+        }
+    }
+
+    /// The region this client calls.
+    pub fn region(&self) -> &str {
+        self.region
+    }
+
+    fn step(&self, operation: &str) -> Step<'a> {
+        self.progress.step(format!("{operation} in {}", self.region))
+    }
+
+    fn mutating_step(&self, operation: &str) -> Step<'a> {
+        self.progress.mark_mutating();
+        self.step(operation)
+    }
+
+    /// DescribeKey: the key's metadata, or `None` if the key (or alias) does not exist in the region.
+    pub async fn describe_key(&self, key_id: &str) -> Result<Option<KeyMetadata>, Error> {
+        let _step = self.step("DescribeKey");
+        match self.client.describe_key().key_id(key_id).send().await {
+            Ok(output) => Ok(output.key_metadata),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(None),
+            Err(err) => Err(Error::aws("DescribeKey", self.region, err)),
+        }
+    }
+
+    /// GetKeyPolicy: the key's `default` policy document.
+    pub async fn get_key_policy(&self, key_id: &str) -> Result<Option<String>, Error> {
+        let _step = self.step("GetKeyPolicy");
+        let output = self
+            .client
+            .get_key_policy()
+            .key_id(key_id)
+            .policy_name("default")
+            .send()
+            .await
+            .map_err(|err| Error::aws("GetKeyPolicy", self.region, err))?;
+        Ok(output.policy)
+    }
+
+    /// ReplicateKey, sent to the primary's region: creates the replica of `key_id` in `replica_region`.
+    /// `key_id` must be the key id, not the ARN.
+    pub async fn replicate_key(
+        &self,
+        key_id: &str,
+        replica_region: &str,
+        settings: &ReplicaSettings,
+    ) -> Result<Replicated, Error> {
+        self.progress.mark_mutating();
+        let _step = self.progress.step(format!("ReplicateKey into {replica_region}"));
+        let result = self
+            .client
+            .replicate_key()
+            .key_id(key_id)
+            .replica_region(replica_region)
+            .set_description(settings.description.clone())
+            .set_policy(settings.policy.clone())
+            .bypass_policy_lockout_safety_check(settings.bypass_policy_lockout_safety_check)
+            .set_tags(Some(kms_tags(&settings.tags)?))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Replicated::Created),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {
+                Ok(Replicated::AlreadyExists)
+            }
+            // The error is about the replica region, whichever endpoint was called.
+            Err(err) => Err(Error::aws("ReplicateKey", replica_region, err)),
+        }
+    }
+
+    /// ListResourceTags: all tags of the key, as (key, value) pairs.
+    pub async fn list_tags(&self, key_id: &str) -> Result<Vec<(String, String)>, Error> {
+        let _step = self.step("ListResourceTags");
+        let mut tags = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .client
+                .list_resource_tags()
+                .key_id(key_id)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|err| Error::aws("ListResourceTags", self.region, err))?;
+            tags.extend(
+                output
+                    .tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|tag| (tag.tag_key, tag.tag_value)),
+            );
+            match output.next_marker {
+                Some(next) if output.truncated => marker = Some(next),
+                _ => return Ok(tags),
+            }
+        }
+    }
+
+    /// TagResource: adds or overwrites tags.
+    pub async fn tag_resource(&self, key_id: &str, tags: &[(String, String)]) -> Result<(), Error> {
+        let _step = self.mutating_step("TagResource");
+        self.client
+            .tag_resource()
+            .key_id(key_id)
+            .set_tags(Some(kms_tags(tags)?))
+            .send()
+            .await
+            .map_err(|err| Error::aws("TagResource", self.region, err))?;
+        Ok(())
+    }
+
+    /// UntagResource: removes the tags with these keys.
+    pub async fn untag_resource(&self, key_id: &str, keys: &[String]) -> Result<(), Error> {
+        let _step = self.mutating_step("UntagResource");
+        self.client
+            .untag_resource()
+            .key_id(key_id)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|err| Error::aws("UntagResource", self.region, err))?;
+        Ok(())
+    }
+
+    /// UpdateKeyDescription.
+    pub async fn update_description(&self, key_id: &str, description: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("UpdateKeyDescription");
+        self.client
+            .update_key_description()
+            .key_id(key_id)
+            .description(description)
+            .send()
+            .await
+            .map_err(|err| Error::aws("UpdateKeyDescription", self.region, err))?;
+        Ok(())
+    }
+
+    /// PutKeyPolicy: replaces the `default` policy.
+    pub async fn put_key_policy(&self, key_id: &str, policy: &str, bypass_lockout_check: bool) -> Result<(), Error> {
+        let _step = self.mutating_step("PutKeyPolicy");
+        self.client
+            .put_key_policy()
+            .key_id(key_id)
+            .policy_name("default")
+            .policy(policy)
+            .bypass_policy_lockout_safety_check(bypass_lockout_check)
+            .send()
+            .await
+            .map_err(|err| Error::aws("PutKeyPolicy", self.region, err))?;
+        Ok(())
+    }
+
+    /// EnableKey.
+    pub async fn enable_key(&self, key_id: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("EnableKey");
+        self.client
+            .enable_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|err| Error::aws("EnableKey", self.region, err))?;
+        Ok(())
+    }
+
+    /// DisableKey.
+    pub async fn disable_key(&self, key_id: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("DisableKey");
+        self.client
+            .disable_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|err| Error::aws("DisableKey", self.region, err))?;
+        Ok(())
+    }
+
+    /// ScheduleKeyDeletion after `pending_window_in_days`; a key that no longer exists is fine.
+    pub async fn schedule_key_deletion(&self, key_id: &str, pending_window_in_days: u32) -> Result<(), Error> {
+        let _step = self.mutating_step("ScheduleKeyDeletion");
+        let days = i32::try_from(pending_window_in_days).unwrap_or(30);
+        match self
+            .client
+            .schedule_key_deletion()
+            .key_id(key_id)
+            .pending_window_in_days(days)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(()),
+            Err(err) => Err(Error::aws("ScheduleKeyDeletion", self.region, err)),
+        }
+    }
+
+    /// CancelKeyDeletion: the key comes back `Disabled`.
+    pub async fn cancel_key_deletion(&self, key_id: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("CancelKeyDeletion");
+        self.client
+            .cancel_key_deletion()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|err| Error::aws("CancelKeyDeletion", self.region, err))?;
+        Ok(())
+    }
+
+    /// CreateAlias; `false` when an alias of that name already exists (whatever it points at).
+    pub async fn create_alias(&self, alias: &str, key_id: &str) -> Result<bool, Error> {
+        let _step = self.mutating_step("CreateAlias");
+        match self
+            .client
+            .create_alias()
+            .alias_name(alias)
+            .target_key_id(key_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => Ok(false),
+            Err(err) => Err(Error::aws("CreateAlias", self.region, err)),
+        }
+    }
+
+    /// UpdateAlias: points an existing alias at `key_id`.
+    pub async fn update_alias(&self, alias: &str, key_id: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("UpdateAlias");
+        self.client
+            .update_alias()
+            .alias_name(alias)
+            .target_key_id(key_id)
+            .send()
+            .await
+            .map_err(|err| Error::aws("UpdateAlias", self.region, err))?;
+        Ok(())
+    }
+
+    /// DeleteAlias; an alias that no longer exists is fine.
+    pub async fn delete_alias(&self, alias: &str) -> Result<(), Error> {
+        let _step = self.mutating_step("DeleteAlias");
+        match self.client.delete_alias().alias_name(alias).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(()),
+            Err(err) => Err(Error::aws("DeleteAlias", self.region, err)),
+        }
+    }
+}

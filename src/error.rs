@@ -1,0 +1,179 @@
+//! The errors a user can read in the CloudFormation console.
+//!
+//! Every message is one sentence that says what failed, where, and what to do about it.
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// An error that ends a request with `FAILED`; its `Display` text becomes the response's `Reason`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The event is not a CloudFormation custom-resource request that can be handled.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// A property that the resource type does not define (usually a typo).
+    #[error("unknown property '{property}' for {resource_type}")]
+    UnknownProperty {
+        /// Path of the property, e.g. `Alias` or `Tags[0].Keyy`.
+        property: String,
+        /// The resource type, e.g. `Custom::ReplicaKey`.
+        resource_type: &'static str,
+    },
+
+    /// A required property is absent.
+    #[error("missing required property '{property}' for {resource_type}")]
+    MissingProperty {
+        /// Name of the property.
+        property: &'static str,
+        /// The resource type.
+        resource_type: &'static str,
+    },
+
+    /// A property is present but its value is not acceptable.
+    #[error("invalid property '{property}' for {resource_type}: {reason}")]
+    InvalidProperty {
+        /// Path of the property.
+        property: String,
+        /// The resource type.
+        resource_type: &'static str,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+
+    /// The function's own configuration (environment variables) is wrong.
+    #[error("mrk-provider is misconfigured: {0}")]
+    Configuration(String),
+
+    /// An AWS API call failed.
+    #[error("{operation} in {region} failed ({code}): {message}{hint}")]
+    Aws {
+        /// The API operation, e.g. `ReplicateKey`.
+        operation: &'static str,
+        /// The region the call was sent to.
+        region: String,
+        /// The AWS error code, e.g. `AccessDeniedException`.
+        code: String,
+        /// The AWS error message.
+        message: String,
+        /// A suggestion for the user, starting with `. ` or empty.
+        hint: &'static str,
+    },
+
+    /// The resource cannot proceed because of the state of things in AWS (not owned, wrong key type...).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// Several regions failed; each inner error names its region.
+    #[error("{}", join_failures(.0))]
+    Regions(Vec<Error>),
+}
+
+fn join_failures(errors: &[Error]) -> String {
+    match errors {
+        [one] => one.to_string(),
+        many => {
+            let parts: Vec<String> = many.iter().map(ToString::to_string).collect();
+            format!("{} regions failed: {}", many.len(), parts.join("; "))
+        }
+    }
+}
+
+impl Error {
+    /// Wraps a failed AWS SDK call, keeping its error code and adding a hint the user can act on.
+    pub fn aws<E, R>(
+        operation: &'static str,
+        region: &str,
+        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        use aws_smithy_runtime_api::client::result::SdkError;
+        let (code, message) = match &err {
+            SdkError::ServiceError(service) => (
+                service.err().code().unwrap_or("UnknownError").to_string(),
+                service
+                    .err()
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| DisplayErrorContext(service.err()).to_string()),
+            ),
+            SdkError::TimeoutError(_) => ("TimeoutError".into(), "the call timed out".into()),
+            SdkError::DispatchFailure(_) => (
+                "NetworkError".into(),
+                format!("the request could not be sent ({})", DisplayErrorContext(&err)),
+            ),
+            _ => ("UnknownError".into(), DisplayErrorContext(&err).to_string()),
+        };
+        let message = message.trim_end_matches('.').to_string();
+        let hint = hint_for(&code);
+        Error::Aws {
+            operation,
+            region: region.to_string(),
+            code,
+            message,
+            hint,
+        }
+    }
+
+    /// The AWS error code, when this error came from AWS.
+    pub fn aws_code(&self) -> Option<&str> {
+        match self {
+            Error::Aws { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Combines per-region failures into one error (or returns the single one unchanged).
+    pub fn from_regions(mut errors: Vec<Error>) -> Self {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            Error::Regions(errors)
+        }
+    }
+}
+
+fn hint_for(code: &str) -> &'static str {
+    match code {
+        "AccessDeniedException" | "AccessDenied" | "UnrecognizedClientException" => {
+            ". Check that the region is in the provider's AllowedRegions and that its role allows this action"
+        }
+        "ThrottlingException" | "TooManyUpdates" | "ThrottledException" => {
+            ". AWS kept throttling after retries; deploy again or lower the number of concurrent deployments"
+        }
+        "LimitExceededException" | "ParameterLimitExceeded" => {
+            ". An account quota was reached; request a higher quota or remove unused resources"
+        }
+        "NetworkError" | "TimeoutError" => ". Check that the function can reach the AWS endpoint of that region",
+        "UnsupportedRegionException" | "UnsupportedOperationException" => {
+            ". Multi-Region keys cannot be replicated into that region; remove it from the list"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_region_failures_are_counted_and_listed() {
+        let err = Error::from_regions(vec![
+            Error::Conflict("eu-west-1: first".into()),
+            Error::Conflict("ap-southeast-2: second".into()),
+        ]);
+        assert_eq!(
+            err.to_string(),
+            "2 regions failed: eu-west-1: first; ap-southeast-2: second"
+        );
+    }
+
+    #[test]
+    fn a_single_region_failure_reads_as_itself() {
+        let err = Error::from_regions(vec![Error::Conflict("only one".into())]);
+        assert_eq!(err.to_string(), "only one");
+    }
+}

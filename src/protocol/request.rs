@@ -1,0 +1,268 @@
+//! The CloudFormation custom-resource request, parsed with `aws_lambda_events` and flattened into
+//! one struct that handlers read.
+
+use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest as CfnRequest;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Prefix of the PhysicalResourceId answered for a Create that failed before changing anything. The
+/// rollback Delete that follows recognises it and succeeds without calling AWS.
+pub const FAILED_CREATE_PREFIX: &str = "mrk-provider:failed-create:";
+
+/// Which lifecycle operation CloudFormation asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestType {
+    /// A new resource.
+    Create,
+    /// Changed properties of an existing resource.
+    Update,
+    /// Removal of the resource (also the rollback of a failed Create).
+    Delete,
+}
+
+/// One custom-resource request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Create, Update or Delete.
+    pub request_type: RequestType,
+    /// CloudFormation's id of this request (the same on a re-delivery).
+    pub request_id: String,
+    /// ARN of the stack.
+    pub stack_id: String,
+    /// The resource's logical id in the template.
+    pub logical_resource_id: String,
+    /// `Custom::ReplicaKey`, ...
+    pub resource_type: String,
+    /// Pre-signed S3 URL for the answer. Secret: log it only through [`redact_url`].
+    pub response_url: String,
+    /// The id answered by Create; absent on Create.
+    pub physical_resource_id: Option<String>,
+    /// The new properties.
+    pub properties: Map<String, Value>,
+    /// The properties before an Update.
+    pub old_properties: Option<Map<String, Value>>,
+}
+
+impl Request {
+    /// Parses a Lambda event as a CloudFormation custom-resource request.
+    pub fn parse(event: &Value) -> Result<Self, Error> {
+        let parsed = CfnRequest::deserialize(event)
+            .map_err(|err| Error::InvalidRequest(format!("not a CloudFormation custom-resource request ({err})")))?;
+        let request = match parsed {
+            CfnRequest::Create(r) => Request {
+                request_type: RequestType::Create,
+                request_id: r.request_id,
+                stack_id: r.stack_id,
+                logical_resource_id: r.logical_resource_id,
+                resource_type: r.resource_type,
+                response_url: r.response_url,
+                physical_resource_id: None,
+                properties: object("ResourceProperties", r.resource_properties)?,
+                old_properties: None,
+            },
+            CfnRequest::Update(r) => Request {
+                request_type: RequestType::Update,
+                request_id: r.request_id,
+                stack_id: r.stack_id,
+                logical_resource_id: r.logical_resource_id,
+                resource_type: r.resource_type,
+                response_url: r.response_url,
+                physical_resource_id: Some(r.physical_resource_id),
+                properties: object("ResourceProperties", r.resource_properties)?,
+                old_properties: Some(object("OldResourceProperties", r.old_resource_properties)?),
+            },
+            CfnRequest::Delete(r) => Request {
+                request_type: RequestType::Delete,
+                request_id: r.request_id,
+                stack_id: r.stack_id,
+                logical_resource_id: r.logical_resource_id,
+                resource_type: r.resource_type,
+                response_url: r.response_url,
+                physical_resource_id: Some(r.physical_resource_id),
+                properties: object("ResourceProperties", r.resource_properties)?,
+                old_properties: None,
+            },
+            _ => {
+                return Err(Error::InvalidRequest(
+                    "RequestType must be Create, Update or Delete".into(),
+                ));
+            }
+        };
+        Ok(request)
+    }
+
+    /// `ResourceProperties.ServiceToken`, the ARN of the function the template points at.
+    pub fn service_token(&self) -> Option<&str> {
+        self.properties.get("ServiceToken").and_then(Value::as_str)
+    }
+
+    /// `true` for the Delete that rolls back a Create which failed before changing anything.
+    pub fn deletes_a_failed_create(&self) -> bool {
+        self.request_type == RequestType::Delete
+            && self
+                .physical_resource_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with(FAILED_CREATE_PREFIX))
+    }
+
+    /// The PhysicalResourceId to answer with when this request fails: the one CloudFormation knows,
+    /// or for a Create, `claimed` (the id a handler claimed before it changed anything) or the marker.
+    pub fn failed_physical_id(&self, claimed: Option<String>) -> String {
+        self.physical_resource_id
+            .clone()
+            .or(claimed)
+            .unwrap_or_else(|| format!("{FAILED_CREATE_PREFIX}{}", self.request_id))
+    }
+}
+
+fn object(field: &str, value: Value) -> Result<Map<String, Value>, Error> {
+    match value {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Error::InvalidRequest(format!("{field} must be a JSON object"))),
+    }
+}
+
+/// What can be read from an event that failed to parse, so that a FAILED answer can still be sent.
+#[derive(Debug, Default, Clone)]
+pub struct Envelope {
+    /// `ResponseURL`, if the event has one.
+    pub response_url: Option<String>,
+    /// `StackId`.
+    pub stack_id: String,
+    /// `RequestId`.
+    pub request_id: String,
+    /// `LogicalResourceId`.
+    pub logical_resource_id: String,
+    /// `PhysicalResourceId`, when the event has one.
+    pub physical_resource_id: Option<String>,
+    /// `ResourceProperties.ServiceToken`.
+    pub service_token: Option<String>,
+}
+
+impl Envelope {
+    /// Picks the fields an answer needs out of any JSON value.
+    pub fn salvage(event: &Value) -> Self {
+        let text = |key: &str| event.get(key).and_then(Value::as_str).map(str::to_string);
+        Envelope {
+            response_url: text("ResponseURL"),
+            stack_id: text("StackId").unwrap_or_default(),
+            request_id: text("RequestId").unwrap_or_default(),
+            logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
+            physical_resource_id: text("PhysicalResourceId"),
+            service_token: event
+                .get("ResourceProperties")
+                .and_then(|p| p.get("ServiceToken"))
+                .and_then(Value::as_str)
+                // CloudFormation also sends it at the top level, which survives broken properties.
+                .or_else(|| event.get("ServiceToken").and_then(Value::as_str))
+                .map(str::to_string),
+        }
+    }
+
+    /// The envelope of a request that did parse.
+    pub fn of(request: &Request) -> Self {
+        Envelope {
+            response_url: Some(request.response_url.clone()),
+            stack_id: request.stack_id.clone(),
+            request_id: request.request_id.clone(),
+            logical_resource_id: request.logical_resource_id.clone(),
+            physical_resource_id: request.physical_resource_id.clone(),
+            service_token: request.service_token().map(str::to_string),
+        }
+    }
+}
+
+/// The URL without its query string, which holds the pre-signed signature.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?<redacted>"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Value {
+        let text = match name {
+            "create" => include_str!("../../tests/fixtures/create.json"),
+            "update" => include_str!("../../tests/fixtures/update.json"),
+            "delete" => include_str!("../../tests/fixtures/delete.json"),
+            _ => unreachable!("no fixture {name}"),
+        };
+        serde_json::from_str(text).expect("fixtures are valid JSON")
+    }
+
+    #[test]
+    fn the_create_fixture_parses_with_string_properties() {
+        let request = Request::parse(&fixture("create")).unwrap();
+        assert_eq!(request.request_type, RequestType::Create);
+        assert_eq!(request.resource_type, "Custom::ReplicaKey");
+        assert_eq!(request.logical_resource_id, "AppKeyReplicas");
+        assert_eq!(request.physical_resource_id, None);
+        assert_eq!(request.properties["PendingWindowInDays"], "7");
+        assert!(
+            request
+                .service_token()
+                .unwrap()
+                .starts_with("arn:aws:lambda:us-east-1:")
+        );
+    }
+
+    #[test]
+    fn the_update_fixture_carries_old_properties_and_the_physical_id() {
+        let request = Request::parse(&fixture("update")).unwrap();
+        assert_eq!(request.request_type, RequestType::Update);
+        let old = request.old_properties.as_ref().unwrap();
+        assert_ne!(old["ReplicaRegions"], request.properties["ReplicaRegions"]);
+        assert_eq!(
+            request.physical_resource_id.as_deref(),
+            request.properties["PrimaryKeyArn"].as_str()
+        );
+    }
+
+    #[test]
+    fn the_delete_fixture_parses() {
+        let request = Request::parse(&fixture("delete")).unwrap();
+        assert_eq!(request.request_type, RequestType::Delete);
+        assert!(!request.deletes_a_failed_create());
+    }
+
+    #[test]
+    fn a_delete_of_a_failed_create_is_recognised() {
+        let mut event = fixture("delete");
+        event["PhysicalResourceId"] = Value::String(format!("{FAILED_CREATE_PREFIX}abc"));
+        assert!(Request::parse(&event).unwrap().deletes_a_failed_create());
+    }
+
+    #[test]
+    fn a_failed_create_answers_the_claimed_id_or_the_marker() {
+        let request = Request::parse(&fixture("create")).unwrap();
+        assert_eq!(request.failed_physical_id(Some("claimed".into())), "claimed");
+        assert_eq!(
+            request.failed_physical_id(None),
+            format!("{FAILED_CREATE_PREFIX}{}", request.request_id)
+        );
+    }
+
+    #[test]
+    fn an_unknown_request_type_is_invalid_but_its_envelope_is_salvaged() {
+        let mut event = fixture("create");
+        event["RequestType"] = Value::String("Upsert".into());
+        assert!(matches!(Request::parse(&event), Err(Error::InvalidRequest(_))));
+        let envelope = Envelope::salvage(&event);
+        assert!(envelope.response_url.unwrap().starts_with("https://"));
+        assert_eq!(envelope.logical_resource_id, "AppKeyReplicas");
+    }
+
+    #[test]
+    fn the_signature_of_a_response_url_is_redacted() {
+        let redacted = redact_url("https://b.s3.amazonaws.com/arn%3A/x?X-Amz-Signature=secret&X-Amz-Credential=c");
+        assert_eq!(redacted, "https://b.s3.amazonaws.com/arn%3A/x?<redacted>");
+        assert!(!redacted.contains("secret"));
+    }
+}

@@ -1,0 +1,480 @@
+//! `Custom::ReplicaKey`: replicates one multi-Region primary key into several regions (SPEC section 3).
+//!
+//! - Create: check the primary, replicate into every region at once, wait for each replica to leave
+//!   `Creating`, set its state, create the alias. A replica that already exists is adopted when this
+//!   resource owns it (a re-delivered Create) or when `AdoptExisting` is set.
+//! - Update: in place for the same primary (regions added and removed, settings converged); a new
+//!   `PrimaryKeyArn` is a replacement, and CloudFormation deletes the old one afterwards.
+//! - Delete: remove the aliases and schedule deletion of every replica this resource owns.
+
+pub mod spec;
+
+use std::time::Duration;
+
+use aws_sdk_kms::types::{KeyMetadata, KeyState, MultiRegionKeyType};
+use futures::future::join_all;
+use tokio::sync::OnceCell;
+use tracing::{info, warn};
+
+use crate::Error;
+use crate::aws::kms::{Kms, ReplicaSettings, Replicated};
+use crate::protocol::{Invocation, Outcome, Provider, RequestType};
+use crate::resources::Owner;
+
+pub use spec::{KeyArn, Plan, Spec, plan_update};
+
+/// The resource type served by this module.
+pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
+
+/// How long a replica may stay in `Creating` before the request gives up (the deadline may stop it
+/// sooner).
+const MAX_CREATING_WAIT: Duration = Duration::from_secs(600);
+
+/// Handles one `Custom::ReplicaKey` request.
+pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
+    let request = &invocation.request;
+    match request.request_type {
+        RequestType::Create => {
+            let spec = Spec::from_properties(&request.properties)?;
+            Job::new(provider, invocation, &spec).create().await
+        }
+        RequestType::Update => {
+            let spec = Spec::from_properties(&request.properties)?;
+            let job = Job::new(provider, invocation, &spec);
+            if request.physical_resource_id.as_deref() == Some(spec.primary.arn.as_str()) {
+                let old = request
+                    .old_properties
+                    .as_ref()
+                    .and_then(|props| Spec::from_properties(props).ok())
+                    .filter(|old| old.primary == spec.primary);
+                job.update(old.as_ref()).await
+            } else {
+                job.replace().await
+            }
+        }
+        RequestType::Delete => delete(provider, invocation).await,
+    }
+}
+
+/// Deletes what the resource owns. Properties that do not validate mean nothing was ever made.
+async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
+    let request = &invocation.request;
+    let physical_id = request.physical_resource_id.clone().unwrap_or_default();
+    let mut spec = match Spec::from_properties(&request.properties) {
+        Ok(spec) => spec,
+        Err(err) => {
+            warn!(error = %err, "the properties are not valid, so nothing was created; nothing to delete");
+            return Ok(Outcome::id(physical_id));
+        }
+    };
+    // The PhysicalResourceId names the primary whose replicas exist; it wins over the properties.
+    if let Some(primary) = KeyArn::parse(&physical_id) {
+        spec.primary = primary;
+    }
+    let job = Job::new(provider, invocation, &spec);
+    let alias = spec.alias.as_deref();
+    let results = join_all(
+        spec.replica_regions
+            .iter()
+            .map(|region| job.remove_replica(region, alias)),
+    )
+    .await;
+    collect(results)?;
+    Ok(Outcome::id(physical_id))
+}
+
+/// Turns per-region results into one result that names every failed region.
+fn collect(results: Vec<Result<(), Error>>) -> Result<(), Error> {
+    let errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::from_regions(errors))
+    }
+}
+
+/// One request's work on one spec.
+struct Job<'a> {
+    provider: &'a Provider,
+    invocation: &'a Invocation,
+    spec: &'a Spec,
+    owner: Owner,
+    /// The primary's description, read by the primary check.
+    primary_description: OnceCell<Option<String>>,
+    /// The policy replicas get: `KeyPolicy`, or the primary's current policy, read once when needed.
+    policy: OnceCell<Option<String>>,
+}
+
+/// What [`Job::ensure_replica`] may find in a region.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// No replica expected (Create, added region): ReplicateKey first, adopt on AlreadyExists.
+    New,
+    /// A replica of ours expected (kept region): DescribeKey first, replicate if it is gone.
+    Existing,
+}
+
+impl<'a> Job<'a> {
+    fn new(provider: &'a Provider, invocation: &'a Invocation, spec: &'a Spec) -> Self {
+        Job {
+            provider,
+            invocation,
+            spec,
+            owner: Owner::of(invocation),
+            primary_description: OnceCell::new(),
+            policy: OnceCell::new(),
+        }
+    }
+
+    fn kms(&self, region: &'a str) -> Kms<'a> {
+        self.provider.clients.kms(region, &self.invocation.progress)
+    }
+
+    fn key_id(&self) -> &str {
+        &self.spec.primary.key_id
+    }
+
+    async fn create(&self) -> Result<Outcome, Error> {
+        self.invocation.progress.claim_physical_id(&self.spec.primary.arn);
+        self.check_primary().await?;
+        let results = join_all(
+            self.spec
+                .replica_regions
+                .iter()
+                .map(|r| self.ensure_replica(r, Expect::New, None)),
+        )
+        .await;
+        collect(results)?;
+        Ok(self.outcome())
+    }
+
+    /// A new primary: create its replicas under a new PhysicalResourceId. If that fails, what this
+    /// attempt made is deleted again, because the rollback that follows only knows the old primary.
+    async fn replace(&self) -> Result<Outcome, Error> {
+        info!(new_primary = %self.spec.primary.arn, "PrimaryKeyArn changed: replacing");
+        match self.create().await {
+            Ok(outcome) => Ok(outcome),
+            Err(err) => {
+                let alias = self.spec.alias.as_deref();
+                let cleanup = join_all(self.spec.replica_regions.iter().map(|r| self.remove_replica(r, alias))).await;
+                if let Err(cleanup_err) = collect(cleanup) {
+                    warn!(error = %cleanup_err, "could not remove every replica of the failed replacement");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn update(&self, old: Option<&Spec>) -> Result<Outcome, Error> {
+        self.check_primary().await?;
+        let plan = plan_update(old, self.spec);
+        info!(added = ?plan.added, removed = ?plan.removed, kept = ?plan.kept, "updating in place");
+        let old_alias = old.and_then(|o| o.alias.as_deref());
+        let converge = plan
+            .added
+            .iter()
+            .map(|r| (r, Expect::New))
+            .chain(plan.kept.iter().map(|r| (r, Expect::Existing)));
+        let (converged, removed) = futures::join!(
+            join_all(converge.map(|(region, expect)| self.ensure_replica(region, expect, Some(&plan)))),
+            join_all(plan.removed.iter().map(|region| self.remove_replica(region, old_alias))),
+        );
+        collect(converged.into_iter().chain(removed).collect())?;
+        Ok(self.outcome())
+    }
+
+    fn outcome(&self) -> Outcome {
+        let mut outcome = Outcome::id(&self.spec.primary.arn);
+        let arns = self.spec.replica_arns();
+        outcome.data.insert("KeyId".into(), self.key_id().to_string());
+        outcome
+            .data
+            .insert("PrimaryKeyArn".into(), self.spec.primary.arn.clone());
+        outcome.data.insert(
+            "ReplicaKeyArns".into(),
+            arns.iter().map(|(_, arn)| arn.as_str()).collect::<Vec<_>>().join(","),
+        );
+        for (region, arn) in arns {
+            outcome.data.insert(format!("Arn.{region}"), arn);
+        }
+        outcome
+    }
+
+    /// DescribeKey on the primary: it must be a multi-Region primary key, not pending deletion.
+    async fn check_primary(&self) -> Result<(), Error> {
+        let primary = &self.spec.primary;
+        let meta = self
+            .kms(&primary.region)
+            .describe_key(&primary.arn)
+            .await?
+            .ok_or_else(|| {
+                Error::Conflict(format!(
+                    "the primary key {} does not exist in {}; check PrimaryKeyArn",
+                    primary.arn, primary.region
+                ))
+            })?;
+        let key_type = meta
+            .multi_region_configuration
+            .as_ref()
+            .and_then(|c| c.multi_region_key_type.as_ref());
+        if meta.multi_region != Some(true) || key_type != Some(&MultiRegionKeyType::Primary) {
+            let what = match key_type {
+                Some(MultiRegionKeyType::Replica) => "a replica key",
+                _ => "not a multi-Region key",
+            };
+            return Err(Error::Conflict(format!(
+                "{} is {what}, not a multi-Region primary key; set PrimaryKeyArn to the primary key in its own region",
+                primary.arn
+            )));
+        }
+        if meta.key_state == Some(KeyState::PendingDeletion) {
+            return Err(Error::Conflict(format!(
+                "the primary key {} is pending deletion; cancel its deletion before replicating it",
+                primary.arn
+            )));
+        }
+        let _ = self.primary_description.set(meta.description.filter(|d| !d.is_empty()));
+        Ok(())
+    }
+
+    fn description(&self) -> Option<String> {
+        self.spec
+            .description
+            .clone()
+            .or_else(|| self.primary_description.get().cloned().flatten())
+    }
+
+    async fn policy(&self) -> Result<Option<String>, Error> {
+        self.policy
+            .get_or_try_init(|| async {
+                match &self.spec.key_policy {
+                    Some(policy) => Ok(Some(policy.clone())),
+                    None => {
+                        self.kms(&self.spec.primary.region)
+                            .get_key_policy(&self.spec.primary.arn)
+                            .await
+                    }
+                }
+            })
+            .await
+            .cloned()
+    }
+
+    fn desired_tags(&self) -> Vec<(String, String)> {
+        self.spec
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .chain(self.owner.tags())
+            .collect()
+    }
+
+    /// Makes the replica in `region` exist, owned, in the desired state, with its alias. `plan` is the
+    /// Update's diff (`None` on Create).
+    async fn ensure_replica(&self, region: &'a str, expect: Expect, plan: Option<&Plan>) -> Result<(), Error> {
+        let kms = self.kms(region);
+        let found = match expect {
+            Expect::Existing => kms.describe_key(self.key_id()).await?,
+            Expect::New => None,
+        };
+        let existing = match found {
+            Some(meta) => meta,
+            None => match self.replicate(region).await? {
+                Replicated::Created => {
+                    info!(region, "replica created");
+                    let meta = self.wait_until_ready(&kms).await?;
+                    self.apply_enabled(&kms, &meta).await?;
+                    return self.ensure_alias(&kms).await;
+                }
+                Replicated::AlreadyExists => kms.describe_key(self.key_id()).await?.ok_or_else(|| {
+                    Error::Conflict(format!(
+                        "KMS reports a replica of {} in {region} but cannot describe it; deploy again",
+                        self.key_id()
+                    ))
+                })?,
+            },
+        };
+        // A replica found where none was expected gets the whole desired state (it may be foreign
+        // or left from an earlier attempt); a kept one gets what the Update changed.
+        let adopted = expect == Expect::New || plan.is_none_or(|p| !p.kept.iter().any(|r| r == region));
+        self.converge(&kms, existing, adopted, plan).await
+    }
+
+    async fn replicate(&self, region: &str) -> Result<Replicated, Error> {
+        let settings = ReplicaSettings {
+            description: self.description(),
+            policy: self.policy().await?,
+            tags: self.desired_tags(),
+            bypass_policy_lockout_safety_check: self.spec.bypass_policy_lockout_safety_check,
+        };
+        self.kms(&self.spec.primary.region)
+            .replicate_key(self.key_id(), region, &settings)
+            .await
+    }
+
+    /// Brings an existing replica to the desired state, after checking that this resource owns it.
+    async fn converge(
+        &self,
+        kms: &Kms<'a>,
+        mut meta: KeyMetadata,
+        adopted: bool,
+        plan: Option<&Plan>,
+    ) -> Result<(), Error> {
+        let region = kms.region();
+        let key_id = self.key_id();
+        let tags = kms.list_tags(key_id).await?;
+        if !self.owner.owns(&tags) {
+            if !self.spec.adopt_existing {
+                return Err(Error::Conflict(format!(
+                    "a replica of {key_id} already exists in {region} and this resource does not own it \
+                     ({}); set AdoptExisting to true to take it over, or remove {region} from ReplicaRegions",
+                    Owner::describe_owner_of(&tags)
+                )));
+            }
+            info!(region, "adopting a replica this resource did not own");
+        }
+        if meta.key_state == Some(KeyState::PendingDeletion) {
+            kms.cancel_key_deletion(key_id).await?;
+            info!(region, "cancelled the pending deletion of an owned replica");
+            meta.key_state = Some(KeyState::Disabled);
+        }
+        if meta.key_state == Some(KeyState::Creating) {
+            meta = self.wait_until_ready(kms).await?;
+        }
+        if let Some(description) = self.description()
+            && meta.description.as_deref() != Some(description.as_str())
+        {
+            kms.update_description(key_id, &description).await?;
+        }
+        if (adopted || plan.is_some_and(|p| p.policy_changed))
+            && let Some(policy) = self.policy().await?
+        {
+            kms.put_key_policy(key_id, &policy, self.spec.bypass_policy_lockout_safety_check)
+                .await?;
+        }
+        let desired = self.desired_tags();
+        if desired.iter().any(|tag| !tags.contains(tag)) {
+            kms.tag_resource(key_id, &desired).await?;
+        }
+        let untag: Vec<String> = plan
+            .map(|p| {
+                p.untag
+                    .iter()
+                    .filter(|k| tags.iter().any(|(key, _)| key == *k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !untag.is_empty() {
+            kms.untag_resource(key_id, &untag).await?;
+        }
+        self.apply_enabled(kms, &meta).await?;
+        if let Some(old_alias) = plan.and_then(|p| p.old_alias.as_deref()) {
+            self.remove_alias_if_ours(kms, old_alias).await?;
+        }
+        self.ensure_alias(kms).await
+    }
+
+    /// Polls DescribeKey until the replica has left `Creating`. Right after ReplicateKey the replica
+    /// region may not know the key yet (NotFound): that is "not yet", too.
+    async fn wait_until_ready(&self, kms: &Kms<'a>) -> Result<KeyMetadata, Error> {
+        let region = kms.region();
+        let _step = self
+            .invocation
+            .progress
+            .step(format!("waiting for the replica in {region} to leave Creating"));
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(500);
+        loop {
+            match kms.describe_key(self.key_id()).await? {
+                Some(meta) if meta.key_state != Some(KeyState::Creating) => return Ok(meta),
+                _ if started.elapsed() >= MAX_CREATING_WAIT => {
+                    return Err(Error::Conflict(format!(
+                        "the replica in {region} was still being created after {} seconds; deploy again later",
+                        MAX_CREATING_WAIT.as_secs()
+                    )));
+                }
+                _ => {}
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    async fn apply_enabled(&self, kms: &Kms<'a>, meta: &KeyMetadata) -> Result<(), Error> {
+        match (self.spec.enabled, meta.key_state.as_ref()) {
+            (true, Some(KeyState::Disabled)) => kms.enable_key(self.key_id()).await,
+            (false, Some(KeyState::Enabled)) => kms.disable_key(self.key_id()).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates the alias, or accepts it when it already points at this replica. An alias pointing at
+    /// another key is taken over only with `AdoptExisting`.
+    async fn ensure_alias(&self, kms: &Kms<'a>) -> Result<(), Error> {
+        let Some(alias) = self.spec.alias.as_deref() else {
+            return Ok(());
+        };
+        if kms.create_alias(alias, self.key_id()).await? {
+            return Ok(());
+        }
+        let target = kms.describe_key(alias).await?.map(|meta| meta.key_id);
+        match target {
+            Some(target) if target == self.key_id() => Ok(()),
+            Some(_) if self.spec.adopt_existing => kms.update_alias(alias, self.key_id()).await,
+            Some(target) => Err(Error::Conflict(format!(
+                "the alias {alias} already exists in {} and points at key {target}; choose another Alias, \
+                 or set AdoptExisting to true to point it at the replica",
+                kms.region()
+            ))),
+            None => Err(Error::Conflict(format!(
+                "the alias {alias} in {} was changed while it was being created; deploy again",
+                kms.region()
+            ))),
+        }
+    }
+
+    async fn remove_alias_if_ours(&self, kms: &Kms<'a>, alias: &str) -> Result<(), Error> {
+        match kms.describe_key(alias).await? {
+            Some(meta) if meta.key_id == self.key_id() => kms.delete_alias(alias).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Schedules deletion of the replica in `region` if this resource owns it, after deleting `alias`
+    /// when it points at the replica. A replica that is gone or already pending deletion is fine.
+    async fn remove_replica(&self, region: &'a str, alias: Option<&str>) -> Result<(), Error> {
+        let kms = self.kms(region);
+        let key_id = self.key_id();
+        let Some(meta) = kms.describe_key(key_id).await? else {
+            info!(region, "no replica to delete");
+            return Ok(());
+        };
+        if meta.key_state == Some(KeyState::PendingDeletion) {
+            info!(region, "replica already pending deletion");
+            return Ok(());
+        }
+        let tags = kms.list_tags(key_id).await?;
+        if !self.owner.owns(&tags) {
+            warn!(region, "replica not owned by this resource; left in place");
+            return Ok(());
+        }
+        if let Some(alias) = alias {
+            self.remove_alias_if_ours(&kms, alias).await?;
+        }
+        if meta.key_state == Some(KeyState::Creating) {
+            self.wait_until_ready(&kms).await?;
+        }
+        kms.schedule_key_deletion(key_id, self.spec.pending_window_in_days)
+            .await?;
+        info!(
+            region,
+            days = self.spec.pending_window_in_days,
+            "replica scheduled for deletion"
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

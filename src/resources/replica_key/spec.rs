@@ -1,0 +1,454 @@
+//! `Custom::ReplicaKey` properties (SPEC section 3): decoding, validation, and the pure diff between
+//! the old and new properties of an Update.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::protocol::properties::{self, Tag, flex};
+use crate::region::partition_of;
+use crate::resources::validate_tags;
+
+use super::RESOURCE_TYPE;
+
+/// The properties as written in a template, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Properties {
+    /// ARN of a multi-Region primary key.
+    #[serde(default, deserialize_with = "flex::string")]
+    primary_key_arn: Option<String>,
+    /// Regions to replicate into.
+    #[serde(default, deserialize_with = "flex::string_list")]
+    replica_regions: Option<Vec<String>>,
+    /// Replica description; default: the primary's.
+    #[serde(default, deserialize_with = "flex::string")]
+    description: Option<String>,
+    /// Key policy (object or JSON string); default: the primary's current policy.
+    #[serde(default, deserialize_with = "flex::json_object")]
+    key_policy: Option<String>,
+    /// User tags.
+    #[serde(default)]
+    tags: Option<Vec<Tag>>,
+    /// `alias/...`, created in every replica region.
+    #[serde(default, deserialize_with = "flex::string")]
+    alias: Option<String>,
+    /// Whether the replicas are enabled; default true.
+    #[serde(default, deserialize_with = "flex::bool")]
+    enabled: Option<bool>,
+    /// Waiting period when a replica is deleted, 7-30; default 30.
+    #[serde(default, deserialize_with = "flex::u32")]
+    pending_window_in_days: Option<u32>,
+    /// Passed to ReplicateKey and PutKeyPolicy; default false.
+    #[serde(default, deserialize_with = "flex::bool")]
+    bypass_policy_lockout_safety_check: Option<bool>,
+    /// Take over replicas owned by nobody or by someone else; default false.
+    #[serde(default, deserialize_with = "flex::bool")]
+    adopt_existing: Option<bool>,
+}
+
+/// The parts of a multi-Region key ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyArn {
+    /// The whole ARN.
+    pub arn: String,
+    /// `aws`, `aws-cn`, ...
+    pub partition: String,
+    /// The primary's region.
+    pub region: String,
+    /// The 12-digit account id.
+    pub account: String,
+    /// `mrk-` followed by 32 hex digits; the same in every region.
+    pub key_id: String,
+}
+
+impl KeyArn {
+    /// Parses `arn:<partition>:kms:<region>:<account>:key/mrk-<32 hex>`.
+    pub fn parse(arn: &str) -> Option<KeyArn> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("kms"), Some(region), Some(account), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        let key_id = resource.strip_prefix("key/")?;
+        let hex = key_id.strip_prefix("mrk-")?;
+        let well_formed = partition_of(region) == Some(partition)
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && hex.len() == 32
+            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| KeyArn {
+            arn: arn.to_string(),
+            partition: partition.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            key_id: key_id.to_string(),
+        })
+    }
+
+    /// The ARN of this key's replica in `region`.
+    pub fn in_region(&self, region: &str) -> String {
+        format!(
+            "arn:{}:kms:{region}:{}:key/{}",
+            self.partition, self.account, self.key_id
+        )
+    }
+}
+
+/// Validated `Custom::ReplicaKey` properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The primary key.
+    pub primary: KeyArn,
+    /// Replica regions, in the template's order.
+    pub replica_regions: Vec<String>,
+    /// Description; `None` means the primary's.
+    pub description: Option<String>,
+    /// Key policy; `None` means the primary's current policy.
+    pub key_policy: Option<String>,
+    /// User tags.
+    pub tags: Vec<Tag>,
+    /// Alias created in every replica region.
+    pub alias: Option<String>,
+    /// Desired key state.
+    pub enabled: bool,
+    /// Waiting period when a replica is deleted.
+    pub pending_window_in_days: u32,
+    /// Passed to ReplicateKey and PutKeyPolicy.
+    pub bypass_policy_lockout_safety_check: bool,
+    /// Take over replicas that this resource does not own.
+    pub adopt_existing: bool,
+}
+
+fn invalid(property: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidProperty {
+        property: property.into(),
+        resource_type: RESOURCE_TYPE,
+        reason: reason.into(),
+    }
+}
+
+impl Spec {
+    /// Decodes and validates properties; no AWS call is made before this succeeds.
+    pub fn from_properties(properties: &Map<String, Value>) -> Result<Spec, Error> {
+        let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
+        let missing = |property| Error::MissingProperty {
+            property,
+            resource_type: RESOURCE_TYPE,
+        };
+
+        let arn = props.primary_key_arn.ok_or_else(|| missing("PrimaryKeyArn"))?;
+        let primary = KeyArn::parse(&arn).ok_or_else(|| {
+            invalid(
+                "PrimaryKeyArn",
+                format!(
+                    "'{arn}' is not the ARN of a multi-Region key; expected \
+                     arn:<partition>:kms:<region>:<account>:key/mrk-<32 hex digits>"
+                ),
+            )
+        })?;
+
+        let replica_regions = props.replica_regions.ok_or_else(|| missing("ReplicaRegions"))?;
+        validate_regions(&primary, &replica_regions)?;
+
+        if let Some(description) = &props.description
+            && description.chars().count() > 8192
+        {
+            return Err(invalid("Description", "longer than the 8192 characters KMS accepts"));
+        }
+        if let Some(policy) = &props.key_policy
+            && policy.len() > 32768
+        {
+            return Err(invalid("KeyPolicy", "larger than the 32768 bytes KMS accepts"));
+        }
+        let tags = props.tags.unwrap_or_default();
+        validate_tags(&tags, RESOURCE_TYPE)?;
+        if let Some(alias) = &props.alias {
+            validate_alias(alias)?;
+        }
+        let pending_window_in_days = props.pending_window_in_days.unwrap_or(30);
+        if !(7..=30).contains(&pending_window_in_days) {
+            return Err(invalid(
+                "PendingWindowInDays",
+                format!("{pending_window_in_days} is outside 7 to 30 days"),
+            ));
+        }
+        Ok(Spec {
+            primary,
+            replica_regions,
+            description: props.description,
+            key_policy: props.key_policy,
+            tags,
+            alias: props.alias,
+            enabled: props.enabled.unwrap_or(true),
+            pending_window_in_days,
+            bypass_policy_lockout_safety_check: props.bypass_policy_lockout_safety_check.unwrap_or(false),
+            adopt_existing: props.adopt_existing.unwrap_or(false),
+        })
+    }
+
+    /// The replica ARN in each replica region, in `ReplicaRegions` order.
+    pub fn replica_arns(&self) -> Vec<(String, String)> {
+        self.replica_regions
+            .iter()
+            .map(|r| (r.clone(), self.primary.in_region(r)))
+            .collect()
+    }
+}
+
+fn validate_regions(primary: &KeyArn, regions: &[String]) -> Result<(), Error> {
+    if regions.is_empty() {
+        return Err(invalid("ReplicaRegions", "the list is empty; name at least one region"));
+    }
+    for (i, region) in regions.iter().enumerate() {
+        match partition_of(region) {
+            None => return Err(invalid("ReplicaRegions", format!("'{region}' is not a region name"))),
+            Some(partition) if partition != primary.partition => {
+                return Err(invalid(
+                    "ReplicaRegions",
+                    format!(
+                        "'{region}' is in partition {partition}, but the primary key is in {}; replicas \
+                         stay in the primary's partition",
+                        primary.partition
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        if *region == primary.region {
+            return Err(invalid(
+                "ReplicaRegions",
+                format!("'{region}' is the primary key's own region; list only other regions"),
+            ));
+        }
+        if regions[..i].contains(region) {
+            return Err(invalid("ReplicaRegions", format!("'{region}' is listed twice")));
+        }
+    }
+    Ok(())
+}
+
+fn validate_alias(alias: &str) -> Result<(), Error> {
+    let name = alias.strip_prefix("alias/").unwrap_or("");
+    let well_formed = !name.is_empty()
+        && alias.len() <= 256
+        && alias.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
+        && !alias.starts_with("alias/aws/");
+    if well_formed {
+        Ok(())
+    } else {
+        Err(invalid(
+            "Alias",
+            format!(
+                "'{alias}' is not a valid alias; use alias/ followed by letters, digits, '/', '_' or '-' \
+                 (at most 256 characters, not alias/aws/)"
+            ),
+        ))
+    }
+}
+
+/// What an in-place Update changes, computed from the old and new properties alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Regions to replicate into.
+    pub added: Vec<String>,
+    /// Regions whose replica is deleted.
+    pub removed: Vec<String>,
+    /// Regions kept, brought to the new settings.
+    pub kept: Vec<String>,
+    /// Tag keys to remove from kept replicas.
+    pub untag: Vec<String>,
+    /// The key policy property changed.
+    pub policy_changed: bool,
+    /// The alias to delete from kept and removed regions (the old one, when it changed).
+    pub old_alias: Option<String>,
+}
+
+/// Diffs two specs of the same primary key. `old` is `None` when the old properties are unusable
+/// (then nothing is removed and every region is converged).
+pub fn plan_update(old: Option<&Spec>, new: &Spec) -> Plan {
+    let Some(old) = old else {
+        return Plan {
+            kept: new.replica_regions.clone(),
+            policy_changed: true,
+            ..Plan::default()
+        };
+    };
+    let (kept, added) = new
+        .replica_regions
+        .iter()
+        .cloned()
+        .partition(|r| old.replica_regions.contains(r));
+    Plan {
+        added,
+        kept,
+        removed: old
+            .replica_regions
+            .iter()
+            .filter(|r| !new.replica_regions.contains(r))
+            .cloned()
+            .collect(),
+        untag: old
+            .tags
+            .iter()
+            .filter(|t| !new.tags.iter().any(|n| n.key == t.key))
+            .map(|t| t.key.clone())
+            .collect(),
+        policy_changed: old.key_policy != new.key_policy,
+        old_alias: old.alias.clone().filter(|a| new.alias.as_ref() != Some(a)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+
+    fn spec(extra: Value) -> Result<Spec, Error> {
+        let mut props = json!({"PrimaryKeyArn": PRIMARY, "ReplicaRegions": ["eu-west-1"]});
+        for (k, v) in extra.as_object().unwrap() {
+            props[k] = v.clone();
+        }
+        Spec::from_properties(props.as_object().unwrap())
+    }
+
+    fn reason(extra: Value) -> String {
+        spec(extra).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_apply_when_optional_properties_are_absent() {
+        let spec = spec(json!({})).unwrap();
+        assert_eq!(spec.primary.key_id, "mrk-1234abcd12ab34cd56ef1234567890ab");
+        assert_eq!(spec.primary.region, "us-east-1");
+        assert!(spec.enabled);
+        assert_eq!(spec.pending_window_in_days, 30);
+        assert!(!spec.adopt_existing);
+        assert_eq!(spec.key_policy, None);
+    }
+
+    #[test]
+    fn string_values_from_cloudformation_are_accepted() {
+        let spec = spec(json!({"Enabled": "false", "PendingWindowInDays": "7", "AdoptExisting": "true"})).unwrap();
+        assert!(!spec.enabled);
+        assert_eq!(spec.pending_window_in_days, 7);
+        assert!(spec.adopt_existing);
+    }
+
+    #[test]
+    fn required_properties_are_named_when_missing() {
+        let err = Spec::from_properties(json!({"ReplicaRegions": ["eu-west-1"]}).as_object().unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "missing required property 'PrimaryKeyArn' for Custom::ReplicaKey"
+        );
+        let err = Spec::from_properties(json!({"PrimaryKeyArn": PRIMARY}).as_object().unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "missing required property 'ReplicaRegions' for Custom::ReplicaKey"
+        );
+    }
+
+    #[test]
+    fn arns_that_are_not_multi_region_key_arns_are_rejected() {
+        for bad in [
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:us-east-1:123456789012:alias/app",
+            "arn:aws-cn:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:us-east-1:1234:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:us-east-1:123456789012:key/mrk-1234ABCD12ab34cd56ef1234567890ab",
+        ] {
+            let err = reason(json!({"PrimaryKeyArn": bad}));
+            assert!(err.starts_with("invalid property 'PrimaryKeyArn'"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn replica_regions_are_checked() {
+        assert!(reason(json!({"ReplicaRegions": []})).contains("the list is empty"));
+        assert!(reason(json!({"ReplicaRegions": ["us-east-1"]})).contains("the primary key's own region"));
+        assert!(reason(json!({"ReplicaRegions": ["eu-west-1", "eu-west-1"]})).contains("listed twice"));
+        assert!(reason(json!({"ReplicaRegions": ["cn-north-1"]})).contains("partition aws-cn"));
+        assert!(reason(json!({"ReplicaRegions": ["Europe"]})).contains("not a region name"));
+    }
+
+    #[test]
+    fn the_pending_window_must_be_7_to_30_days() {
+        assert!(spec(json!({"PendingWindowInDays": "7"})).is_ok());
+        assert!(spec(json!({"PendingWindowInDays": 30})).is_ok());
+        assert!(reason(json!({"PendingWindowInDays": "6"})).contains("outside 7 to 30"));
+        assert!(reason(json!({"PendingWindowInDays": 31})).contains("outside 7 to 30"));
+    }
+
+    #[test]
+    fn the_policy_must_be_a_json_object() {
+        assert!(spec(json!({"KeyPolicy": {"Version": "2012-10-17", "Statement": []}})).is_ok());
+        assert!(reason(json!({"KeyPolicy": "{not json"})).starts_with("invalid property 'KeyPolicy'"));
+    }
+
+    #[test]
+    fn aliases_are_checked() {
+        assert!(spec(json!({"Alias": "alias/app-data"})).is_ok());
+        for bad in ["app-data", "alias/", "alias/aws/app", "alias/has space"] {
+            assert!(
+                reason(json!({"Alias": bad})).starts_with("invalid property 'Alias'"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_property_is_an_error() {
+        assert_eq!(
+            reason(json!({"ReplicaRegion": ["eu-west-1"]})),
+            "unknown property 'ReplicaRegion' for Custom::ReplicaKey"
+        );
+    }
+
+    #[test]
+    fn replica_arns_follow_the_region_order() {
+        let spec = spec(json!({"ReplicaRegions": ["eu-west-1", "ap-southeast-2"]})).unwrap();
+        let arns = spec.replica_arns();
+        assert_eq!(
+            arns[0].1,
+            "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+        );
+        assert_eq!(arns[1].0, "ap-southeast-2");
+    }
+
+    #[test]
+    fn the_plan_adds_removes_and_keeps_regions() {
+        let old = spec(json!({"ReplicaRegions": ["eu-west-1", "ap-southeast-2"], "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}], "Alias": "alias/old"})).unwrap();
+        let new = spec(json!({"ReplicaRegions": ["eu-west-1", "eu-central-1"], "Tags": [{"Key": "b", "Value": "3"}], "Alias": "alias/new"})).unwrap();
+        let plan = plan_update(Some(&old), &new);
+        assert_eq!(plan.added, vec!["eu-central-1"]);
+        assert_eq!(plan.removed, vec!["ap-southeast-2"]);
+        assert_eq!(plan.kept, vec!["eu-west-1"]);
+        assert_eq!(plan.untag, vec!["a"]);
+        assert!(!plan.policy_changed);
+        assert_eq!(plan.old_alias.as_deref(), Some("alias/old"));
+    }
+
+    #[test]
+    fn an_unchanged_alias_is_not_deleted() {
+        let old = spec(json!({"Alias": "alias/same"})).unwrap();
+        assert_eq!(plan_update(Some(&old), &old).old_alias, None);
+    }
+
+    #[test]
+    fn without_old_properties_every_region_is_converged_and_none_removed() {
+        let new = spec(json!({"ReplicaRegions": ["eu-west-1", "eu-central-1"]})).unwrap();
+        let plan = plan_update(None, &new);
+        assert_eq!(plan.kept, new.replica_regions);
+        assert!(plan.removed.is_empty() && plan.added.is_empty());
+    }
+}

@@ -1,0 +1,860 @@
+//! `Custom::ReplicaKey` handler tests on real SDK clients with `aws-smithy-mocks` rules. A rule
+//! matches exact request arguments; a call that no rule matches panics inside the handler, which the
+//! protocol layer turns into FAILED, so an unexpected call fails the test.
+
+use aws_sdk_kms::Client;
+use aws_sdk_kms::operation::cancel_key_deletion::CancelKeyDeletionOutput;
+use aws_sdk_kms::operation::create_alias::{CreateAliasError, CreateAliasOutput};
+use aws_sdk_kms::operation::delete_alias::DeleteAliasOutput;
+use aws_sdk_kms::operation::describe_key::{DescribeKeyError, DescribeKeyOutput};
+use aws_sdk_kms::operation::disable_key::DisableKeyOutput;
+use aws_sdk_kms::operation::enable_key::EnableKeyOutput;
+use aws_sdk_kms::operation::get_key_policy::GetKeyPolicyOutput;
+use aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput;
+use aws_sdk_kms::operation::put_key_policy::PutKeyPolicyOutput;
+use aws_sdk_kms::operation::replicate_key::{ReplicateKeyError, ReplicateKeyOutput};
+use aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionOutput;
+use aws_sdk_kms::operation::tag_resource::TagResourceOutput;
+use aws_sdk_kms::operation::untag_resource::UntagResourceOutput;
+use aws_sdk_kms::operation::update_key_description::UpdateKeyDescriptionOutput;
+use aws_sdk_kms::types::error::{AlreadyExistsException, NotFoundException};
+use aws_sdk_kms::types::{KeyMetadata, KeyState, MultiRegionConfiguration, MultiRegionKeyType, Tag};
+use aws_smithy_mocks::{Rule, mock};
+use aws_smithy_types::error::ErrorMetadata;
+use serde_json::{Value, json};
+
+use crate::protocol::request::FAILED_CREATE_PREFIX;
+use crate::protocol::{Answer, Deadline, Outcome, run};
+use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
+use crate::test_support::{fixture, provider, request};
+
+const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+const NEW_PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-99990000aaaabbbbccccddddeeeeffff";
+const KEY_ID: &str = "mrk-1234abcd12ab34cd56ef1234567890ab";
+const ALIAS: &str = "alias/app-data";
+const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
+const DESCRIPTION: &str = "application data key";
+
+fn stack_id() -> String {
+    fixture("create")["StackId"].as_str().unwrap().to_string()
+}
+
+/// The properties of the fixtures, with `changes` applied (`null` removes a property).
+fn props(changes: Value) -> Value {
+    let mut props = json!({
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider",
+        "PrimaryKeyArn": PRIMARY,
+        "ReplicaRegions": ["eu-west-1", "ap-southeast-2"],
+        "Alias": ALIAS,
+        "PendingWindowInDays": "7",
+    });
+    for (key, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            props.as_object_mut().unwrap().remove(key);
+        } else {
+            props[key] = value.clone();
+        }
+    }
+    props
+}
+
+fn key(state: KeyState, key_type: MultiRegionKeyType) -> KeyMetadata {
+    KeyMetadata::builder()
+        .key_id(KEY_ID)
+        .key_state(state)
+        .description(DESCRIPTION)
+        .multi_region(true)
+        .multi_region_configuration(
+            MultiRegionConfiguration::builder()
+                .multi_region_key_type(key_type)
+                .build(),
+        )
+        .build()
+        .unwrap()
+}
+
+fn replica(state: KeyState) -> KeyMetadata {
+    key(state, MultiRegionKeyType::Replica)
+}
+
+fn tag(k: &str, v: &str) -> Tag {
+    Tag::builder().tag_key(k).tag_value(v).build().unwrap()
+}
+
+fn owner_tags() -> Vec<Tag> {
+    vec![
+        tag(OWNER_STACK_TAG, &stack_id()),
+        tag(OWNER_LOGICAL_ID_TAG, "AppKeyReplicas"),
+    ]
+}
+
+fn not_found() -> DescribeKeyError {
+    DescribeKeyError::NotFoundException(NotFoundException::builder().message("not found").build())
+}
+
+fn aws_error(code: &'static str) -> ErrorMetadata {
+    ErrorMetadata::builder().code(code).message("from the test").build()
+}
+
+// ---- rules for the primary's region ----
+
+fn describe_primary() -> Rule {
+    mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(PRIMARY))
+        .then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(key(KeyState::Enabled, MultiRegionKeyType::Primary))
+                .build()
+        })
+}
+
+fn get_policy() -> Rule {
+    mock!(Client::get_key_policy)
+        .match_requests(|r| r.key_id() == Some(PRIMARY) && r.policy_name() == Some("default"))
+        .then_output(|| GetKeyPolicyOutput::builder().policy(POLICY).build())
+}
+
+/// ReplicateKey into `region` with the key id (never the ARN), the primary's description and policy,
+/// and the user and owner tags.
+fn replicate(region: &'static str) -> Rule {
+    mock!(Client::replicate_key)
+        .match_requests(move |r| {
+            let tags: Vec<(&str, &str)> = r.tags().iter().map(|t| (t.tag_key(), t.tag_value())).collect();
+            r.key_id() == Some(KEY_ID)
+                && r.replica_region() == Some(region)
+                && r.description() == Some(DESCRIPTION)
+                && r.policy() == Some(POLICY)
+                && tags.contains(&(OWNER_LOGICAL_ID_TAG, "AppKeyReplicas"))
+                && tags
+                    .iter()
+                    .any(|(k, v)| *k == OWNER_STACK_TAG && v.starts_with("arn:aws:cloudformation:"))
+        })
+        .then_output(|| {
+            ReplicateKeyOutput::builder()
+                .replica_key_metadata(replica(KeyState::Creating))
+                .build()
+        })
+}
+
+fn replicate_already_exists(region: &'static str) -> Rule {
+    mock!(Client::replicate_key)
+        .match_requests(move |r| r.replica_region() == Some(region))
+        .then_error(|| ReplicateKeyError::AlreadyExistsException(AlreadyExistsException::builder().build()))
+}
+
+fn replicate_fails(region: &'static str, code: &'static str) -> Rule {
+    mock!(Client::replicate_key)
+        .match_requests(move |r| r.replica_region() == Some(region))
+        .then_error(move || ReplicateKeyError::generic(aws_error(code)))
+}
+
+// ---- rules for a replica's region ----
+
+/// DescribeKey of the replica answering `states` in turn (`None`: NotFound), the last one repeating.
+fn describe_replica(states: &[Option<KeyState>]) -> Rule {
+    let mut sequence = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .sequence();
+    for state in states {
+        sequence = match state.clone() {
+            Some(state) => sequence.output(move || {
+                DescribeKeyOutput::builder()
+                    .key_metadata(replica(state.clone()))
+                    .build()
+            }),
+            None => sequence.error(not_found),
+        };
+    }
+    sequence.repeatedly().build()
+}
+
+fn list_tags(tags: Vec<Tag>) -> Rule {
+    mock!(Client::list_resource_tags)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .then_output(move || {
+            ListResourceTagsOutput::builder()
+                .set_tags(Some(tags.clone()))
+                .truncated(false)
+                .build()
+        })
+}
+
+fn create_alias() -> Rule {
+    mock!(Client::create_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
+        .then_output(|| CreateAliasOutput::builder().build())
+}
+
+fn create_alias_exists() -> Rule {
+    mock!(Client::create_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS))
+        .then_error(|| CreateAliasError::AlreadyExistsException(AlreadyExistsException::builder().build()))
+}
+
+/// DescribeKey of the alias: it points at `target`.
+fn alias_points_at(target: &'static str) -> Rule {
+    mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(ALIAS))
+        .then_output(move || {
+            let mut meta = replica(KeyState::Enabled);
+            meta.key_id = target.to_string();
+            DescribeKeyOutput::builder().key_metadata(meta).build()
+        })
+}
+
+fn delete_alias() -> Rule {
+    mock!(Client::delete_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS))
+        .then_output(|| DeleteAliasOutput::builder().build())
+}
+
+fn schedule_deletion(days: i32) -> Rule {
+    mock!(Client::schedule_key_deletion)
+        .match_requests(move |r| r.key_id() == Some(KEY_ID) && r.pending_window_in_days() == Some(days))
+        .then_output(|| ScheduleKeyDeletionOutput::builder().build())
+}
+
+fn cancel_deletion() -> Rule {
+    mock!(Client::cancel_key_deletion)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .then_output(|| CancelKeyDeletionOutput::builder().build())
+}
+
+fn enable() -> Rule {
+    mock!(Client::enable_key)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .then_output(|| EnableKeyOutput::builder().build())
+}
+
+fn disable() -> Rule {
+    mock!(Client::disable_key)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .then_output(|| DisableKeyOutput::builder().build())
+}
+
+fn put_policy() -> Rule {
+    mock!(Client::put_key_policy)
+        .match_requests(|r| {
+            r.key_id() == Some(KEY_ID) && r.policy() == Some(POLICY) && r.policy_name() == Some("default")
+        })
+        .then_output(|| PutKeyPolicyOutput::builder().build())
+}
+
+/// TagResource that sets the owner tags among others.
+fn tag_with_owner() -> Rule {
+    mock!(Client::tag_resource)
+        .match_requests(|r| {
+            r.tags()
+                .iter()
+                .any(|t| t.tag_key() == OWNER_LOGICAL_ID_TAG && t.tag_value() == "AppKeyReplicas")
+        })
+        .then_output(|| TagResourceOutput::builder().build())
+}
+
+fn untag(keys: &'static [&'static str]) -> Rule {
+    mock!(Client::untag_resource)
+        .match_requests(move |r| r.tag_keys() == keys)
+        .then_output(|| UntagResourceOutput::builder().build())
+}
+
+fn update_description(text: &'static str) -> Rule {
+    mock!(Client::update_key_description)
+        .match_requests(move |r| r.description() == Some(text))
+        .then_output(|| UpdateKeyDescriptionOutput::builder().build())
+}
+
+async fn answer(kms: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
+    run(
+        provider(kms),
+        request(request_type, properties, old),
+        Deadline::unknown(),
+    )
+    .await
+}
+
+fn success(answer: Answer) -> Outcome {
+    match answer {
+        Answer::Success(outcome) => outcome,
+        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
+    }
+}
+
+fn failure(answer: Answer) -> (String, String) {
+    match answer {
+        Answer::Failed {
+            physical_resource_id,
+            reason,
+        } => (physical_resource_id, reason),
+        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_replicates_into_every_region_and_returns_the_attributes() {
+    // GIVEN a primary key and no replica yet in eu-west-1 and ap-southeast-2
+    let (primary, policy) = (describe_primary(), get_policy());
+    let (into_eu, into_ap) = (replicate("eu-west-1"), replicate("ap-southeast-2"));
+    let (eu_describe, eu_alias) = (describe_replica(&[Some(KeyState::Enabled)]), create_alias());
+    let (ap_describe, ap_alias) = (describe_replica(&[Some(KeyState::Enabled)]), create_alias());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![primary.clone(), policy.clone(), into_eu.clone(), into_ap.clone()],
+        ),
+        ("eu-west-1", vec![eu_describe.clone(), eu_alias.clone()]),
+        ("ap-southeast-2", vec![ap_describe.clone(), ap_alias.clone()]),
+    ];
+
+    // WHEN CloudFormation creates the resource
+    let outcome = success(answer(kms, "create", props(json!({})), None).await);
+
+    // THEN each region got one replica and one alias, and the attributes list them in order
+    assert_eq!((primary.num_calls(), policy.num_calls()), (1, 1));
+    assert_eq!((into_eu.num_calls(), into_ap.num_calls()), (1, 1));
+    assert_eq!((eu_alias.num_calls(), ap_alias.num_calls()), (1, 1));
+    assert_eq!(outcome.physical_resource_id, PRIMARY);
+    assert_eq!(outcome.data["KeyId"], KEY_ID);
+    assert_eq!(outcome.data["PrimaryKeyArn"], PRIMARY);
+    let eu = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    let ap = "arn:aws:kms:ap-southeast-2:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    assert_eq!(outcome.data["ReplicaKeyArns"], format!("{eu},{ap}"));
+    assert_eq!(outcome.data["Arn.eu-west-1"], eu);
+    assert_eq!(outcome.data["Arn.ap-southeast-2"], ap);
+}
+
+#[tokio::test(start_paused = true)]
+async fn create_waits_while_the_replica_is_not_found_then_creating() {
+    // GIVEN a replica region that does not know the key right after ReplicateKey, then reports Creating
+    let wait = describe_replica(&[
+        None,
+        Some(KeyState::Creating),
+        Some(KeyState::Creating),
+        Some(KeyState::Enabled),
+    ]);
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+        ),
+        ("eu-west-1", vec![wait.clone(), create_alias()]),
+    ];
+
+    // WHEN the resource is created
+    let outcome = success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN the handler polled until Enabled (4 DescribeKey calls), then answered
+    assert_eq!(wait.num_calls(), 4);
+    assert_eq!(
+        outcome.data["ReplicaKeyArns"],
+        "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn string_properties_disable_the_replica_and_set_the_deletion_window() {
+    // GIVEN Enabled and PendingWindowInDays as CloudFormation sends them, as strings
+    let properties =
+        props(json!({"ReplicaRegions": ["eu-west-1"], "Enabled": "false", "PendingWindowInDays": "7", "Alias": null}));
+    let off = disable();
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![describe_replica(&[Some(KeyState::Enabled)]), off.clone()],
+        ),
+    ];
+    success(answer(kms, "create", properties.clone(), None).await);
+    // THEN the new replica was disabled
+    assert_eq!(off.num_calls(), 1);
+
+    // AND the Delete schedules deletion after 7 days
+    let schedule = schedule_deletion(7);
+    let kms = vec![(
+        "eu-west-1",
+        vec![
+            describe_replica(&[Some(KeyState::Disabled)]),
+            list_tags(owner_tags()),
+            schedule.clone(),
+        ],
+    )];
+    success(answer(kms, "delete", properties, None).await);
+    assert_eq!(schedule.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_redelivered_create_adopts_the_replica_its_earlier_attempt_made() {
+    // GIVEN the replica and alias exist already, tagged with this stack and logical id
+    let into_eu = replicate_already_exists("eu-west-1");
+    let schedule = schedule_deletion(7);
+    let kms = vec![
+        ("us-east-1", vec![describe_primary(), get_policy(), into_eu.clone()]),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(owner_tags()),
+                put_policy(),
+                create_alias_exists(),
+                alias_points_at(KEY_ID),
+                schedule.clone(),
+            ],
+        ),
+    ];
+
+    // WHEN the same Create arrives again
+    let outcome = success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN it succeeds with the same attributes and neither duplicates nor deletes anything
+    assert_eq!(into_eu.num_calls(), 1);
+    assert_eq!(schedule.num_calls(), 0);
+    assert_eq!(outcome.physical_resource_id, PRIMARY);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replica_owned_by_someone_else_is_refused_without_changes() {
+    // GIVEN a replica in eu-west-1 that another stack's resource owns
+    let foreign = vec![
+        tag(
+            OWNER_STACK_TAG,
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1",
+        ),
+        tag(OWNER_LOGICAL_ID_TAG, "Other"),
+    ];
+    let (retag, policy_put) = (tag_with_owner(), put_policy());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate_already_exists("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(foreign),
+                retag.clone(),
+                policy_put.clone(),
+            ],
+        ),
+    ];
+
+    // WHEN this resource is created without AdoptExisting
+    let (_, reason) = failure(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN it fails, says whose replica it is and how to take it over, and touches nothing
+    assert!(
+        reason.contains("already exists in eu-west-1 and this resource does not own it"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("belongs to Other in stack arn:aws:cloudformation:us-east-1:123456789012:stack/other/1"),
+        "{reason}"
+    );
+    assert!(reason.contains("AdoptExisting"), "{reason}");
+    assert_eq!((retag.num_calls(), policy_put.num_calls()), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_existing_takes_over_and_retags_an_unowned_replica() {
+    // GIVEN a replica in eu-west-1 without owner tags
+    let retag = tag_with_owner();
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate_already_exists("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(vec![tag("team", "x")]),
+                retag.clone(),
+                put_policy(),
+                create_alias(),
+            ],
+        ),
+    ];
+
+    // WHEN the resource is created with AdoptExisting: "true"
+    let properties = props(json!({"ReplicaRegions": ["eu-west-1"], "AdoptExisting": "true"}));
+    success(answer(kms, "create", properties, None).await);
+
+    // THEN the replica now carries the owner tags
+    assert_eq!(retag.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_owned_replica_pending_deletion_gets_its_deletion_cancelled_and_is_enabled() {
+    // GIVEN this resource's replica in eu-west-1, scheduled for deletion by an earlier rollback
+    let (cancel, on) = (cancel_deletion(), enable());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate_already_exists("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::PendingDeletion)]),
+                list_tags(owner_tags()),
+                cancel.clone(),
+                put_policy(),
+                on.clone(),
+                create_alias(),
+            ],
+        ),
+    ];
+
+    // WHEN the resource is created again
+    success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN the deletion is cancelled and the key (Disabled after cancelling) is enabled again
+    assert_eq!((cancel.num_calls(), on.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_that_is_not_a_primary_fails_before_any_change() {
+    // GIVEN PrimaryKeyArn names a replica key
+    let describe = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(PRIMARY))
+        .then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(key(KeyState::Enabled, MultiRegionKeyType::Replica))
+                .build()
+        });
+    let kms = vec![("us-east-1", vec![describe.clone()])];
+
+    // WHEN the resource is created
+    let (physical_id, reason) = failure(answer(kms, "create", props(json!({})), None).await);
+
+    // THEN it fails, says why, and answers the failed-Create marker (nothing was changed)
+    assert_eq!(
+        reason,
+        format!(
+            "{PRIMARY} is a replica key, not a multi-Region primary key; set PrimaryKeyArn to the primary key in its own region"
+        )
+    );
+    assert!(physical_id.starts_with(FAILED_CREATE_PREFIX), "{physical_id}");
+    assert_eq!(describe.num_calls(), 1);
+
+    // AND the rollback Delete with that id succeeds without a single AWS call (no rules at all)
+    let mut delete = request("delete", props(json!({})), None);
+    delete.physical_resource_id = Some(physical_id.clone());
+    let answer = run(provider(vec![]), delete, Deadline::unknown()).await;
+    assert_eq!(success(answer).physical_resource_id, physical_id);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_property_fails_before_any_aws_call() {
+    // GIVEN a typo in a property name, and a provider with no AWS rules at all
+    // WHEN the resource is created
+    let (physical_id, reason) =
+        failure(answer(vec![], "create", props(json!({"PendingWindowInDay": "7"})), None).await);
+    // THEN the reason names the property, and nothing was called
+    assert_eq!(reason, "unknown property 'PendingWindowInDay' for Custom::ReplicaKey");
+    assert!(physical_id.starts_with(FAILED_CREATE_PREFIX));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_region_that_fails_fails_the_create_and_the_rollback_delete_removes_the_others() {
+    // GIVEN eu-west-1 replicates but ap-southeast-2 denies access
+    let into_eu = replicate("eu-west-1");
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![
+                describe_primary(),
+                get_policy(),
+                into_eu.clone(),
+                replicate_fails("ap-southeast-2", "AccessDeniedException"),
+            ],
+        ),
+        (
+            "eu-west-1",
+            vec![describe_replica(&[Some(KeyState::Enabled)]), create_alias()],
+        ),
+    ];
+
+    // WHEN the resource is created
+    let (physical_id, reason) = failure(answer(kms, "create", props(json!({})), None).await);
+
+    // THEN the answer is FAILED, names the region and the AWS error code, and claims the primary's ARN
+    // (something was created, so the rollback Delete must find it)
+    assert!(
+        reason.starts_with("ReplicateKey in ap-southeast-2 failed (AccessDeniedException): from the test."),
+        "{reason}"
+    );
+    assert!(reason.contains("AllowedRegions"), "{reason}");
+    assert_eq!(physical_id, PRIMARY);
+    assert_eq!(into_eu.num_calls(), 1);
+
+    // WHEN CloudFormation sends the rollback Delete with that id
+    let (remove_alias, schedule) = (delete_alias(), schedule_deletion(7));
+    let kms = vec![
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(owner_tags()),
+                alias_points_at(KEY_ID),
+                remove_alias.clone(),
+                schedule.clone(),
+            ],
+        ),
+        ("ap-southeast-2", vec![describe_replica(&[None])]),
+    ];
+    let mut delete = request("delete", props(json!({})), None);
+    delete.physical_resource_id = Some(physical_id);
+    success(run(provider(kms), delete, Deadline::unknown()).await);
+
+    // THEN the eu-west-1 replica and its alias are removed, and the missing one is no error
+    assert_eq!((remove_alias.num_calls(), schedule.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_adds_one_region_and_removes_another() {
+    // GIVEN replicas in eu-west-1 and ap-southeast-2, and new properties with eu-west-1 and eu-central-1
+    let old = props(json!({}));
+    let new = props(json!({"ReplicaRegions": ["eu-west-1", "eu-central-1"]}));
+    let (into_central, into_ap) = (replicate("eu-central-1"), replicate("ap-southeast-2"));
+    let (central_alias, ap_schedule, ap_alias_removed) = (create_alias(), schedule_deletion(7), delete_alias());
+    let (eu_schedule, eu_retag) = (schedule_deletion(7), tag_with_owner());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), into_central.clone(), into_ap.clone()],
+        ),
+        (
+            "eu-central-1",
+            vec![describe_replica(&[Some(KeyState::Enabled)]), central_alias.clone()],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(owner_tags()),
+                create_alias_exists(),
+                alias_points_at(KEY_ID),
+                eu_schedule.clone(),
+                eu_retag.clone(),
+            ],
+        ),
+        (
+            "ap-southeast-2",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(owner_tags()),
+                alias_points_at(KEY_ID),
+                ap_alias_removed.clone(),
+                ap_schedule.clone(),
+            ],
+        ),
+    ];
+
+    // WHEN CloudFormation updates the resource
+    let outcome = success(answer(kms, "update", new, Some(old)).await);
+
+    // THEN eu-central-1 is replicated, ap-southeast-2 scheduled for deletion, eu-west-1 left as it was
+    assert_eq!((into_central.num_calls(), into_ap.num_calls()), (1, 0));
+    assert_eq!(central_alias.num_calls(), 1);
+    assert_eq!((ap_alias_removed.num_calls(), ap_schedule.num_calls()), (1, 1));
+    assert_eq!((eu_schedule.num_calls(), eu_retag.num_calls()), (0, 0));
+    assert_eq!(outcome.physical_resource_id, PRIMARY);
+    assert!(outcome.data.contains_key("Arn.eu-central-1") && !outcome.data.contains_key("Arn.ap-southeast-2"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_brings_description_tags_and_alias_of_kept_replicas_to_the_new_values() {
+    // GIVEN a replica with tag a, alias/app-data and the primary's description
+    let old = props(json!({"ReplicaRegions": ["eu-west-1"], "Tags": [{"Key": "a", "Value": "1"}]}));
+    let new = props(
+        json!({"ReplicaRegions": ["eu-west-1"], "Tags": [{"Key": "b", "Value": "2"}], "Description": "new text", "Alias": "alias/renamed"}),
+    );
+    let mut tags = owner_tags();
+    tags.push(tag("a", "1"));
+    let (describe, retag, untag_a, old_alias_removed) = (
+        update_description("new text"),
+        tag_with_owner(),
+        untag(&["a"]),
+        delete_alias(),
+    );
+    let new_alias = mock!(Client::create_alias)
+        .match_requests(|r| r.alias_name() == Some("alias/renamed") && r.target_key_id() == Some(KEY_ID))
+        .then_output(|| CreateAliasOutput::builder().build());
+    let kms = vec![
+        ("us-east-1", vec![describe_primary()]),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(tags),
+                describe.clone(),
+                retag.clone(),
+                untag_a.clone(),
+                alias_points_at(KEY_ID),
+                old_alias_removed.clone(),
+                new_alias.clone(),
+            ],
+        ),
+    ];
+
+    // WHEN the resource is updated
+    success(answer(kms, "update", new, Some(old)).await);
+
+    // THEN each change is one call: description, tags set, removed tag untagged, alias moved
+    assert_eq!(describe.num_calls(), 1);
+    assert_eq!((retag.num_calls(), untag_a.num_calls()), (1, 1));
+    assert_eq!((old_alias_removed.num_calls(), new_alias.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_primary_key_arn_is_a_replacement_with_a_new_physical_id() {
+    // GIVEN a resource on PRIMARY, updated to NEW_PRIMARY
+    let new_key = "mrk-99990000aaaabbbbccccddddeeeeffff";
+    let describe_new = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(NEW_PRIMARY))
+        .then_output(move || {
+            let mut meta = key(KeyState::Enabled, MultiRegionKeyType::Primary);
+            meta.key_id = new_key.into();
+            DescribeKeyOutput::builder().key_metadata(meta).build()
+        });
+    let policy = mock!(Client::get_key_policy).then_output(|| GetKeyPolicyOutput::builder().policy(POLICY).build());
+    let into_eu = mock!(Client::replicate_key)
+        .match_requests(move |r| r.key_id() == Some(new_key) && r.replica_region() == Some("eu-west-1"))
+        .then_output(|| ReplicateKeyOutput::builder().build());
+    let ready = mock!(Client::describe_key)
+        .match_requests(move |r| r.key_id() == Some(new_key))
+        .then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(replica(KeyState::Enabled))
+                .build()
+        });
+    let kms = vec![
+        ("us-east-1", vec![describe_new, policy, into_eu.clone()]),
+        ("eu-west-1", vec![ready]),
+    ];
+
+    // WHEN CloudFormation updates it
+    let new = props(json!({"PrimaryKeyArn": NEW_PRIMARY, "ReplicaRegions": ["eu-west-1"], "Alias": null}));
+    let outcome = success(answer(kms, "update", new, Some(props(json!({})))).await);
+
+    // THEN the new primary is replicated and the answer carries its ARN as the new physical id
+    assert_eq!(into_eu.num_calls(), 1);
+    assert_eq!(outcome.physical_resource_id, NEW_PRIMARY);
+    assert_eq!(outcome.data["KeyId"], new_key);
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_tolerates_replicas_that_are_gone_or_already_pending_deletion() {
+    // GIVEN one region without a replica and one whose replica is already pending deletion
+    let kms = vec![
+        ("eu-west-1", vec![describe_replica(&[None])]),
+        (
+            "ap-southeast-2",
+            vec![describe_replica(&[Some(KeyState::PendingDeletion)])],
+        ),
+    ];
+    // WHEN the resource is deleted
+    let outcome = success(answer(kms, "delete", props(json!({})), None).await);
+    // THEN it succeeds with the physical id it was given
+    assert_eq!(outcome.physical_resource_id, PRIMARY);
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_leaves_a_replica_it_does_not_own() {
+    // GIVEN a replica without this resource's owner tags
+    let schedule = schedule_deletion(7);
+    let kms = vec![(
+        "eu-west-1",
+        vec![
+            describe_replica(&[Some(KeyState::Enabled)]),
+            list_tags(vec![tag("team", "x")]),
+            schedule.clone(),
+        ],
+    )];
+    // WHEN the resource is deleted
+    success(answer(kms, "delete", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+    // THEN the replica is not scheduled for deletion
+    assert_eq!(schedule.num_calls(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_with_invalid_properties_succeeds_without_aws_calls() {
+    // GIVEN properties that never validated (so the Create made nothing), and no AWS rules
+    // WHEN the resource is deleted
+    let outcome = success(answer(vec![], "delete", props(json!({"ReplicaRegions": "not a region"})), None).await);
+    // THEN it succeeds
+    assert_eq!(outcome.physical_resource_id, PRIMARY);
+}
+
+#[tokio::test]
+async fn a_throttled_replicate_key_is_retried_until_it_succeeds() {
+    // GIVEN ReplicateKey throttles twice, then succeeds
+    let into_eu = mock!(Client::replicate_key)
+        .sequence()
+        .error(|| ReplicateKeyError::generic(aws_error("ThrottlingException")))
+        .times(2)
+        .output(|| ReplicateKeyOutput::builder().build())
+        .build();
+    let kms = vec![
+        ("us-east-1", vec![describe_primary(), get_policy(), into_eu.clone()]),
+        ("eu-west-1", vec![describe_replica(&[Some(KeyState::Enabled)])]),
+    ];
+    // WHEN the resource is created
+    let properties = props(json!({"ReplicaRegions": ["eu-west-1"], "Alias": null}));
+    success(answer(kms, "create", properties, None).await);
+    // THEN the SDK's retries got through: three attempts
+    assert_eq!(into_eu.num_calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replicating_into_too_many_regions_for_the_response_fails_with_a_reason() {
+    // GIVEN 28 replica regions, whose ARNs do not fit in a 4096-byte response
+    let regions = [
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-north-1",
+        "il-central-1",
+        "me-south-1",
+        "me-central-1",
+        "sa-east-1",
+    ];
+    let mut kms = vec![("us-east-1", vec![describe_primary(), get_policy()])];
+    for region in regions {
+        kms[0].1.push(replicate(region));
+        kms.push((region, vec![describe_replica(&[Some(KeyState::Enabled)])]));
+    }
+    let properties = props(json!({"ReplicaRegions": regions, "Alias": null}));
+    // WHEN the resource is created through the protocol layer, which renders the answer
+    let answer = answer(kms, "create", properties, None).await;
+    let envelope = crate::protocol::Envelope::of(&request("create", props(json!({})), None));
+    let rendered = crate::protocol::response::render(&envelope, answer, "stream");
+    // THEN the answer is FAILED with a reason about the size, under the limit, for the primary's ARN
+    let (physical_id, reason) = failure(rendered.answer);
+    assert!(reason.contains("over the 4096 bytes"), "{reason}");
+    assert_eq!(physical_id, PRIMARY);
+    assert!(rendered.body.len() <= 4096);
+}

@@ -1,0 +1,177 @@
+//! Shared test tools: mocked AWS clients per region, requests built from the JSON fixtures, and a
+//! local ResponseURL receiver.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_config::Region;
+use aws_smithy_mocks::{Rule, RuleMode, mock_client};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::aws::{Clients, retry_config};
+use crate::protocol::{Provider, Request, Settings};
+
+/// A request fixture (`create`, `update` or `delete`) as JSON.
+pub fn fixture(name: &str) -> Value {
+    let text = match name {
+        "create" => include_str!("../tests/fixtures/create.json"),
+        "update" => include_str!("../tests/fixtures/update.json"),
+        "delete" => include_str!("../tests/fixtures/delete.json"),
+        other => panic!("no fixture named {other}"),
+    };
+    serde_json::from_str(text).expect("fixtures are valid JSON")
+}
+
+/// The fixture `name` with its `ResourceProperties` (and `OldResourceProperties`, if given) replaced.
+pub fn event(name: &str, properties: Value, old_properties: Option<Value>) -> Value {
+    let mut event = fixture(name);
+    event["ResourceProperties"] = properties;
+    if let Some(old) = old_properties {
+        event["OldResourceProperties"] = old;
+    }
+    event
+}
+
+/// A parsed request from [`event`].
+pub fn request(name: &str, properties: Value, old_properties: Option<Value>) -> Request {
+    Request::parse(&event(name, properties, old_properties)).expect("test events parse")
+}
+
+/// A provider whose KMS client in each region answers with that region's rules (any order). A call
+/// with no matching rule panics inside the handler, which the protocol layer answers as FAILED.
+pub fn provider(kms: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
+    provider_with(kms, Settings::default())
+}
+
+/// Like [`provider`], with settings.
+pub fn provider_with(kms: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
+    let kms: HashMap<String, Vec<Rule>> = kms.into_iter().map(|(r, rules)| (r.to_string(), rules)).collect();
+    let clients = Clients::new(move |region| {
+        let rules = kms.get(region).cloned().unwrap_or_default();
+        let region = Region::new(region.to_string());
+        mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
+            .region(region.clone())
+            .retry_config(retry_config()))
+    });
+    Arc::new(Provider::new(clients, settings))
+}
+
+/// One PUT (or other request) seen by the [`Receiver`].
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// The `Content-Type` header, if sent.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("the answer is JSON")
+    }
+}
+
+/// A ResponseURL on 127.0.0.1 that records every request and fails the first `fail_first` with 500.
+pub struct Receiver {
+    /// `http://127.0.0.1:PORT/response?X-Amz-Signature=secret`
+    pub url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    /// Starts listening on a free port.
+    pub async fn start(fail_first: usize) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("local address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
+        let task = tokio::spawn(async move {
+            // Bounded: a test sends a handful of requests; the task is aborted on drop.
+            for _ in 0..64 {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let Some(request) = read_request(&mut stream).await else {
+                    continue;
+                };
+                let count = {
+                    let mut log = log.lock().unwrap();
+                    log.push(request);
+                    log.len()
+                };
+                let status = if count <= fail_first {
+                    "500 Internal Server Error"
+                } else {
+                    "200 OK"
+                };
+                let reply = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = stream.write_all(reply.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        Receiver {
+            url: format!("http://127.0.0.1:{port}/response?X-Amz-Signature=secret"),
+            received,
+            task,
+        }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Received> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let header_end = loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut start = lines.next()?.split(' ');
+    let (method, target) = (start.next()?.to_string(), start.next()?.to_string());
+    let header = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|line| line.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = buffer[header_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Received {
+        method,
+        target,
+        content_type: header("content-type"),
+        body,
+    })
+}
