@@ -64,6 +64,16 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A failure about one SSM parameter; the inner error says what failed and where.
+    #[error("parameter {name}: {source}")]
+    Parameter {
+        /// The parameter's name.
+        name: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// Several regions failed; each inner error names its region.
     #[error("{}", join_failures(.0))]
     Regions(Vec<Error>),
@@ -122,6 +132,7 @@ impl Error {
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             Error::Aws { code, .. } => Some(code),
+            Error::Parameter { source, .. } => source.aws_code(),
             _ => None,
         }
     }
@@ -148,6 +159,9 @@ fn hint_for(code: &str) -> &'static str {
             ". An account quota was reached; request a higher quota or remove unused resources"
         }
         "NetworkError" | "TimeoutError" => ". Check that the function can reach the AWS endpoint of that region",
+        "InvalidKeyId" => {
+            ". Check KeyId: the key must exist in that region (a multi-Region key's alias works in every region)"
+        }
         "UnsupportedRegionException" | "UnsupportedOperationException" => {
             ". Multi-Region keys cannot be replicated into that region; remove it from the list"
         }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::aws::{Clients, retry_config};
+use crate::aws::{Clients, retry_config, ssm_retry_config};
 use crate::protocol::{Provider, Request, Settings};
 
 /// A request fixture (`create`, `update` or `delete`) as JSON.
@@ -47,15 +47,34 @@ pub fn provider(kms: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
 
 /// Like [`provider`], with settings.
 pub fn provider_with(kms: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
-    let kms: HashMap<String, Vec<Rule>> = kms.into_iter().map(|(r, rules)| (r.to_string(), rules)).collect();
-    let clients = Clients::new(move |region| {
-        let rules = kms.get(region).cloned().unwrap_or_default();
-        let region = Region::new(region.to_string());
-        mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
-            .region(region.clone())
-            .retry_config(retry_config()))
-    });
+    mocked(kms, vec![], settings)
+}
+
+/// A provider with KMS and SSM clients that answer with the rules of their region.
+pub fn mocked(kms: Vec<(&str, Vec<Rule>)>, ssm: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
+    let kms = by_region(kms);
+    let ssm = by_region(ssm);
+    let clients = Clients::new(
+        move |region| {
+            let rules = kms.get(region).cloned().unwrap_or_default();
+            let region = Region::new(region.to_string());
+            mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
+                .region(region.clone())
+                .retry_config(retry_config()))
+        },
+        move |region| {
+            let rules = ssm.get(region).cloned().unwrap_or_default();
+            let region = Region::new(region.to_string());
+            mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| c
+                .region(region.clone())
+                .retry_config(ssm_retry_config()))
+        },
+    );
     Arc::new(Provider::new(clients, settings))
+}
+
+fn by_region(rules: Vec<(&str, Vec<Rule>)>) -> HashMap<String, Vec<Rule>> {
+    rules.into_iter().map(|(r, rules)| (r.to_string(), rules)).collect()
 }
 
 /// One PUT (or other request) seen by the [`Receiver`].

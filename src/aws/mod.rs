@@ -2,6 +2,8 @@
 //! and timeouts that fit inside a custom resource's deadline.
 
 pub mod kms;
+pub mod rate_limit;
+pub mod ssm;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,6 +14,14 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::protocol::Progress;
+use rate_limit::RateLimiter;
+
+/// Calls a second that the provider sends to SSM in one region: under SSM's default quota of 40
+/// transactions a second per account and region, leaving room for other callers.
+pub const SSM_CALLS_PER_SECOND: u32 = 35;
+/// Calls that may start at once after a pause; with [`SSM_CALLS_PER_SECOND`], at most 38 start in any
+/// one-second window.
+pub const SSM_BURST: u32 = 3;
 
 /// Retries for every AWS call: the SDK's standard mode (exponential backoff with jitter, throttling
 /// and transient errors retried), 6 attempts in all, at most 5 s between two attempts.
@@ -20,6 +30,14 @@ pub fn retry_config() -> RetryConfig {
         .with_max_attempts(6)
         .with_initial_backoff(Duration::from_millis(250))
         .with_max_backoff(Duration::from_secs(5))
+}
+
+/// Retries for SSM calls: like [`retry_config`], with 8 attempts. One request may make hundreds of SSM
+/// calls against a quota shared with every other caller in the account, so a throttled call gets more
+/// chances than a KMS call; at most about 18 s of backoff in all (0.25 + 0.5 + 1 + 2 + 4 + 5 + 5),
+/// well inside a function timeout of minutes.
+pub fn ssm_retry_config() -> RetryConfig {
+    retry_config().with_max_attempts(8)
 }
 
 /// Timeouts for every AWS call. There is no overall operation timeout: the deadline guard bounds the
@@ -64,32 +82,63 @@ impl<C: Clone> RegionCache<C> {
     }
 }
 
+/// The SSM client of one region and the rate limiter that every call to that region shares.
+#[derive(Clone)]
+struct SsmRegion {
+    client: aws_sdk_ssm::Client,
+    limiter: Arc<RateLimiter>,
+}
+
 /// The AWS clients of the process, one per service and region.
 pub struct Clients {
     kms: RegionCache<aws_sdk_kms::Client>,
+    ssm: RegionCache<SsmRegion>,
 }
 
 impl Clients {
-    /// Clients built from `config`, each with its region set.
+    /// Clients built from `config`, each with its region set; SSM clients use [`ssm_retry_config`].
     pub fn from_config(config: &SdkConfig) -> Self {
-        let config = Arc::new(config.clone());
-        Clients::new(move |region| {
-            let conf = aws_sdk_kms::config::Builder::from(config.as_ref())
-                .region(Region::new(region.to_string()))
-                .build();
-            aws_sdk_kms::Client::from_conf(conf)
-        })
+        let kms_config = Arc::new(config.clone());
+        let ssm_config = kms_config.clone();
+        Clients::new(
+            move |region| {
+                let conf = aws_sdk_kms::config::Builder::from(kms_config.as_ref())
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_kms::Client::from_conf(conf)
+            },
+            move |region| {
+                let conf = aws_sdk_ssm::config::Builder::from(ssm_config.as_ref())
+                    .region(Region::new(region.to_string()))
+                    .retry_config(ssm_retry_config())
+                    .build();
+                aws_sdk_ssm::Client::from_conf(conf)
+            },
+        )
     }
 
     /// Clients made by the given functions (tests pass mocked clients here).
-    pub fn new(kms: impl Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static) -> Self {
+    pub fn new(
+        kms: impl Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static,
+        ssm: impl Fn(&str) -> aws_sdk_ssm::Client + Send + Sync + 'static,
+    ) -> Self {
         Clients {
             kms: RegionCache::new(kms),
+            ssm: RegionCache::new(move |region| SsmRegion {
+                client: ssm(region),
+                limiter: Arc::new(RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST)),
+            }),
         }
     }
 
     /// KMS in `region`, reporting its calls to `progress`.
     pub fn kms<'a>(&self, region: &'a str, progress: &'a Progress) -> kms::Kms<'a> {
         kms::Kms::new(self.kms.get(region), region, progress)
+    }
+
+    /// SSM in `region`, reporting its calls to `progress`, paced by the region's rate limiter.
+    pub fn ssm<'a>(&self, region: &'a str, progress: &'a Progress) -> ssm::Ssm<'a> {
+        let SsmRegion { client, limiter } = self.ssm.get(region);
+        ssm::Ssm::new(client, limiter, region, progress)
     }
 }

@@ -168,7 +168,10 @@ fn kms_that_never_answers() -> Arc<Provider> {
             .http_client(http_client_fn(|_, _| SharedHttpConnector::new(NeverAnswers)))
             .build(),
     );
-    let clients = Clients::new(move |_| client.clone());
+    let clients = Clients::new(
+        move |_| client.clone(),
+        |_| aws_smithy_mocks::mock_client!(aws_sdk_ssm, &Vec::<Rule>::new()),
+    );
     Arc::new(Provider::new(clients, Settings::default()))
 }
 

@@ -1,0 +1,229 @@
+//! SSM Parameter Store operations, one small function each. Each waits for the region's rate limiter
+//! (SSM allows about 40 transactions a second per account and region), reports itself to the
+//! request's [`Progress`], and turns the SDK's typed errors into what the caller needs: `false`/`None`
+//! for the expected outcomes (already exists, not found), an [`Error`] naming the parameter for the
+//! rest. Values are never logged and never put into an error.
+
+use std::sync::Arc;
+
+use aws_sdk_ssm::Client;
+use aws_sdk_ssm::types::{Parameter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
+
+use super::rate_limit::RateLimiter;
+use crate::Error;
+use crate::protocol::Progress;
+use crate::protocol::deadline::Step;
+
+/// DeleteParameters and GetParameters take at most this many names a call.
+pub const MAX_NAMES_PER_CALL: usize = 10;
+
+/// SSM in one region, for one request.
+pub struct Ssm<'a> {
+    client: Client,
+    limiter: Arc<RateLimiter>,
+    region: &'a str,
+    progress: &'a Progress,
+}
+
+/// What PutParameter sets besides the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterSettings {
+    /// `String` or `SecureString`.
+    pub parameter_type: ParameterType,
+    /// KMS key of a `SecureString`; `None` is the account's `alias/aws/ssm`.
+    pub key_id: Option<String>,
+    /// Storage tier.
+    pub tier: ParameterTier,
+    /// Description.
+    pub description: Option<String>,
+}
+
+fn ssm_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
+    tags.iter()
+        .map(|(key, value)| {
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|err| Error::Conflict(format!("tag '{key}' cannot be sent to SSM: {err}")))
+        })
+        .collect()
+}
+
+impl<'a> Ssm<'a> {
+    /// SSM in `region` through `client`, paced by `limiter`.
+    pub fn new(client: Client, limiter: Arc<RateLimiter>, region: &'a str, progress: &'a Progress) -> Self {
+        Ssm {
+            client,
+            limiter,
+            region,
+            progress,
+        }
+    }
+
+    /// The region this client calls.
+    pub fn region(&self) -> &'a str {
+        self.region
+    }
+
+    /// Starts a progress step and waits for a slot of the region's rate limiter.
+    async fn step(&self, what: String) -> Step<'a> {
+        let step = self.progress.step(format!("{what} in {}", self.region));
+        self.limiter.acquire().await;
+        step
+    }
+
+    async fn mutating_step(&self, what: String) -> Step<'a> {
+        self.progress.mark_mutating();
+        self.step(what).await
+    }
+
+    fn about(name: &str, err: Error) -> Error {
+        Error::Parameter {
+            name: name.to_string(),
+            source: Box::new(err),
+        }
+    }
+
+    /// PutParameter without Overwrite, tagged at creation (SSM refuses Tags with Overwrite). `false`
+    /// when a parameter of that name already exists; it is then left unchanged.
+    pub async fn create_parameter(
+        &self,
+        name: &str,
+        value: &str,
+        settings: &ParameterSettings,
+        tags: &[(String, String)],
+    ) -> Result<bool, Error> {
+        let _step = self.mutating_step(format!("PutParameter {name}")).await;
+        let result = self
+            .client
+            .put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(settings.parameter_type.clone())
+            .set_key_id(settings.key_id.clone())
+            .tier(settings.tier.clone())
+            .set_description(settings.description.clone())
+            .overwrite(false)
+            .set_tags(Some(ssm_tags(tags)?))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_parameter_already_exists()) => Ok(false),
+            Err(err) => Err(Self::about(name, Error::aws("PutParameter", self.region, err))),
+        }
+    }
+
+    /// PutParameter with Overwrite: a new version with this value and these settings; tags are kept.
+    pub async fn overwrite_parameter(
+        &self,
+        name: &str,
+        value: &str,
+        settings: &ParameterSettings,
+    ) -> Result<(), Error> {
+        let _step = self.mutating_step(format!("PutParameter {name}")).await;
+        self.client
+            .put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(settings.parameter_type.clone())
+            .set_key_id(settings.key_id.clone())
+            .tier(settings.tier.clone())
+            .set_description(settings.description.clone())
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|err| Self::about(name, Error::aws("PutParameter", self.region, err)))?;
+        Ok(())
+    }
+
+    /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found, and the names SSM
+    /// reports as not found.
+    pub async fn get_parameters(
+        &self,
+        names: &[String],
+        with_decryption: bool,
+    ) -> Result<(Vec<Parameter>, Vec<String>), Error> {
+        let _step = self.step(format!("GetParameters of {} names", names.len())).await;
+        let output = self
+            .client
+            .get_parameters()
+            .set_names(Some(names.to_vec()))
+            .with_decryption(with_decryption)
+            .send()
+            .await
+            .map_err(|err| Error::aws("GetParameters", self.region, err))?;
+        Ok((
+            output.parameters.unwrap_or_default(),
+            output.invalid_parameters.unwrap_or_default(),
+        ))
+    }
+
+    /// DeleteParameters of at most [`MAX_NAMES_PER_CALL`] names. Names that no longer exist are fine
+    /// (SSM lists them as invalid instead of failing).
+    pub async fn delete_parameters(&self, names: &[String]) -> Result<(), Error> {
+        let _step = self
+            .mutating_step(format!("DeleteParameters of {} names", names.len()))
+            .await;
+        self.client
+            .delete_parameters()
+            .set_names(Some(names.to_vec()))
+            .send()
+            .await
+            .map_err(|err| Error::aws("DeleteParameters", self.region, err))?;
+        Ok(())
+    }
+
+    /// ListTagsForResource of a parameter, as (key, value) pairs; `None` when it does not exist.
+    pub async fn list_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, Error> {
+        let _step = self.step(format!("ListTagsForResource {name}")).await;
+        match self
+            .client
+            .list_tags_for_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .send()
+            .await
+        {
+            Ok(output) => Ok(Some(
+                output
+                    .tag_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|tag| (tag.key, tag.value))
+                    .collect(),
+            )),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_invalid_resource_id()) => Ok(None),
+            Err(err) => Err(Self::about(name, Error::aws("ListTagsForResource", self.region, err))),
+        }
+    }
+
+    /// AddTagsToResource: adds tags, overwriting the values of keys the parameter already has.
+    pub async fn add_tags(&self, name: &str, tags: &[(String, String)]) -> Result<(), Error> {
+        let _step = self.mutating_step(format!("AddTagsToResource {name}")).await;
+        self.client
+            .add_tags_to_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tags(Some(ssm_tags(tags)?))
+            .send()
+            .await
+            .map_err(|err| Self::about(name, Error::aws("AddTagsToResource", self.region, err)))?;
+        Ok(())
+    }
+
+    /// RemoveTagsFromResource: removes the tags with these keys.
+    pub async fn remove_tags(&self, name: &str, keys: &[String]) -> Result<(), Error> {
+        let _step = self.mutating_step(format!("RemoveTagsFromResource {name}")).await;
+        self.client
+            .remove_tags_from_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|err| Self::about(name, Error::aws("RemoveTagsFromResource", self.region, err)))?;
+        Ok(())
+    }
+}
