@@ -51,6 +51,8 @@ pub struct Tag {
 /// Deserializers that accept a value as native JSON or as the string CloudFormation makes of it.
 /// Each returns `None` for an absent or `null` property (use with `#[serde(default)]`).
 pub mod flex {
+    use std::collections::BTreeMap;
+
     use serde::Deserialize;
     use serde::de::{Deserializer, Error as _};
     use serde_json::Value;
@@ -136,6 +138,28 @@ pub mod flex {
             .map(Some)
     }
 
+    /// A map of names to strings (numbers and booleans taken as their text). The values may be
+    /// secrets, so an error names the key of a bad value but never shows the value.
+    pub fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+        let entries = match Value::deserialize(d)? {
+            Value::Null => return Ok(None),
+            Value::Object(entries) => entries,
+            _ => return Err(D::Error::custom("expected a map of names to string values")),
+        };
+        entries
+            .into_iter()
+            .map(|(key, value)| match value {
+                Value::String(s) => Ok((key, s)),
+                Value::Number(n) => Ok((key, n.to_string())),
+                Value::Bool(b) => Ok((key, b.to_string())),
+                _ => Err(D::Error::custom(format!(
+                    "the value of '{key}' must be a string, not a list, a map or null"
+                ))),
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map(Some)
+    }
+
     /// A JSON document given as an object or as a string holding a JSON object; returned as text.
     pub fn json_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         match Value::deserialize(d)? {
@@ -175,6 +199,8 @@ mod tests {
         policy: Option<String>,
         #[serde(default)]
         tags: Vec<Tag>,
+        #[serde(default, deserialize_with = "flex::string_map")]
+        values: Option<std::collections::BTreeMap<String, String>>,
     }
 
     fn sample(props: Value) -> Result<Sample, Error> {
@@ -265,6 +291,29 @@ mod tests {
         assert!(
             err.starts_with("invalid property 'Tags[0]' for Custom::Sample"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_map_takes_scalars_as_text_and_never_shows_a_rejected_value() {
+        let decoded = sample(json!({"Values": {"/a": "x", "/b": 7, "/c": true}})).unwrap();
+        let values = decoded.values.unwrap();
+        assert_eq!(
+            (values["/a"].as_str(), values["/b"].as_str(), values["/c"].as_str()),
+            ("x", "7", "true")
+        );
+        let err = sample(json!({"Values": {"/secret": ["hunter2"]}}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "invalid property 'Values' for Custom::Sample: the value of '/secret' must be a string, not a list, a map or null"
+        );
+        assert!(
+            sample(json!({"Values": "hunter2"}))
+                .unwrap_err()
+                .to_string()
+                .ends_with("expected a map of names to string values")
         );
     }
 }

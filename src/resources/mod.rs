@@ -1,5 +1,6 @@
 //! The resource types, one module each, and the ownership rules they share (SPEC section 2).
 
+pub mod parameter_names;
 pub mod replica_key;
 
 use crate::Error;

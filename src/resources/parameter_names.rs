@@ -1,0 +1,137 @@
+//! SSM parameter names, checked before any call (SPEC section 4): SSM's own rules, and the function's
+//! path prefix (`PARAMETER_PREFIX`), which both parameter resource types obey.
+
+/// The longest name SSM accepts (its 2048-character limit includes 1037 reserved for itself).
+pub const MAX_NAME_LENGTH: usize = 1011;
+/// The deepest hierarchy SSM accepts.
+pub const MAX_LEVELS: usize = 15;
+
+/// Checks one parameter name; the error says what is wrong with it, in words a user can act on.
+///
+/// `prefix` is a path: `/app` and `/app/` both allow `/app/anything` and nothing else (not `/app`
+/// itself, not `/application`); `/` allows every name.
+pub fn check(name: &str, prefix: &str) -> Result<(), String> {
+    let shown = brief(name);
+    if !name.starts_with('/') {
+        return Err(format!("'{shown}' must start with '/'"));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')))
+    {
+        return Err(format!(
+            "'{shown}' contains {bad:?}; SSM allows only letters a-z and A-Z, digits, '_', '.', '-' and '/'"
+        ));
+    }
+    let length = name.len();
+    if length > MAX_NAME_LENGTH {
+        return Err(format!(
+            "'{shown}' is {length} characters long; SSM allows at most {MAX_NAME_LENGTH}"
+        ));
+    }
+    let levels: Vec<&str> = name[1..].split('/').collect();
+    if levels.iter().any(|level| level.is_empty()) {
+        return Err(format!("'{shown}' has an empty level (a '//' or a '/' at the end)"));
+    }
+    if levels.len() > MAX_LEVELS {
+        return Err(format!(
+            "'{shown}' has {} levels; SSM allows at most {MAX_LEVELS}",
+            levels.len()
+        ));
+    }
+    let first = levels[0].to_ascii_lowercase();
+    if first.starts_with("aws") || first.starts_with("ssm") {
+        return Err(format!(
+            "'{shown}' starts with '{}'; SSM reserves names that begin with aws or ssm (in any case)",
+            &levels[0][..3]
+        ));
+    }
+    let base = prefix.trim_end_matches('/');
+    let under = base.is_empty() || name.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'));
+    if !under {
+        return Err(format!(
+            "'{shown}' is outside this provider's PARAMETER_PREFIX '{prefix}'; use a name that starts with '{base}/'"
+        ));
+    }
+    Ok(())
+}
+
+/// A long name cut for an error message.
+fn brief(name: &str) -> String {
+    match name.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}...", &name[..cut]),
+        None => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_ssm_accepts_pass() {
+        for good in [
+            "/app/key-arn",
+            "/a",
+            "/App_1/v1.2/x-y",
+            "/awesome/x",
+            "/sm/x",
+            "/app/ssm",
+        ] {
+            assert_eq!(check(good, "/"), Ok(()), "{good}");
+        }
+        let deepest = format!("/{}", vec!["l"; MAX_LEVELS].join("/"));
+        assert_eq!(check(&deepest, "/"), Ok(()));
+        let longest = format!("/{}", "n".repeat(MAX_NAME_LENGTH - 1));
+        assert_eq!(check(&longest, "/"), Ok(()));
+    }
+
+    #[test]
+    fn each_broken_rule_is_named() {
+        let reason = |name: &str| check(name, "/").unwrap_err();
+        assert!(reason("app/key").contains("must start with '/'"));
+        assert!(reason("/app/key arn").contains("contains ' '"));
+        assert!(reason("/app/ké").contains("contains 'é'"));
+        assert!(reason("/app/k$y").contains("contains '$'"));
+        assert!(reason("/app//key").contains("empty level"));
+        assert!(reason("/app/").contains("empty level"));
+        assert!(reason("/").contains("empty level"));
+        let too_deep = format!("/{}", vec!["l"; MAX_LEVELS + 1].join("/"));
+        assert!(reason(&too_deep).contains("has 16 levels; SSM allows at most 15"));
+        let too_long = format!("/{}", "n".repeat(MAX_NAME_LENGTH));
+        let err = reason(&too_long);
+        assert!(
+            err.contains("is 1012 characters long; SSM allows at most 1011"),
+            "{err}"
+        );
+        assert!(err.len() < 200, "a long name is cut in the message");
+    }
+
+    #[test]
+    fn the_aws_and_ssm_prefixes_are_reserved_in_any_case() {
+        for reserved in ["/aws/x", "/AWS/x", "/awsKey", "/ssm/x", "/SsM-params/x"] {
+            let err = check(reserved, "/").unwrap_err();
+            assert!(
+                err.contains("SSM reserves names that begin with aws or ssm"),
+                "{reserved}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_prefix_is_a_path_with_or_without_its_trailing_slash() {
+        for prefix in ["/app", "/app/"] {
+            assert_eq!(check("/app/key-arn", prefix), Ok(()));
+            assert_eq!(check("/app/deep/er", prefix), Ok(()));
+            for outside in ["/app", "/application/x", "/other/app/x"] {
+                let err = check(outside, prefix).unwrap_err();
+                assert!(
+                    err.contains("outside this provider's PARAMETER_PREFIX"),
+                    "{outside}: {err}"
+                );
+                assert!(err.contains("starts with '/app/'"), "{err}");
+            }
+        }
+        assert_eq!(check("/anything", "/"), Ok(()));
+    }
+}
