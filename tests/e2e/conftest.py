@@ -1,0 +1,46 @@
+"""Fixtures of the end-to-end suite: one local AWS and one warm function process per module."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness import Function, Stack
+from localaws import LocalAws
+
+# A replica stays `Creating` this long, so the function's wait is exercised for real.
+CREATING_SECONDS = float(os.environ.get("E2E_CREATING_SECONDS", "1.5"))
+
+
+@pytest.fixture(scope="module")
+def aws():
+    with LocalAws(creating_seconds=CREATING_SECONDS) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def function(aws, tmp_path_factory):
+    log = Path(tmp_path_factory.mktemp("logs")) / "function.log"
+    fn = Function(aws.endpoint, log)
+    yield fn
+    fn.close()
+
+
+@pytest.fixture(autouse=True)
+def clean_faults(request):
+    """Every test starts without faults and with an empty call log."""
+    if "aws" in request.fixturenames:
+        local = request.getfixturevalue("aws")
+        local.clear_faults()
+        local.clear_calls()
+        yield
+        local.clear_faults()
+    else:
+        yield
+
+
+@pytest.fixture
+def stack(request):
+    return Stack(name=request.node.name.replace("_", "-")[:100])
