@@ -39,6 +39,20 @@ pub fn request(name: &str, properties: Value, old_properties: Option<Value>) -> 
     Request::parse(&event(name, properties, old_properties)).expect("test events parse")
 }
 
+/// A parsed request of `resource_type` for the resource `logical_id`, from the fixture `name`.
+pub fn typed_request(
+    resource_type: &str,
+    logical_id: &str,
+    name: &str,
+    properties: Value,
+    old_properties: Option<Value>,
+) -> Request {
+    let mut event = event(name, properties, old_properties);
+    event["ResourceType"] = Value::String(resource_type.to_string());
+    event["LogicalResourceId"] = Value::String(logical_id.to_string());
+    Request::parse(&event).expect("test events parse")
+}
+
 /// A provider whose KMS client in each region answers with that region's rules (any order). A call
 /// with no matching rule panics inside the handler, which the protocol layer answers as FAILED.
 pub fn provider(kms: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
@@ -48,6 +62,17 @@ pub fn provider(kms: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
 /// Like [`provider`], with settings.
 pub fn provider_with(kms: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
     mocked(kms, vec![], settings)
+}
+
+/// A provider whose SSM client in each region answers with that region's rules (any order), with no
+/// KMS rules. SSM clients are paced by the same rate limiter as in production.
+pub fn ssm_provider(ssm: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
+    ssm_provider_with(ssm, Settings::default())
+}
+
+/// Like [`ssm_provider`], with settings.
+pub fn ssm_provider_with(ssm: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
+    mocked(vec![], ssm, settings)
 }
 
 /// A provider with KMS and SSM clients that answer with the rules of their region.

@@ -1,5 +1,6 @@
 //! The resource types, one module each, and the ownership rules they share (SPEC section 2).
 
+pub mod cross_region_parameter;
 pub mod parameter_names;
 pub mod replica_key;
 
@@ -12,13 +13,14 @@ pub const OWNER_STACK_TAG: &str = "mrk-provider:stack";
 pub const OWNER_LOGICAL_ID_TAG: &str = "mrk-provider:logical-id";
 
 /// The resource types this provider serves.
-pub const SUPPORTED_TYPES: [&str; 1] = [replica_key::RESOURCE_TYPE];
+pub const SUPPORTED_TYPES: [&str; 2] = [replica_key::RESOURCE_TYPE, cross_region_parameter::RESOURCE_TYPE];
 
 /// Runs the handler of the request's resource type.
 pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
     let request = &invocation.request;
     match request.resource_type.as_str() {
         replica_key::RESOURCE_TYPE => replica_key::handle(provider, invocation).await,
+        cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(provider, invocation).await,
         // Nothing of an unsupported type was ever created, so there is nothing to delete.
         _ if request.request_type == RequestType::Delete => {
             Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))

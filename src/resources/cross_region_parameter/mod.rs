@@ -1,0 +1,297 @@
+//! `Custom::CrossRegionParameter`: writes SSM parameters into other regions (SPEC section 4), so that a
+//! stack there reads them natively (`{{resolve:ssm:NAME}}`).
+//!
+//! - Create: write every name into every region, tagged with the owner. A parameter that exists
+//!   already is taken over when this resource owns it (a re-delivered Create) or `AdoptExisting` is
+//!   set; otherwise the Create fails naming it.
+//! - Update: the pure [`plan_update`] says what to write, overwrite, retag and delete.
+//! - Delete: delete every parameter this resource owns, ten names a call.
+//!
+//! Each region is worked on at the same time as the others, with a bounded number of calls in flight
+//! and the region's rate limiter (see [`crate::aws::ssm`]) pacing them. Values are never logged.
+
+pub mod spec;
+
+use futures::future::join_all;
+use futures::stream::{self, StreamExt};
+use tracing::{info, warn};
+
+use crate::Error;
+use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
+use crate::protocol::{Invocation, Outcome, Provider, Request, RequestType};
+use crate::resources::Owner;
+
+pub use spec::{Plan, RegionPlan, Spec, Write, plan_update};
+
+/// The resource type served by this module.
+pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
+
+/// SSM calls in flight at once in one region; the region's rate limiter does the pacing, this only
+/// keeps a large resource from holding hundreds of connections.
+const MAX_IN_FLIGHT_PER_REGION: usize = 8;
+
+/// Handles one `Custom::CrossRegionParameter` request.
+pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
+    let request = &invocation.request;
+    let prefix = provider.settings.parameter_prefix.as_str();
+    match request.request_type {
+        RequestType::Create => {
+            let spec = Spec::from_properties(&request.properties, prefix)?;
+            let physical_id = physical_id(request);
+            // Claimed before anything is written, so that a failed Create's rollback Delete removes
+            // what this attempt wrote.
+            invocation.progress.claim_physical_id(&physical_id);
+            let job = Job::new(provider, invocation, &spec);
+            job.apply(&plan_update(None, &spec)).await?;
+            Ok(job.outcome(physical_id))
+        }
+        RequestType::Update => {
+            let spec = Spec::from_properties(&request.properties, prefix)?;
+            let old = request
+                .old_properties
+                .as_ref()
+                .and_then(|props| Spec::from_properties(props, prefix).ok());
+            if old.is_none() {
+                warn!("the old properties are not valid; writing every parameter and removing none");
+            }
+            let job = Job::new(provider, invocation, &spec);
+            job.apply(&plan_update(old.as_ref(), &spec)).await?;
+            // The id CloudFormation knows: a different one would make it delete the old resource.
+            let physical_id = request
+                .physical_resource_id
+                .clone()
+                .unwrap_or_else(|| physical_id(request));
+            Ok(job.outcome(physical_id))
+        }
+        RequestType::Delete => delete(provider, invocation).await,
+    }
+}
+
+/// The PhysicalResourceId: the stack and the logical id, the same for the whole life of the resource
+/// whatever its properties (at most about 400 characters, well under CloudFormation's 1 KB).
+fn physical_id(request: &Request) -> String {
+    format!("{}/{}", request.stack_id, request.logical_resource_id)
+}
+
+/// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever
+/// written.
+async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
+    let request = &invocation.request;
+    let outcome = Outcome::id(request.physical_resource_id.clone().unwrap_or_default());
+    let spec = match Spec::from_properties(&request.properties, &provider.settings.parameter_prefix) {
+        Ok(spec) => spec,
+        Err(err) => {
+            warn!(error = %err, "the properties are not valid, so nothing was written; nothing to delete");
+            return Ok(outcome);
+        }
+    };
+    let names: Vec<String> = spec.parameters.keys().cloned().collect();
+    let plan = Plan {
+        regions: spec
+            .regions
+            .iter()
+            .map(|region| RegionPlan {
+                region: region.clone(),
+                writes: Vec::new(),
+                deletes: names.clone(),
+            })
+            .collect(),
+        untag: Vec::new(),
+    };
+    Job::new(provider, invocation, &spec).apply(&plan).await?;
+    Ok(outcome)
+}
+
+/// One request's work on one spec.
+struct Job<'a> {
+    provider: &'a Provider,
+    invocation: &'a Invocation,
+    spec: &'a Spec,
+    owner: Owner,
+}
+
+impl<'a> Job<'a> {
+    fn new(provider: &'a Provider, invocation: &'a Invocation, spec: &'a Spec) -> Self {
+        Job {
+            provider,
+            invocation,
+            spec,
+            owner: Owner::of(invocation),
+        }
+    }
+
+    fn ssm<'r>(&'r self, region: &'r str) -> Ssm<'r> {
+        self.provider.clients.ssm(region, &self.invocation.progress)
+    }
+
+    fn outcome(&self, physical_id: String) -> Outcome {
+        let mut outcome = Outcome::id(physical_id);
+        outcome.data.insert("Names".into(), self.spec.names_attribute());
+        outcome
+    }
+
+    /// Carries out a plan: every region at once; in each, the writes, then the deletes.
+    async fn apply(&self, plan: &Plan) -> Result<(), Error> {
+        let work = plan
+            .regions
+            .iter()
+            .map(|region| self.apply_in_region(region, &plan.untag));
+        let errors: Vec<Error> = join_all(work).await.into_iter().flatten().collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::from_regions(errors))
+        }
+    }
+
+    /// One region's part of a plan; the region's failures as one error.
+    async fn apply_in_region(&self, plan: &RegionPlan, untag: &[String]) -> Option<Error> {
+        let ssm = self.ssm(&plan.region);
+        let mut errors = self.write_all(&ssm, &plan.writes, untag).await;
+        errors.extend(self.delete_owned(&ssm, &plan.deletes).await);
+        region_failure(&plan.region, errors)
+    }
+
+    /// Writes names in one region, a bounded number at a time; returns the failures.
+    async fn write_all(&self, ssm: &Ssm<'_>, writes: &[(String, Write)], untag: &[String]) -> Vec<Error> {
+        if writes.is_empty() {
+            return Vec::new();
+        }
+        let calls: Vec<_> = writes
+            .iter()
+            .map(|(name, how)| self.write(ssm, name, *how, untag))
+            .collect();
+        let results: Vec<Result<(), Error>> = stream::iter(calls)
+            .buffer_unordered(MAX_IN_FLIGHT_PER_REGION)
+            .collect()
+            .await;
+        let written = results.iter().filter(|r| r.is_ok()).count();
+        info!(
+            region = ssm.region(),
+            written,
+            failed = results.len() - written,
+            "parameters written"
+        );
+        results.into_iter().filter_map(Result::err).collect()
+    }
+
+    fn desired_tags(&self) -> Vec<(String, String)> {
+        self.spec
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .chain(self.owner.tags())
+            .collect()
+    }
+
+    async fn write(&self, ssm: &Ssm<'_>, name: &str, how: Write, untag: &[String]) -> Result<(), Error> {
+        let value = self
+            .spec
+            .parameters
+            .get(name)
+            .ok_or_else(|| Error::Conflict(format!("the plan names {name}, which the properties do not")))?;
+        let settings = &self.spec.settings;
+        if how == Write::Create {
+            if ssm
+                .create_parameter(name, value, settings, &self.desired_tags())
+                .await?
+            {
+                return Ok(());
+            }
+            info!(region = ssm.region(), name, "the parameter exists already");
+        }
+        let Some(tags) = ssm.list_tags(name).await? else {
+            // Gone: deleted outside CloudFormation, or between two of these calls. Write it anew.
+            if ssm
+                .create_parameter(name, value, settings, &self.desired_tags())
+                .await?
+            {
+                return Ok(());
+            }
+            return Err(Error::Conflict(format!(
+                "the parameter {name} in {} was deleted and created again by someone else while this \
+                 request wrote it; deploy again",
+                ssm.region()
+            )));
+        };
+        if !self.owner.owns(&tags) {
+            if !self.spec.adopt_existing {
+                return Err(Error::Conflict(format!(
+                    "the parameter {name} already exists in {} and this resource does not own it ({}); \
+                     set AdoptExisting to true to take it over, or choose another name",
+                    ssm.region(),
+                    Owner::describe_owner_of(&tags)
+                )));
+            }
+            info!(
+                region = ssm.region(),
+                name, "adopting a parameter this resource did not own"
+            );
+        }
+        if how != Write::Retag {
+            ssm.overwrite_parameter(name, value, settings).await?;
+        }
+        let desired = self.desired_tags();
+        if desired.iter().any(|tag| !tags.contains(tag)) {
+            ssm.add_tags(name, &desired).await?;
+        }
+        let remove: Vec<String> = untag
+            .iter()
+            .filter(|key| tags.iter().any(|(k, _)| k == *key))
+            .cloned()
+            .collect();
+        if !remove.is_empty() {
+            ssm.remove_tags(name, &remove).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes those of `names` that this resource owns in the region, [`MAX_NAMES_PER_CALL`] a call;
+    /// returns the failures. A name that does not exist, or that someone else owns, is left alone.
+    async fn delete_owned(&self, ssm: &Ssm<'_>, names: &[String]) -> Vec<Error> {
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let checks: Vec<_> = names.iter().map(|name| ssm.list_tags(name)).collect();
+        let tags: Vec<_> = stream::iter(checks).buffered(MAX_IN_FLIGHT_PER_REGION).collect().await;
+        let mut owned = Vec::new();
+        let mut errors = Vec::new();
+        for (name, tags) in names.iter().zip(tags) {
+            match tags {
+                Ok(Some(tags)) if self.owner.owns(&tags) => owned.push(name.clone()),
+                Ok(Some(tags)) => {
+                    let owner = Owner::describe_owner_of(&tags);
+                    info!(region = ssm.region(), name, %owner, "not deleting a parameter this resource does not own");
+                }
+                Ok(None) => {}
+                Err(err) => errors.push(err),
+            }
+        }
+        let batches: Vec<_> = owned
+            .chunks(MAX_NAMES_PER_CALL)
+            .map(|batch| ssm.delete_parameters(batch))
+            .collect();
+        let deleted: Vec<Result<(), Error>> = stream::iter(batches).buffered(MAX_IN_FLIGHT_PER_REGION).collect().await;
+        errors.extend(deleted.into_iter().filter_map(Result::err));
+        info!(region = ssm.region(), deleted = owned.len(), "owned parameters deleted");
+        errors
+    }
+}
+
+/// One error for a region's failures, or `None` when there were none.
+fn region_failure(region: &str, mut errors: Vec<Error>) -> Option<Error> {
+    match errors.len() {
+        0 => None,
+        1 => errors.pop(),
+        n => {
+            let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            Some(Error::Conflict(format!(
+                "{n} failures in {region}: {}",
+                listed.join("; ")
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
