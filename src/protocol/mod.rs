@@ -238,10 +238,14 @@ pub async fn run(provider: Arc<Provider>, request: Request, deadline: Deadline) 
         request,
         progress: Progress::default(),
     });
-    let mut task = tokio::spawn({
-        let invocation = invocation.clone();
-        async move { resources::dispatch(&provider, &invocation).await }
-    });
+    // The task carries the request's span, so that the handler's own log lines name the request too.
+    let mut task = tokio::spawn(
+        {
+            let invocation = invocation.clone();
+            async move { resources::dispatch(&provider, &invocation).await }
+        }
+        .in_current_span(),
+    );
     let joined = match deadline.work_until() {
         Some(until) => tokio::time::timeout_at(until, &mut task).await,
         None => Ok((&mut task).await),
