@@ -344,7 +344,8 @@ async fn a_provider_framework_failure_is_an_error_whose_text_is_the_reason() {
     let err = returned.expect_err("a failure is an error result");
     assert_eq!(
         err,
-        "invalid request: unsupported ResourceType 'Custom::Nope'; mrk-provider serves Custom::ReplicaKey, Custom::CrossRegionParameter"
+        "invalid request: unsupported ResourceType 'Custom::Nope'; mrk-provider serves Custom::ReplicaKey, Custom::CrossRegionParameter, \
+         Custom::CrossRegionParameterReader"
     );
     // AND nothing was PUT
     assert!(receiver.received().is_empty(), "{:?}", receiver.received());

@@ -2,10 +2,11 @@
 
 pub mod cross_region_parameter;
 pub mod parameter_names;
+pub mod parameter_reader;
 pub mod replica_key;
 
 use crate::Error;
-use crate::protocol::{Invocation, Outcome, Provider, RequestType};
+use crate::protocol::{Invocation, Outcome, Provider, Request, RequestType};
 
 /// Tag key holding the owning stack's id.
 pub const OWNER_STACK_TAG: &str = "mrk-provider:stack";
@@ -13,7 +14,11 @@ pub const OWNER_STACK_TAG: &str = "mrk-provider:stack";
 pub const OWNER_LOGICAL_ID_TAG: &str = "mrk-provider:logical-id";
 
 /// The resource types this provider serves.
-pub const SUPPORTED_TYPES: [&str; 2] = [replica_key::RESOURCE_TYPE, cross_region_parameter::RESOURCE_TYPE];
+pub const SUPPORTED_TYPES: [&str; 3] = [
+    replica_key::RESOURCE_TYPE,
+    cross_region_parameter::RESOURCE_TYPE,
+    parameter_reader::RESOURCE_TYPE,
+];
 
 /// Runs the handler of the request's resource type.
 pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
@@ -21,6 +26,7 @@ pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Ou
     match request.resource_type.as_str() {
         replica_key::RESOURCE_TYPE => replica_key::handle(provider, invocation).await,
         cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(provider, invocation).await,
+        parameter_reader::RESOURCE_TYPE => parameter_reader::handle(provider, invocation).await,
         // Nothing of an unsupported type was ever created, so there is nothing to delete.
         _ if request.request_type == RequestType::Delete => {
             Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))
@@ -30,6 +36,12 @@ pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Ou
             SUPPORTED_TYPES.join(", ")
         ))),
     }
+}
+
+/// A PhysicalResourceId that stays the same for the whole life of a resource whatever its properties:
+/// `<StackId>/<LogicalResourceId>` (at most about 400 characters, well under CloudFormation's 1 KB).
+pub fn stack_scoped_id(request: &Request) -> String {
+    format!("{}/{}", request.stack_id, request.logical_resource_id)
 }
 
 /// The owner of what a resource creates: its stack and logical id, written as two tags.

@@ -18,8 +18,8 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
-use crate::protocol::{Invocation, Outcome, Provider, Request, RequestType};
-use crate::resources::Owner;
+use crate::protocol::{Invocation, Outcome, Provider, RequestType};
+use crate::resources::{Owner, stack_scoped_id};
 
 pub use spec::{Plan, RegionPlan, Spec, Write, plan_update};
 
@@ -37,7 +37,7 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
     match request.request_type {
         RequestType::Create => {
             let spec = Spec::from_properties(&request.properties, prefix)?;
-            let physical_id = physical_id(request);
+            let physical_id = stack_scoped_id(request);
             // Claimed before anything is written, so that a failed Create's rollback Delete removes
             // what this attempt wrote.
             invocation.progress.claim_physical_id(&physical_id);
@@ -60,17 +60,11 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
             let physical_id = request
                 .physical_resource_id
                 .clone()
-                .unwrap_or_else(|| physical_id(request));
+                .unwrap_or_else(|| stack_scoped_id(request));
             Ok(job.outcome(physical_id))
         }
         RequestType::Delete => delete(provider, invocation).await,
     }
-}
-
-/// The PhysicalResourceId: the stack and the logical id, the same for the whole life of the resource
-/// whatever its properties (at most about 400 characters, well under CloudFormation's 1 KB).
-fn physical_id(request: &Request) -> String {
-    format!("{}/{}", request.stack_id, request.logical_resource_id)
 }
 
 /// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever

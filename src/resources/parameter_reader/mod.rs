@@ -1,0 +1,96 @@
+//! `Custom::CrossRegionParameterReader`: reads SSM parameters from another region (SPEC section 5), so
+//! that a stack can use what a stack in another region wrote (pull model).
+//!
+//! - Create and Update read every name (GetParameters, ten names a call). Any missing name fails the
+//!   request, naming every missing one and the region.
+//! - Delete does nothing in AWS: the reader owns nothing.
+//!
+//! Values are never logged: only names and counts. A decrypted SecureString sets `NoEcho`.
+
+pub mod spec;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ssm::types::ParameterType;
+use futures::stream::{self, StreamExt};
+use tracing::info;
+
+use crate::Error;
+use crate::aws::ssm::MAX_NAMES_PER_CALL;
+use crate::protocol::{Invocation, Outcome, Provider, RequestType};
+use crate::resources::stack_scoped_id;
+
+pub use spec::Spec;
+
+/// The resource type served by this module.
+pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameterReader";
+
+/// GetParameters calls in flight at once; the region's rate limiter does the pacing.
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Handles one `Custom::CrossRegionParameterReader` request.
+pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
+    let request = &invocation.request;
+    let physical_id = request
+        .physical_resource_id
+        .clone()
+        .unwrap_or_else(|| stack_scoped_id(request));
+    if request.request_type == RequestType::Delete {
+        return Ok(Outcome::id(physical_id));
+    }
+    let spec = Spec::from_properties(&request.properties, &provider.settings.parameter_prefix)?;
+    read(provider, invocation, &spec, physical_id).await
+}
+
+/// Reads every name; the values become the attributes.
+async fn read(
+    provider: &Provider,
+    invocation: &Invocation,
+    spec: &Spec,
+    physical_id: String,
+) -> Result<Outcome, Error> {
+    let ssm = provider.clients.ssm(&spec.region, &invocation.progress);
+    let calls: Vec<_> = spec
+        .names
+        .chunks(MAX_NAMES_PER_CALL)
+        .map(|batch| ssm.get_parameters(batch, spec.with_decryption))
+        .collect();
+    let batches: Vec<_> = stream::iter(calls).buffered(MAX_IN_FLIGHT).collect().await;
+    let mut found = BTreeMap::new();
+    let mut decrypted_secret = false;
+    for batch in batches {
+        let (parameters, _not_found) = batch?;
+        for parameter in parameters {
+            let Some(name) = parameter.name else { continue };
+            decrypted_secret |= spec.with_decryption && parameter.r#type == Some(ParameterType::SecureString);
+            found.insert(name, parameter.value.unwrap_or_default());
+        }
+    }
+    // Whatever SSM lists as invalid, a name is missing when no value came back for it.
+    let missing: Vec<&str> = spec
+        .names
+        .iter()
+        .filter(|name| !found.contains_key(*name))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Conflict(format!(
+            "parameters not found in {}: {}; create them first or fix Names",
+            spec.region,
+            missing.join(", ")
+        )));
+    }
+    info!(region = %spec.region, names = %spec.names.join(","), no_echo = decrypted_secret, "parameters read");
+    let mut outcome = Outcome::id(physical_id);
+    outcome.no_echo = decrypted_secret;
+    if let [only] = spec.names.as_slice()
+        && let Some(value) = found.get(only)
+    {
+        outcome.data.insert("Value".into(), value.clone());
+    }
+    outcome.data.extend(found);
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+//! `Custom::CrossRegionParameterReader` properties (SPEC section 5): decoding and validation.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::protocol::properties::{self, flex};
+use crate::region::partition_of;
+use crate::resources::parameter_names;
+
+use super::RESOURCE_TYPE;
+
+/// The properties as written in a template, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Properties {
+    /// The region to read from.
+    #[serde(default, deserialize_with = "flex::string")]
+    region: Option<String>,
+    /// The parameter names to read.
+    #[serde(default, deserialize_with = "flex::string_list")]
+    names: Option<Vec<String>>,
+    /// Decrypt SecureString values; default false.
+    #[serde(default, deserialize_with = "flex::bool")]
+    with_decryption: Option<bool>,
+}
+
+/// Validated `Custom::CrossRegionParameterReader` properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The region to read from.
+    pub region: String,
+    /// The names, in the template's order.
+    pub names: Vec<String>,
+    /// Decrypt SecureString values.
+    pub with_decryption: bool,
+}
+
+fn invalid(property: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidProperty {
+        property: property.into(),
+        resource_type: RESOURCE_TYPE,
+        reason: reason.into(),
+    }
+}
+
+impl Spec {
+    /// Decodes and validates properties, names against `prefix` (the function's `PARAMETER_PREFIX`);
+    /// no AWS call is made before this succeeds.
+    pub fn from_properties(properties: &Map<String, Value>, prefix: &str) -> Result<Spec, Error> {
+        let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
+        let missing = |property| Error::MissingProperty {
+            property,
+            resource_type: RESOURCE_TYPE,
+        };
+        let region = props.region.ok_or_else(|| missing("Region"))?;
+        if partition_of(&region).is_none() {
+            return Err(invalid("Region", format!("'{region}' is not a region name")));
+        }
+        let names = props.names.ok_or_else(|| missing("Names"))?;
+        if names.is_empty() {
+            return Err(invalid("Names", "the list is empty; name at least one parameter"));
+        }
+        for (i, name) in names.iter().enumerate() {
+            parameter_names::check(name, prefix).map_err(|reason| invalid("Names", reason))?;
+            if names[..i].contains(name) {
+                return Err(invalid("Names", format!("'{name}' is listed twice")));
+            }
+        }
+        Ok(Spec {
+            region,
+            names,
+            with_decryption: props.with_decryption.unwrap_or(false),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec_with_prefix(extra: Value, prefix: &str) -> Result<Spec, Error> {
+        let mut props = json!({"Region": "eu-west-1", "Names": ["/app/key-arn"]});
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                props.as_object_mut().unwrap().remove(k);
+            } else {
+                props[k] = v.clone();
+            }
+        }
+        Spec::from_properties(props.as_object().unwrap(), prefix)
+    }
+
+    fn reason(extra: Value) -> String {
+        spec_with_prefix(extra, "/").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_apply_and_strings_from_cloudformation_are_read() {
+        let spec = spec_with_prefix(json!({}), "/").unwrap();
+        assert!(!spec.with_decryption);
+        let spec = spec_with_prefix(json!({"WithDecryption": "true", "Names": "/app/a, /app/b"}), "/").unwrap();
+        assert!(spec.with_decryption);
+        assert_eq!(spec.names, vec!["/app/a", "/app/b"]);
+    }
+
+    #[test]
+    fn region_and_names_are_required_and_checked() {
+        assert_eq!(
+            reason(json!({"Region": null})),
+            "missing required property 'Region' for Custom::CrossRegionParameterReader"
+        );
+        assert_eq!(
+            reason(json!({"Names": null})),
+            "missing required property 'Names' for Custom::CrossRegionParameterReader"
+        );
+        assert!(reason(json!({"Region": "Ireland"})).contains("'Ireland' is not a region name"));
+        assert!(reason(json!({"Names": []})).contains("the list is empty"));
+        assert!(reason(json!({"Names": ["/a", "/a"]})).contains("'/a' is listed twice"));
+        assert!(reason(json!({"Names": ["/aws/x"]})).contains("SSM reserves"));
+        assert!(reason(json!({"Names": ["app/x"]})).contains("must start with '/'"));
+    }
+
+    #[test]
+    fn names_must_be_under_the_function_prefix() {
+        assert!(spec_with_prefix(json!({}), "/app/").is_ok());
+        let err = spec_with_prefix(json!({}), "/other").unwrap_err().to_string();
+        assert!(
+            err.contains("outside this provider's PARAMETER_PREFIX '/other'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_property_is_an_error() {
+        assert_eq!(
+            reason(json!({"Regions": ["eu-west-1"]})),
+            "unknown property 'Regions' for Custom::CrossRegionParameterReader"
+        );
+    }
+}

@@ -1,0 +1,319 @@
+//! `Custom::CrossRegionParameterReader` handler tests on real SDK clients with `aws-smithy-mocks` rules.
+//! A call that no rule matches panics inside the handler, which the protocol layer turns into FAILED,
+//! so an unexpected call fails the test.
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_ssm::Client;
+use aws_sdk_ssm::operation::get_parameters::GetParametersOutput;
+use aws_sdk_ssm::types::{Parameter, ParameterType};
+use aws_smithy_mocks::{Rule, mock};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+use super::RESOURCE_TYPE;
+use crate::protocol::request::FAILED_CREATE_PREFIX;
+use crate::protocol::{Answer, Deadline, Envelope, Outcome, ResponseMode, Settings, handle, response, run};
+use crate::test_support::{event, fixture, ssm_provider, ssm_provider_with, typed_request};
+
+const LOGICAL_ID: &str = "KeyArnReader";
+
+fn physical_id() -> String {
+    format!("{}/{LOGICAL_ID}", fixture("create")["StackId"].as_str().unwrap())
+}
+
+fn props(region: &str, names: &[&str], with_decryption: bool) -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:mrk-provider",
+        "Region": region,
+        "Names": names,
+        "WithDecryption": with_decryption.to_string(),
+    })
+}
+
+fn parameter(name: &str, value: &str, parameter_type: ParameterType) -> Parameter {
+    Parameter::builder()
+        .name(name)
+        .value(value)
+        .r#type(parameter_type)
+        .version(1)
+        .build()
+}
+
+/// GetParameters of exactly `names` (in that order) with `with_decryption`, answering `found` and
+/// listing the other names as invalid.
+fn get(names: &'static [&'static str], with_decryption: bool, found: Vec<Parameter>) -> Rule {
+    mock!(Client::get_parameters)
+        .match_requests(move |r| r.names() == names && r.with_decryption() == Some(with_decryption))
+        .then_output(move || {
+            let invalid = names
+                .iter()
+                .filter(|n| !found.iter().any(|p| p.name.as_deref() == Some(**n)))
+                .map(|n| n.to_string())
+                .collect();
+            GetParametersOutput::builder()
+                .set_parameters(Some(found.clone()))
+                .set_invalid_parameters(Some(invalid))
+                .build()
+        })
+}
+
+async fn answer(ssm: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value) -> Answer {
+    let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, request_type, properties, None);
+    run(ssm_provider(ssm), request, Deadline::unknown()).await
+}
+
+fn success(answer: Answer) -> Outcome {
+    match answer {
+        Answer::Success(outcome) => outcome,
+        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
+    }
+}
+
+fn failure(answer: Answer) -> (String, String) {
+    match answer {
+        Answer::Failed {
+            physical_resource_id,
+            reason,
+        } => (physical_resource_id, reason),
+        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_names_are_read_and_keyed_by_name() {
+    // GIVEN two String parameters in us-east-1
+    let read = get(
+        &["/app/key-arn", "/app/alias"],
+        false,
+        vec![
+            parameter(
+                "/app/key-arn",
+                "arn:aws:kms:us-east-1:1:key/mrk-1",
+                ParameterType::String,
+            ),
+            parameter("/app/alias", "alias/app-data", ParameterType::String),
+        ],
+    );
+    let properties = props("us-east-1", &["/app/key-arn", "/app/alias"], false);
+
+    // WHEN a reader in another region is created
+    let outcome = success(answer(vec![("us-east-1", vec![read.clone()])], "create", properties).await);
+
+    // THEN one GetParameters read both, each value is the attribute of its name, and no Value is set
+    assert_eq!(read.num_calls(), 1);
+    assert_eq!(outcome.data["/app/key-arn"], "arn:aws:kms:us-east-1:1:key/mrk-1");
+    assert_eq!(outcome.data["/app/alias"], "alias/app-data");
+    assert_eq!(outcome.data.len(), 2);
+    assert!(!outcome.no_echo);
+    assert_eq!(outcome.physical_resource_id, physical_id());
+}
+
+#[tokio::test]
+async fn a_single_name_is_also_the_value_attribute_and_an_update_keeps_the_id() {
+    // GIVEN one parameter
+    let read = get(
+        &["/app/key-arn"],
+        false,
+        vec![parameter("/app/key-arn", "arn:1", ParameterType::String)],
+    );
+    // WHEN the reader is updated
+    let outcome = success(
+        answer(
+            vec![("us-east-1", vec![read])],
+            "update",
+            props("us-east-1", &["/app/key-arn"], false),
+        )
+        .await,
+    );
+    // THEN Value and the name both hold the value, and the id is the one CloudFormation sent
+    assert_eq!(outcome.data["Value"], "arn:1");
+    assert_eq!(outcome.data["/app/key-arn"], "arn:1");
+    assert_eq!(outcome.physical_resource_id, fixture("update")["PhysicalResourceId"]);
+}
+
+#[tokio::test]
+async fn every_missing_name_and_the_region_are_in_one_reason() {
+    // GIVEN three names, of which only the second exists
+    let read = get(
+        &["/app/a", "/app/b", "/app/c"],
+        false,
+        vec![parameter("/app/b", "2", ParameterType::String)],
+    );
+    // WHEN the reader is created
+    let (physical, reason) = failure(
+        answer(
+            vec![("eu-west-1", vec![read])],
+            "create",
+            props("eu-west-1", &["/app/a", "/app/b", "/app/c"], false),
+        )
+        .await,
+    );
+    // THEN the reason lists both missing names and the region, and the rollback Delete will call nothing
+    assert_eq!(
+        reason,
+        "parameters not found in eu-west-1: /app/a, /app/c; create them first or fix Names"
+    );
+    assert!(physical.starts_with(FAILED_CREATE_PREFIX), "{physical}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn names_are_read_ten_at_a_time() {
+    // GIVEN 12 names
+    const NAMES: [&str; 12] = [
+        "/p/01", "/p/02", "/p/03", "/p/04", "/p/05", "/p/06", "/p/07", "/p/08", "/p/09", "/p/10", "/p/11", "/p/12",
+    ];
+    let all =
+        |names: &[&str]| -> Vec<Parameter> { names.iter().map(|n| parameter(n, "v", ParameterType::String)).collect() };
+    let (first, second) = (
+        get(
+            &[
+                "/p/01", "/p/02", "/p/03", "/p/04", "/p/05", "/p/06", "/p/07", "/p/08", "/p/09", "/p/10",
+            ],
+            false,
+            all(&NAMES[..10]),
+        ),
+        get(&["/p/11", "/p/12"], false, all(&NAMES[10..])),
+    );
+    // WHEN the reader is created
+    let outcome = success(
+        answer(
+            vec![("eu-west-1", vec![first.clone(), second.clone()])],
+            "create",
+            props("eu-west-1", &NAMES, false),
+        )
+        .await,
+    );
+    // THEN two GetParameters calls read 10 and 2 names
+    assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    assert_eq!(outcome.data.len(), 12);
+}
+
+#[tokio::test]
+async fn bad_names_and_regions_are_rejected_before_any_call() {
+    for (properties, expected) in [
+        (props("eu-west-1", &["app/key"], false), "must start with '/'"),
+        (props("eu-west-1", &["/aws/key"], false), "SSM reserves"),
+        (
+            props("eu-west-1", &["/other/key"], false),
+            "outside this provider's PARAMETER_PREFIX '/app'",
+        ),
+        (props("Ireland", &["/app/key"], false), "'Ireland' is not a region name"),
+    ] {
+        // GIVEN PARAMETER_PREFIX /app and no SSM rules: any call would fail the test
+        let settings = Settings {
+            parameter_prefix: "/app".into(),
+            ..Settings::default()
+        };
+        let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, "create", properties, None);
+        // WHEN the reader is created
+        let answer = run(ssm_provider_with(vec![], settings), request, Deadline::unknown()).await;
+        // THEN it fails with the rule broken
+        let (_, reason) = failure(answer);
+        assert!(reason.contains(expected), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn delete_makes_no_aws_call() {
+    // GIVEN no SSM rules: any call would fail the test
+    // WHEN the reader is deleted
+    let outcome = success(answer(vec![], "delete", props("eu-west-1", &["/app/key-arn"], true)).await);
+    // THEN it succeeds with its id
+    assert_eq!(outcome.physical_resource_id, fixture("delete")["PhysicalResourceId"]);
+}
+
+#[tokio::test]
+async fn values_too_large_for_the_answer_fail_with_a_reason() {
+    // GIVEN two values of 3000 bytes, which cannot fit together in a 4096-byte answer
+    let big = "x".repeat(3000);
+    let read = get(
+        &["/app/a", "/app/b"],
+        false,
+        vec![
+            parameter("/app/a", &big, ParameterType::String),
+            parameter("/app/b", &big, ParameterType::String),
+        ],
+    );
+    let properties = props("eu-west-1", &["/app/a", "/app/b"], false);
+    let answer = answer(vec![("eu-west-1", vec![read])], "create", properties.clone()).await;
+    // WHEN the protocol layer renders the answer
+    let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, "create", properties, None);
+    let rendered = response::render(&Envelope::of(&request), answer, "stream");
+    // THEN it is FAILED with a reason about the size, within the limit, and without the values
+    let (_, reason) = failure(rendered.answer);
+    assert!(reason.contains("over the 4096 bytes"), "{reason}");
+    assert!(rendered.body.len() <= response::MAX_RESPONSE_BYTES);
+    assert!(!String::from_utf8_lossy(&rendered.body).contains("xxxx"));
+}
+
+/// Log lines written by the subscriber under test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() {
+    // GIVEN a SecureString read with decryption, and the production JSON log format at TRACE for the
+    // crate, captured (the handler's task runs on this test's thread, so the default covers it)
+    const SECRET: &str = "s3cr3t-db-password-value";
+    let read = get(
+        &["/app/db-password"],
+        true,
+        vec![parameter("/app/db-password", SECRET, ParameterType::SecureString)],
+    );
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(crate::logging::filter(Some("trace")))
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logs = tracing::subscriber::set_default(subscriber);
+    let settings = Settings {
+        response_mode: ResponseMode::Provider,
+        ..Settings::default()
+    };
+    let provider = ssm_provider_with(vec![("us-east-1", vec![read.clone()])], settings);
+    let mut payload = event("create", props("us-east-1", &["/app/db-password"], true), None);
+    payload["ResourceType"] = json!(RESOURCE_TYPE);
+    payload["LogicalResourceId"] = json!(LOGICAL_ID);
+
+    // WHEN the Lambda handler answers the CDK Provider framework
+    let returned = handle(provider, LambdaEvent::new(payload, Context::default()))
+        .await
+        .expect("the reader succeeds");
+
+    // THEN the answer carries the value with NoEcho
+    assert_eq!(read.num_calls(), 1);
+    assert_eq!(returned["NoEcho"], true);
+    assert_eq!(returned["Data"]["Value"], SECRET);
+    assert_eq!(returned["Data"]["/app/db-password"], SECRET);
+    // AND the logs name the parameter but never show its value
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("/app/db-password"), "the logs were captured: {logs}");
+    assert!(logs.contains("SUCCESS"), "{logs}");
+    assert!(!logs.contains(SECRET), "{logs}");
+    // AND every line is JSON naming the request, the handler's own lines too
+    let request_id = fixture("create")["RequestId"].clone();
+    for line in logs.lines() {
+        let line: Value = serde_json::from_str(line).expect("every log line is JSON");
+        assert_eq!(line["span"]["request_id"], request_id, "{line}");
+    }
+    assert!(logs.contains("parameters read"), "{logs}");
+}
