@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use aws_sdk_ssm::Client;
+use aws_sdk_ssm::operation::put_parameter::builders::PutParameterFluentBuilder;
 use aws_sdk_ssm::types::{Parameter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
 
 use super::rate_limit::RateLimiter;
@@ -96,14 +97,7 @@ impl<'a> Ssm<'a> {
     ) -> Result<bool, Error> {
         let _step = self.mutating_step(format!("PutParameter {name}")).await;
         let result = self
-            .client
-            .put_parameter()
-            .name(name)
-            .value(value)
-            .r#type(settings.parameter_type.clone())
-            .set_key_id(settings.key_id.clone())
-            .tier(settings.tier.clone())
-            .set_description(settings.description.clone())
+            .put_parameter(name, value, settings)
             .overwrite(false)
             .set_tags(Some(ssm_tags(tags)?))
             .send()
@@ -123,6 +117,16 @@ impl<'a> Ssm<'a> {
         settings: &ParameterSettings,
     ) -> Result<(), Error> {
         let _step = self.mutating_step(format!("PutParameter {name}")).await;
+        self.put_parameter(name, value, settings)
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|err| Self::about(name, Error::aws("PutParameter", self.region, err)))?;
+        Ok(())
+    }
+
+    /// The PutParameter request both writes share.
+    fn put_parameter(&self, name: &str, value: &str, settings: &ParameterSettings) -> PutParameterFluentBuilder {
         self.client
             .put_parameter()
             .name(name)
@@ -131,11 +135,6 @@ impl<'a> Ssm<'a> {
             .set_key_id(settings.key_id.clone())
             .tier(settings.tier.clone())
             .set_description(settings.description.clone())
-            .overwrite(true)
-            .send()
-            .await
-            .map_err(|err| Self::about(name, Error::aws("PutParameter", self.region, err)))?;
-        Ok(())
     }
 
     /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found, and the names SSM
