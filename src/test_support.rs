@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::aws::{Clients, retry_config, ssm_retry_config};
-use crate::protocol::{Provider, Request, Settings};
+use crate::protocol::{Answer, Outcome, Provider, Request, Settings};
 
 /// A request fixture (`create`, `update` or `delete`) as JSON.
 pub fn fixture(name: &str) -> Value {
@@ -51,6 +51,25 @@ pub fn typed_request(
     event["ResourceType"] = Value::String(resource_type.to_string());
     event["LogicalResourceId"] = Value::String(logical_id.to_string());
     Request::parse(&event).expect("test events parse")
+}
+
+/// The outcome of a SUCCESS answer; fails the test with the reason of a FAILED one.
+pub fn success(answer: Answer) -> Outcome {
+    match answer {
+        Answer::Success(outcome) => outcome,
+        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
+    }
+}
+
+/// The PhysicalResourceId and reason of a FAILED answer; fails the test on a SUCCESS.
+pub fn failure(answer: Answer) -> (String, String) {
+    match answer {
+        Answer::Failed {
+            physical_resource_id,
+            reason,
+        } => (physical_resource_id, reason),
+        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
+    }
 }
 
 /// A provider whose KMS client in each region answers with that region's rules (any order). A call

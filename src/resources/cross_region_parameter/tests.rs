@@ -24,9 +24,9 @@ use tokio::time::Instant;
 
 use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, Outcome, Settings, run};
+use crate::protocol::{Answer, Deadline, Settings, run};
 use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{fixture, ssm_provider, ssm_provider_with, typed_request};
+use crate::test_support::{failure, fixture, ssm_provider, ssm_provider_with, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnExport";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -190,23 +190,6 @@ async fn answer_with(
 
 async fn answer(ssm: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
     answer_with(ssm_provider(ssm), request_type, properties, old).await
-}
-
-fn success(answer: Answer) -> Outcome {
-    match answer {
-        Answer::Success(outcome) => outcome,
-        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
-    }
-}
-
-fn failure(answer: Answer) -> (String, String) {
-    match answer {
-        Answer::Failed {
-            physical_resource_id,
-            reason,
-        } => (physical_resource_id, reason),
-        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
-    }
 }
 
 // ---- Create ----

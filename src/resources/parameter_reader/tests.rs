@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, Envelope, Outcome, ResponseMode, Settings, handle, response, run};
-use crate::test_support::{event, fixture, ssm_provider, ssm_provider_with, typed_request};
+use crate::protocol::{Answer, Deadline, Envelope, ResponseMode, Settings, handle, response, run};
+use crate::test_support::{event, failure, fixture, ssm_provider, ssm_provider_with, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnReader";
 
@@ -62,23 +62,6 @@ fn get(names: &'static [&'static str], with_decryption: bool, found: Vec<Paramet
 async fn answer(ssm: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value) -> Answer {
     let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, request_type, properties, None);
     run(ssm_provider(ssm), request, Deadline::unknown()).await
-}
-
-fn success(answer: Answer) -> Outcome {
-    match answer {
-        Answer::Success(outcome) => outcome,
-        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
-    }
-}
-
-fn failure(answer: Answer) -> (String, String) {
-    match answer {
-        Answer::Failed {
-            physical_resource_id,
-            reason,
-        } => (physical_resource_id, reason),
-        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
-    }
 }
 
 #[tokio::test]

@@ -24,9 +24,9 @@ use aws_smithy_types::error::ErrorMetadata;
 use serde_json::{Value, json};
 
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, Outcome, run};
+use crate::protocol::{Answer, Deadline, run};
 use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{fixture, provider, request};
+use crate::test_support::{failure, fixture, provider, request, success};
 
 const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 const NEW_PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-99990000aaaabbbbccccddddeeeeffff";
@@ -270,23 +270,6 @@ async fn answer(kms: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Val
         Deadline::unknown(),
     )
     .await
-}
-
-fn success(answer: Answer) -> Outcome {
-    match answer {
-        Answer::Success(outcome) => outcome,
-        Answer::Failed { reason, .. } => panic!("expected SUCCESS, got FAILED: {reason}"),
-    }
-}
-
-fn failure(answer: Answer) -> (String, String) {
-    match answer {
-        Answer::Failed {
-            physical_resource_id,
-            reason,
-        } => (physical_resource_id, reason),
-        Answer::Success(outcome) => panic!("expected FAILED, got SUCCESS: {outcome:?}"),
-    }
 }
 
 #[tokio::test(start_paused = true)]
