@@ -178,6 +178,8 @@ impl<'a> Job<'a> {
             .collect()
     }
 
+    /// Writes one name the way the plan says (see [`Write`]), checking ownership before changing a
+    /// parameter that exists, and brings its tags to the desired ones.
     async fn write(&self, ssm: &Ssm<'_>, name: &str, how: Write, untag: &[String]) -> Result<(), Error> {
         let value = self
             .spec
