@@ -21,9 +21,10 @@ def aws():
 
 
 @pytest.fixture(scope="module")
-def function(aws, tmp_path_factory):
+def function(aws, tmp_path_factory, request):
+    """The function as a warm Lambda; a test module may set FUNCTION_ENV for its environment."""
     log = Path(tmp_path_factory.mktemp("logs")) / "function.log"
-    fn = Function(aws.endpoint, log)
+    fn = Function(aws.endpoint, log, env=getattr(request.module, "FUNCTION_ENV", None))
     yield fn
     fn.close()
 
