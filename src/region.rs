@@ -24,6 +24,30 @@ pub fn partition_of(region: &str) -> Option<&'static str> {
     Some(partition)
 }
 
+/// Checks a list of region names: not empty, each a region name, none listed twice, all in one
+/// partition. Returns that partition, or the first problem as a phrase for an error message.
+pub fn check_list(regions: &[String]) -> Result<&'static str, String> {
+    let Some(first) = regions.first() else {
+        return Err("the list is empty; name at least one region".into());
+    };
+    let partition = partition_of(first).ok_or_else(|| format!("'{first}' is not a region name"))?;
+    for (i, region) in regions.iter().enumerate() {
+        match partition_of(region) {
+            None => return Err(format!("'{region}' is not a region name")),
+            Some(other) if other != partition => {
+                return Err(format!(
+                    "'{region}' is in partition {other} but '{first}' is in {partition}; list regions of one partition"
+                ));
+            }
+            Some(_) => {}
+        }
+        if regions[..i].contains(region) {
+            return Err(format!("'{region}' is listed twice"));
+        }
+    }
+    Ok(partition)
+}
+
 /// `true` for text shaped like a region name: lowercase words joined by `-`, ending in a number,
 /// e.g. `eu-west-1`, `us-gov-west-1`, `ap-southeast-5`.
 fn is_region_name(region: &str) -> bool {
@@ -59,6 +83,29 @@ mod tests {
         assert_eq!(partition_of("us-isob-east-1"), Some("aws-iso-b"));
         assert_eq!(partition_of("eu-isoe-west-1"), Some("aws-iso-e"));
         assert_eq!(partition_of("us-isof-south-1"), Some("aws-iso-f"));
+    }
+
+    #[test]
+    fn a_region_list_must_be_non_empty_unique_and_in_one_partition() {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_list(&list(&["eu-west-1", "ap-southeast-2"])), Ok("aws"));
+        assert_eq!(check_list(&list(&["cn-north-1"])), Ok("aws-cn"));
+        assert!(check_list(&[]).unwrap_err().contains("the list is empty"));
+        assert!(
+            check_list(&list(&["eu-west-1", "Ireland"]))
+                .unwrap_err()
+                .contains("'Ireland' is not a region name")
+        );
+        assert!(
+            check_list(&list(&["eu-west-1", "eu-west-1"]))
+                .unwrap_err()
+                .contains("listed twice")
+        );
+        assert!(
+            check_list(&list(&["eu-west-1", "cn-north-1"]))
+                .unwrap_err()
+                .contains("partition aws-cn")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::Error;
 use crate::aws::ssm::ParameterSettings;
 use crate::protocol::properties::{self, Tag, flex};
 use crate::protocol::response::MAX_RESPONSE_BYTES;
-use crate::region::partition_of;
+use crate::region::check_list;
 use crate::resources::{parameter_names, validate_tags};
 
 use super::RESOURCE_TYPE;
@@ -165,25 +165,9 @@ fn settings(props: &Properties) -> Result<ParameterSettings, Error> {
 }
 
 fn validate_regions(regions: &[String]) -> Result<(), Error> {
-    let Some(first) = regions.first() else {
-        return Err(invalid("Regions", "the list is empty; name at least one region"));
-    };
-    let first_partition = partition_of(first);
-    for (i, region) in regions.iter().enumerate() {
-        let Some(partition) = partition_of(region) else {
-            return Err(invalid("Regions", format!("'{region}' is not a region name")));
-        };
-        if Some(partition) != first_partition {
-            return Err(invalid(
-                "Regions",
-                format!("'{region}' is in partition {partition} but '{first}' is not; list regions of one partition"),
-            ));
-        }
-        if regions[..i].contains(region) {
-            return Err(invalid("Regions", format!("'{region}' is listed twice")));
-        }
-    }
-    Ok(())
+    check_list(regions)
+        .map(|_| ())
+        .map_err(|reason| invalid("Regions", reason))
 }
 
 /// The largest value of a tier, in bytes: 4 KB Standard, 8 KB Advanced (which Intelligent-Tiering

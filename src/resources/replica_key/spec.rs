@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::protocol::properties::{self, Tag, flex};
-use crate::region::partition_of;
+use crate::region::{check_list, partition_of};
 use crate::resources::validate_tags;
 
 use super::RESOURCE_TYPE;
@@ -203,33 +203,25 @@ impl Spec {
 }
 
 fn validate_regions(primary: &KeyArn, regions: &[String]) -> Result<(), Error> {
-    if regions.is_empty() {
-        return Err(invalid("ReplicaRegions", "the list is empty; name at least one region"));
+    let partition = check_list(regions).map_err(|reason| invalid("ReplicaRegions", reason))?;
+    if partition != primary.partition {
+        return Err(invalid(
+            "ReplicaRegions",
+            format!(
+                "the regions are in partition {partition}, but the primary key is in {}; replicas stay in the \
+                 primary's partition",
+                primary.partition
+            ),
+        ));
     }
-    for (i, region) in regions.iter().enumerate() {
-        match partition_of(region) {
-            None => return Err(invalid("ReplicaRegions", format!("'{region}' is not a region name"))),
-            Some(partition) if partition != primary.partition => {
-                return Err(invalid(
-                    "ReplicaRegions",
-                    format!(
-                        "'{region}' is in partition {partition}, but the primary key is in {}; replicas \
-                         stay in the primary's partition",
-                        primary.partition
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
-        if *region == primary.region {
-            return Err(invalid(
-                "ReplicaRegions",
-                format!("'{region}' is the primary key's own region; list only other regions"),
-            ));
-        }
-        if regions[..i].contains(region) {
-            return Err(invalid("ReplicaRegions", format!("'{region}' is listed twice")));
-        }
+    if regions.contains(&primary.region) {
+        return Err(invalid(
+            "ReplicaRegions",
+            format!(
+                "'{}' is the primary key's own region; list only other regions",
+                primary.region
+            ),
+        ));
     }
     Ok(())
 }
