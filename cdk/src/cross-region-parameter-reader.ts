@@ -1,0 +1,87 @@
+import { CustomResource } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { MrkProviderProps, providerResource } from './service-token';
+import { MrkProviderValidationError, cfnBoolean, checkParameterNames, isLiteral, regionProblem } from './validate';
+
+/** Properties of a {@link CrossRegionParameterReader}: `Custom::CrossRegionParameterReader` (SPEC section 5). */
+export interface CrossRegionParameterReaderProps extends MrkProviderProps {
+  /** Region to read from (`Region`). */
+  readonly region: string;
+
+  /**
+   * Parameter names to read (`Names`): not empty, no duplicates, SSM's rules, under the provider's
+   * `ParameterPrefix`. Every one must exist when the reader is created or changed.
+   */
+  readonly names: string[];
+
+  /**
+   * Decrypt `SecureString` values (`WithDecryption`). The provider then sets `NoEcho`, so CloudFormation
+   * does not show the values; the attributes are still plain strings in the stack.
+   * @default false
+   */
+  readonly withDecryption?: boolean;
+}
+
+/**
+ * `Custom::CrossRegionParameterReader`: reads SSM parameters of another region into this stack (pull).
+ * Values are read when the reader is created or its properties change, not when the parameters do.
+ *
+ * ```ts
+ * const keys = new CrossRegionParameterReader(this, 'AppKeys', {
+ *   region: 'us-east-1',
+ *   names: ['/cross-region/app/key-arn'],
+ * });
+ * keys.value(); // or keys.value('/cross-region/app/key-arn')
+ * ```
+ */
+export class CrossRegionParameterReader extends Construct {
+  /** The CloudFormation resource type. */
+  public static readonly RESOURCE_TYPE = 'Custom::CrossRegionParameterReader';
+
+  /** The names read. */
+  public readonly names: string[];
+  /** The custom resource. */
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: CrossRegionParameterReaderProps) {
+    super(scope, id);
+    const problem = regionProblem(props.region);
+    if (problem) {
+      throw new MrkProviderValidationError(this, `region: ${problem}`);
+    }
+    checkParameterNames(this, 'names', props.names);
+    this.names = props.names;
+    this.resource = providerResource(this, CrossRegionParameterReader.RESOURCE_TYPE, props, {
+      Region: props.region,
+      Names: props.names,
+      ...(props.withDecryption === undefined ? {} : { WithDecryption: cfnBoolean(props.withDecryption) }),
+    });
+  }
+
+  /**
+   * The value of parameter `name` (the attribute named after it). Without a name: the only value
+   * (the `Value` attribute), for a reader of exactly one name.
+   */
+  public value(name?: string): string {
+    if (name === undefined) {
+      if (isLiteral(this.names) && this.names.length !== 1) {
+        throw new MrkProviderValidationError(
+          this,
+          `value() without a name needs a reader of exactly one name, and this one reads ${this.names.length} ` +
+            `(${this.names.join(', ')}); pass the name: value('${this.names[0]}')`,
+        );
+      }
+      return this.resource.getAttString('Value');
+    }
+    if (!isLiteral(name)) {
+      throw new MrkProviderValidationError(this, 'value(name) needs a name known at synth time, not a token');
+    }
+    if (isLiteral(this.names) && !this.names.includes(name)) {
+      throw new MrkProviderValidationError(
+        this,
+        `value('${name}'): '${name}' is not one of the names read (${this.names.join(', ')})`,
+      );
+    }
+    return this.resource.getAttString(name);
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * CDK constructs for mrk-provider's three custom resource types (SPEC sections 3-5). Each is a
+ * `CustomResource` with the type and property names of the contract, checked at synth time.
+ */
+export { ServiceToken, MrkProviderProps, DEFAULT_SERVICE_TIMEOUT } from './service-token';
+export { ReplicaKey, ReplicaKeyProps, ReplicaKeyInRegionOptions } from './replica-key';
+export { CrossRegionParameter, CrossRegionParameterProps, CrossRegionParameterType } from './cross-region-parameter';
+export { CrossRegionParameterReader, CrossRegionParameterReaderProps } from './cross-region-parameter-reader';
+export { MrkProviderValidationError } from './validate';

@@ -1,0 +1,367 @@
+import { CfnResource, CustomResource, Duration, Names, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { CrossRegionParameter } from './cross-region-parameter';
+import { MrkProviderProps, providerResource } from './service-token';
+import {
+  MrkProviderValidationError,
+  cfnBoolean,
+  checkRegionList,
+  definedOnly,
+  isLiteral,
+  parameterNameProblem,
+  partitionOf,
+  regionProblem,
+  renderTags,
+} from './validate';
+
+/** The KMS actions of `grantEncrypt`, as `kms.Key` grants them. */
+const ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+/** The KMS actions of `grantDecrypt`, as `kms.Key` grants them. */
+const DECRYPT_ACTIONS = ['kms:Decrypt'];
+
+/** Properties of a {@link ReplicaKey}: `Custom::ReplicaKey` (SPEC section 3). */
+export interface ReplicaKeyProps extends MrkProviderProps {
+  /**
+   * The multi-Region **primary** key (`PrimaryKeyArn`): a `kms.Key` created with `multiRegion: true`,
+   * an imported key, or the key's ARN (`arn:<partition>:kms:<region>:<account>:key/mrk-...`). Not an
+   * alias. Changing it replaces the resource (and so deletes the old key's replicas).
+   */
+  readonly primaryKey: kms.IKey | string;
+
+  /** Regions to replicate into (`ReplicaRegions`): not empty, no duplicates, one partition, not the primary's region. */
+  readonly replicaRegions: string[];
+
+  /** Alias created in every replica region (`Alias`), `alias/...`. @default no alias */
+  readonly alias?: string;
+
+  /** Description of the replicas (`Description`). @default the primary key's description */
+  readonly description?: string;
+
+  /** Key policy of the replicas (`KeyPolicy`). @default the primary key's current policy */
+  readonly policy?: iam.PolicyDocument;
+
+  /** Tags of every replica (`Tags`). @default none (besides the provider's two ownership tags) */
+  readonly tags?: { [key: string]: string };
+
+  /** Whether the replicas are enabled (`Enabled`). @default true */
+  readonly enabled?: boolean;
+
+  /** Waiting period when a replica is deleted (`PendingWindowInDays`): 7 to 30 days. @default Duration.days(30) */
+  readonly pendingWindow?: Duration;
+
+  /** `BypassPolicyLockoutSafetyCheck` when the policy is set. @default false */
+  readonly bypassPolicyLockoutSafetyCheck?: boolean;
+
+  /** Take over existing replicas that this resource does not own (`AdoptExisting`). @default false */
+  readonly adoptExisting?: boolean;
+
+  /**
+   * What happens to the replicas when the resource leaves the stack. `RETAIN` keeps them (and their
+   * aliases); the default schedules their deletion after `pendingWindow`.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options of {@link ReplicaKey.replicaKey}. */
+export interface ReplicaKeyInRegionOptions {
+  /**
+   * The SSM parameter, in the replica's region, that carries the replica's ARN to the other stack. It
+   * must be under the provider's `ParameterPrefix` (template.yaml default `/cross-region/`).
+   * @default `/cross-region/mrk-provider/<unique id of this construct>/replica-arn`
+   */
+  readonly parameterName?: string;
+}
+
+/**
+ * `Custom::ReplicaKey`: replicas of a multi-Region primary key in other regions, from the primary's
+ * stack.
+ *
+ * ```ts
+ * const key = new kms.Key(this, 'AppKey', { multiRegion: true });
+ * const replicas = new ReplicaKey(this, 'AppKeyReplicas', {
+ *   primaryKey: key,
+ *   replicaRegions: ['eu-west-1', 'ap-southeast-2'],
+ *   alias: 'alias/app-data',
+ *   pendingWindow: Duration.days(7),
+ * });
+ * replicas.replicaArn('eu-west-1');
+ * ```
+ */
+export class ReplicaKey extends Construct {
+  /** The CloudFormation resource type. */
+  public static readonly RESOURCE_TYPE = 'Custom::ReplicaKey';
+
+  /** Key id shared by the primary and every replica (`mrk-...`), the `KeyId` attribute. */
+  public readonly keyId: string;
+  /** ARN of the primary key, the `PrimaryKeyArn` attribute. */
+  public readonly primaryKeyArn: string;
+  /** Every replica ARN, comma-separated in `replicaRegions` order: the `ReplicaKeyArns` attribute. */
+  public readonly replicaKeyArns: string;
+  /** The regions replicated into. */
+  public readonly replicaRegions: string[];
+  /** The custom resource. */
+  public readonly resource: CustomResource;
+  /** The provider this construct uses, for the parameters that {@link replicaKey} adds. */
+  private readonly provider: MrkProviderProps;
+
+  constructor(scope: Construct, id: string, props: ReplicaKeyProps) {
+    super(scope, id);
+    const primary = primaryKeyOf(this, props.primaryKey);
+    const partition = checkRegionList(this, 'replicaRegions', props.replicaRegions);
+    if (primary.region !== undefined && isLiteral(props.replicaRegions)) {
+      if (props.replicaRegions.includes(primary.region)) {
+        throw new MrkProviderValidationError(
+          this,
+          `replicaRegions: '${primary.region}' is the primary key's own region; list only other regions`,
+        );
+      }
+      const primaryPartition = partitionOf(primary.region);
+      if (partition !== undefined && primaryPartition !== undefined && partition !== primaryPartition) {
+        throw new MrkProviderValidationError(
+          this,
+          `replicaRegions are in partition ${partition}, but the primary key is in ${primaryPartition}; ` +
+            "replicas stay in the primary's partition",
+        );
+      }
+    }
+    checkAlias(this, props.alias);
+    const pendingWindowInDays = pendingWindowDays(this, props.pendingWindow);
+    this.addMultiRegionCheck(props.primaryKey);
+    if (props.policy) {
+      const policy = props.policy;
+      this.node.addValidation({ validate: () => policy.validateForResourcePolicy() });
+    }
+
+    this.replicaRegions = props.replicaRegions;
+    this.provider = { serviceToken: props.serviceToken, serviceTimeout: props.serviceTimeout };
+    this.resource = providerResource(
+      this,
+      ReplicaKey.RESOURCE_TYPE,
+      props,
+      definedOnly({
+        PrimaryKeyArn: primary.arn,
+        ReplicaRegions: props.replicaRegions,
+        Description: props.description,
+        KeyPolicy: props.policy,
+        Tags: renderTags(props.tags),
+        Alias: props.alias,
+        Enabled: cfnBoolean(props.enabled),
+        PendingWindowInDays: pendingWindowInDays,
+        BypassPolicyLockoutSafetyCheck: cfnBoolean(props.bypassPolicyLockoutSafetyCheck),
+        AdoptExisting: cfnBoolean(props.adoptExisting),
+      }),
+    );
+    this.keyId = this.resource.getAttString('KeyId');
+    this.primaryKeyArn = this.resource.getAttString('PrimaryKeyArn');
+    this.replicaKeyArns = this.resource.getAttString('ReplicaKeyArns');
+  }
+
+  /** ARN of the replica in `region` (the `Arn.<region>` attribute), for use in this stack. */
+  public replicaArn(region: string): string {
+    this.checkReplicaRegion('replicaArn', region);
+    return this.resource.getAttString(`Arn.${region}`);
+  }
+
+  /**
+   * The replica in `region` as a `kms.IKey` for a stack in that region, without CDK cross-region
+   * references: this construct writes the replica's ARN into an SSM parameter in `region` (a
+   * {@link CrossRegionParameter} in this stack), and `scope`'s stack reads it natively when it is
+   * deployed. `scope`'s stack is made to depend on this one, so `cdk deploy --all` deploys it after.
+   * Grants on the returned key add to the grantee's IAM policy (the replica's key policy is this
+   * resource's `policy`, or the primary's).
+   */
+  public replicaKey(scope: Construct, region: string, options: ReplicaKeyInRegionOptions = {}): kms.IKey {
+    this.checkReplicaRegion('replicaKey', region);
+    const consumer = Stack.of(scope);
+    if (!Token.isUnresolved(consumer.region) && consumer.region !== region) {
+      throw new MrkProviderValidationError(
+        scope,
+        `replicaKey('${region}') is for a stack in ${region}, but ${consumer.node.path} is in ${consumer.region}`,
+      );
+    }
+    const id = `${Names.uniqueId(this)}Replica${region}`;
+    const existing = scope.node.tryFindChild(id);
+    if (existing) {
+      return existing as kms.IKey;
+    }
+    const parameterName = options.parameterName ?? `/cross-region/mrk-provider/${Names.uniqueId(this)}/replica-arn`;
+    const problem = parameterNameProblem(parameterName);
+    if (problem) {
+      throw new MrkProviderValidationError(this, `replicaKey parameterName: ${problem}`);
+    }
+    const pushId = `ArnIn${region}`;
+    const pushed = this.node.tryFindChild(pushId) as CrossRegionParameter | undefined;
+    if (pushed && options.parameterName !== undefined && !(options.parameterName in pushed.parameters)) {
+      throw new MrkProviderValidationError(
+        this,
+        `replicaKey('${region}') already writes the ARN to ${Object.keys(pushed.parameters)[0]}; ` +
+          'use the same parameterName for every stack in that region',
+      );
+    }
+    const push =
+      pushed ??
+      new CrossRegionParameter(this, pushId, {
+        regions: [region],
+        parameters: { [parameterName]: this.replicaArn(region) },
+        description: `ARN of the replica in ${region} of ${this.node.path}`,
+        ...this.provider,
+      });
+    const pushedName = Object.keys(push.parameters)[0];
+    return kms.Key.fromKeyArn(scope, id, push.valueIn(scope, pushedName));
+  }
+
+  /** Grants `actions` on every replica to `grantee`'s IAM policy. */
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    if (!isLiteral(this.replicaRegions)) {
+      throw new MrkProviderValidationError(this, 'grants need replicaRegions known at synth time');
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: this.replicaRegions.map((region) => this.replicaArn(region)),
+    });
+  }
+
+  /** Grants encryption (`kms:Encrypt`, `kms:ReEncrypt*`, `kms:GenerateDataKey*`) with every replica. */
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...ENCRYPT_ACTIONS);
+  }
+
+  /** Grants decryption (`kms:Decrypt`) with every replica. */
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...DECRYPT_ACTIONS);
+  }
+
+  /** Grants encryption and decryption with every replica. */
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(grantee, ...ENCRYPT_ACTIONS, ...DECRYPT_ACTIONS);
+  }
+
+  private checkReplicaRegion(method: string, region: string): void {
+    if (Token.isUnresolved(region)) {
+      throw new MrkProviderValidationError(this, `${method} needs a region known at synth time, not a token`);
+    }
+    if (isLiteral(this.replicaRegions) && !this.replicaRegions.includes(region)) {
+      throw new MrkProviderValidationError(
+        this,
+        `${method}('${region}'): '${region}' is not one of replicaRegions (${this.replicaRegions.join(', ')})`,
+      );
+    }
+  }
+
+  /**
+   * A `kms.Key` of this app must be created with `multiRegion: true`. Checked when the app is
+   * synthesized, so that an escape-hatch change after this construct still counts.
+   */
+  private addMultiRegionCheck(primaryKey: kms.IKey | string): void {
+    if (typeof primaryKey === 'string') {
+      return;
+    }
+    const cfnKey = primaryKey.node.defaultChild;
+    if (!CfnResource.isCfnResource(cfnKey) || cfnKey.cfnResourceType !== kms.CfnKey.CFN_RESOURCE_TYPE_NAME) {
+      return;
+    }
+    this.node.addValidation({
+      validate: () => {
+        const multiRegion = (cfnKey as kms.CfnKey).multiRegion;
+        if (multiRegion === true || Token.isUnresolved(multiRegion)) {
+          return [];
+        }
+        return [
+          `primaryKey ${primaryKey.node.path} is not a multi-Region key; create it with multiRegion: true ` +
+            '(a single-Region key cannot be replicated, and cannot become multi-Region later)',
+        ];
+      },
+    });
+  }
+}
+
+/** The primary key's ARN for `PrimaryKeyArn`, and its region when known. */
+function primaryKeyOf(scope: Construct, key: kms.IKey | string): { arn: string; region?: string } {
+  if (typeof key === 'string') {
+    return { arn: key, region: literalKeyArnRegion(scope, key) };
+  }
+  if ('aliasName' in key) {
+    throw new MrkProviderValidationError(
+      scope,
+      `primaryKey ${key.node.path} is an alias; pass the key itself or its ARN: ReplicateKey needs the key ARN`,
+    );
+  }
+  if (isLiteral(key.keyArn)) {
+    return { arn: key.keyArn, region: literalKeyArnRegion(scope, key.keyArn) };
+  }
+  const region = key.env.region;
+  return { arn: key.keyArn, region: isLiteral(region) ? region : undefined };
+}
+
+/** Checks a primary key ARN known at synth time and returns its region. */
+function literalKeyArnRegion(scope: Construct, arn: string): string | undefined {
+  if (!isLiteral(arn)) {
+    return undefined;
+  }
+  const match = /^arn:([a-z-]+):kms:([a-z0-9-]+):([0-9]{12}):key\/(.+)$/.exec(arn);
+  if (!match) {
+    throw new MrkProviderValidationError(
+      scope,
+      `primaryKey '${arn}' is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/mrk-...)`,
+    );
+  }
+  const [, partition, region, , keyId] = match;
+  if (!/^mrk-[0-9a-f]{32}$/.test(keyId)) {
+    throw new MrkProviderValidationError(
+      scope,
+      `primaryKey '${arn}' is not a multi-Region key: multi-Region key ids start with mrk- ` +
+        '(create the key with multiRegion: true)',
+    );
+  }
+  if (partitionOf(region) !== partition) {
+    throw new MrkProviderValidationError(
+      scope,
+      `primaryKey '${arn}': ${regionProblem(region) ?? `region ${region} is not in partition ${partition}`}`,
+    );
+  }
+  return region;
+}
+
+/** `alias/` followed by letters, digits, `/`, `_` or `-`, at most 256 characters, not `alias/aws/`. */
+function checkAlias(scope: Construct, alias: string | undefined): void {
+  if (alias === undefined || !isLiteral(alias)) {
+    return;
+  }
+  const name = alias.startsWith('alias/') ? alias.slice('alias/'.length) : '';
+  const valid =
+    name.length > 0 && alias.length <= 256 && /^[a-zA-Z0-9/_-]+$/.test(name) && !alias.startsWith('alias/aws/');
+  if (!valid) {
+    throw new MrkProviderValidationError(
+      scope,
+      `alias '${alias}' is not a valid alias; use alias/ followed by letters, digits, '/', '_' or '-' ` +
+        '(at most 256 characters, not alias/aws/)',
+    );
+  }
+}
+
+/** `PendingWindowInDays` as the string CloudFormation sends, checked to be 7 to 30 whole days. */
+function pendingWindowDays(scope: Construct, window: Duration | undefined): string | undefined {
+  if (window === undefined) {
+    return undefined;
+  }
+  if (window.isUnresolved()) {
+    return Tokenization.stringifyNumber(window.toDays());
+  }
+  let days: number;
+  try {
+    days = window.toDays({ integral: true });
+  } catch {
+    throw new MrkProviderValidationError(
+      scope,
+      `pendingWindow must be a whole number of days (7 to 30), got ${window.toHumanString()}`,
+    );
+  }
+  if (days < 7 || days > 30) {
+    throw new MrkProviderValidationError(scope, `pendingWindow must be 7 to 30 days, got ${days}`);
+  }
+  return String(days);
+}

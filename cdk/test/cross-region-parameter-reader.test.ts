@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CfnOutput } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CrossRegionParameterReader } from 'mrk-provider-cdk';
+import { throwsWith, twoRegions } from './helpers';
+
+describe('CrossRegionParameterReader', () => {
+  it('renders Custom::CrossRegionParameterReader with every property named as in the SPEC', () => {
+    const { consumer } = twoRegions();
+    new CrossRegionParameterReader(consumer, 'AppKeys', {
+      region: 'us-east-1',
+      names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
+      withDecryption: true,
+    });
+    Template.fromStack(consumer).hasResourceProperties('Custom::CrossRegionParameterReader', {
+      ServiceToken: { Ref: Match.stringLikeRegexp('^SsmParameterValuemrkproviderservicetoken') },
+      ServiceTimeout: '360',
+      Region: 'us-east-1',
+      Names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
+      WithDecryption: 'true',
+    });
+  });
+
+  it('leaves WithDecryption out unless it is set', () => {
+    const { consumer } = twoRegions();
+    new CrossRegionParameterReader(consumer, 'AppKeys', { region: 'us-east-1', names: ['/cross-region/app/key-arn'] });
+    const [properties] = Object.values(
+      Template.fromStack(consumer).findResources('Custom::CrossRegionParameterReader'),
+    ).map((r) => r.Properties);
+    assert.deepEqual(Object.keys(properties).sort(), ['Names', 'Region', 'ServiceTimeout', 'ServiceToken']);
+  });
+
+  it('value() is the Value attribute and value(name) the attribute named after the parameter', () => {
+    // GIVEN a reader of one name
+    const { consumer } = twoRegions();
+    const reader = new CrossRegionParameterReader(consumer, 'AppKeys', {
+      region: 'us-east-1',
+      names: ['/cross-region/app/key-arn'],
+    });
+    // WHEN both are used
+    new CfnOutput(consumer, 'Only', { value: reader.value() });
+    new CfnOutput(consumer, 'Named', { value: reader.value('/cross-region/app/key-arn') });
+    // THEN they are GetAtts of the contract's attributes
+    const logicalId = consumer.getLogicalId(reader.resource.node.defaultChild as any);
+    const template = Template.fromStack(consumer);
+    template.hasOutput('Only', { Value: { 'Fn::GetAtt': [logicalId, 'Value'] } });
+    template.hasOutput('Named', { Value: { 'Fn::GetAtt': [logicalId, '/cross-region/app/key-arn'] } });
+  });
+
+  describe('validation', () => {
+    const make = (overrides: object) => {
+      const { consumer } = twoRegions();
+      return () =>
+        new CrossRegionParameterReader(consumer, 'AppKeys', {
+          region: 'us-east-1',
+          names: ['/cross-region/a'],
+          ...overrides,
+        });
+    };
+
+    it('refuses value() without a name for a reader of several names', () => {
+      const reader = make({ names: ['/cross-region/a', '/cross-region/b'] })();
+      throwsWith(
+        () => reader.value(),
+        /value\(\) without a name needs a reader of exactly one name, and this one reads 2 \(\/cross-region\/a, \/cross-region\/b\); pass the name/,
+      );
+    });
+
+    it('refuses value(name) of a name it does not read', () => {
+      const reader = make({})();
+      throwsWith(
+        () => reader.value('/cross-region/b'),
+        /value\('\/cross-region\/b'\): '\/cross-region\/b' is not one of the names read \(\/cross-region\/a\)/,
+      );
+    });
+
+    it('refuses a region that is not a region name', () => {
+      throwsWith(make({ region: 'virginia' }), /^\[Consumer\/AppKeys\] region: 'virginia' is not a region name/);
+    });
+
+    it('refuses no names, a name listed twice, and names that SSM would refuse', () => {
+      throwsWith(make({ names: [] }), /names is empty; name at least one parameter/);
+      throwsWith(make({ names: ['/cross-region/a', '/cross-region/a'] }), /names: '\/cross-region\/a' is listed twice/);
+      throwsWith(make({ names: ['/ssm/a'] }), /names: '\/ssm\/a' starts with 'ssm'/);
+      throwsWith(make({ names: ['cross-region/a'] }), /must start with '\/'/);
+    });
+  });
+});

@@ -1,0 +1,28 @@
+import * as assert from 'node:assert/strict';
+import { App, Stack } from 'aws-cdk-lib';
+
+export const ACCOUNT = '123456789012';
+export const PRIMARY_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+
+/**
+ * An app with a stack in us-east-1 (the primary's) and one in eu-west-1 (a consumer's). The CDK's
+ * built-in template validation is off here: it costs seconds per process, and templates.test.ts runs it,
+ * strictly, on every construct.
+ */
+export function twoRegions(): { app: App; primary: Stack; consumer: Stack } {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const primary = new Stack(app, 'Primary', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  const consumer = new Stack(app, 'Consumer', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  return { app, primary, consumer };
+}
+
+/** Asserts that `fn` throws an error whose message matches `pattern`, and returns the message. */
+export function throwsWith(fn: () => unknown, pattern: RegExp): string {
+  let message: string | undefined;
+  assert.throws(fn, (error: Error) => {
+    message = error.message;
+    assert.match(error.message, pattern);
+    return true;
+  });
+  return message as string;
+}
