@@ -9,7 +9,7 @@ E2E := PYTHONPATH=tests/e2e $(VPY)
 .PHONY: test fmt-check clippy unit e2e
 
 ## test: formatting check, clippy with warnings denied, unit tests, then the end-to-end suite
-test: fmt-check clippy unit e2e
+test: fmt-check clippy unit e2e lint
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -29,4 +29,59 @@ e2e: $(VENV)/.installed
 $(VENV)/.installed: tests/e2e/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+	touch $@
+
+# --- Deployment (SAM) and lint -------------------------------------------------------------------
+# The deployment tools (cargo-lambda with its zig, cfn-lint, the SAM CLI, boto3) have their own pinned
+# environment: the SAM CLI pins boto3 and pydantic versions that moto (in .venv) does not accept.
+.PHONY: build build-MrkProviderFunction sam-build lint lint-templates lint-deploy deploy
+
+# `sam build` runs build-MrkProviderFunction from a scratch folder, so paths start from this file's folder.
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+DEPLOY_VENV := $(ROOT)/.venv-deploy
+DBIN := $(DEPLOY_VENV)/bin
+SAM := env SAM_CLI_TELEMETRY=0 $(DBIN)/sam
+ARM64 := aarch64-unknown-linux-gnu
+# Every CloudFormation template of the project: `make lint` checks each one.
+TEMPLATES := template.yaml $(sort $(wildcard examples/*.yaml))
+
+## build: the arm64 release `bootstrap` for Lambda, in target/lambda/bootstrap/
+# --disable-optimizations: cargo-lambda's default release settings would add `panic = "abort"`; the
+# profile in Cargo.toml (strip, LTO, one codegen unit) applies as it is, and panics still unwind to the
+# protocol layer, which answers FAILED.
+build: $(DEPLOY_VENV)/.installed
+	@rustup target list --installed | grep -qx $(ARM64) || rustup target add $(ARM64)
+	PATH="$(DBIN):$$PATH" $(CARGO) lambda build --release --arm64 --disable-optimizations --bin bootstrap
+
+## build-MrkProviderFunction: what `sam build` runs for the function (BuildMethod: makefile)
+build-MrkProviderFunction:
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set: `sam build` sets it; use `make build`))
+	$(MAKE) -C $(ROOT) build
+	cp $(ROOT)/target/lambda/bootstrap/bootstrap $(ARTIFACTS_DIR)/bootstrap
+
+## sam-build: `sam build` into .aws-sam/build (the arm64 build, through the Makefile build method)
+sam-build: $(DEPLOY_VENV)/.installed
+	timeout 1800 $(SAM) build --template-file template.yaml
+
+## lint: formatting, clippy, every template (cfn-lint, sam validate --lint), the deployment tests
+lint: fmt-check clippy lint-templates lint-deploy
+
+lint-templates: $(DEPLOY_VENV)/.installed
+	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 ap-southeast-2 -- $(TEMPLATES)
+	@for template in $(TEMPLATES); do \
+		echo "sam validate --lint $$template"; \
+		timeout 120 $(SAM) validate --lint --region us-east-1 --template-file $$template || exit 1; \
+	done
+
+# The IAM policy, the examples, the arm64 ELF that `sam build` made, the acceptance test's opt-in.
+lint-deploy: sam-build
+	$(DBIN)/python -m pytest -p no:cacheprovider tests/deploy -q
+
+## deploy: sam build, then sam deploy; guided (it asks, then writes samconfig.toml) the first time
+deploy: sam-build
+	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided; fi
+
+$(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DBIN)/python -m pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
 	touch $@

@@ -1,0 +1,226 @@
+"""template.yaml: the function as SAM builds and deploys it, and its IAM policy (least privilege)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cfn import ROOT, as_list, load
+
+TEMPLATE = load("template.yaml")
+RESOURCES = TEMPLATE["Resources"]
+FUNCTION_ID = "MrkProviderFunction"
+FUNCTION = RESOURCES[FUNCTION_ID]
+PROPS = FUNCTION["Properties"]
+CFN_DEFAULT_SERVICE_TIMEOUT = 3600
+LAMBDA_MAX_TIMEOUT = 900
+
+
+def statements() -> list[tuple[str, dict]]:
+    """(policy name, statement) for every statement of every IAM role and policy in the template."""
+    found = []
+    for resource in RESOURCES.values():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in as_list(policy["PolicyDocument"]["Statement"]):
+                    found.append((policy["PolicyName"], statement))
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for statement in as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
+                found.append((resource["Type"], statement))
+    return found
+
+
+def actions(statement: dict) -> list[str]:
+    return as_list(statement["Action"])
+
+
+def resources(statement: dict) -> list:
+    return as_list(statement["Resource"])
+
+
+def sub_text(value) -> str:
+    """The text of a `!Sub` (or a literal string)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    assert isinstance(value, str), f"unexpected resource {value!r}"
+    return value
+
+
+def test_the_function_is_an_arm64_custom_runtime_built_by_the_makefile():
+    assert TEMPLATE["Transform"] == "AWS::Serverless-2016-10-31"
+    assert FUNCTION["Type"] == "AWS::Serverless::Function"
+    assert PROPS["Runtime"] == "provided.al2023"
+    assert PROPS["Architectures"] == ["arm64"]
+    assert PROPS["Handler"] == "bootstrap"
+    assert FUNCTION["Metadata"]["BuildMethod"] == "makefile"
+
+
+def test_sam_finds_a_build_target_for_the_function_in_the_makefile():
+    # GIVEN the Makefile that BuildMethod: makefile uses (ContextPath, else CodeUri)
+    context = FUNCTION["Metadata"].get("ContextPath", PROPS["CodeUri"])
+    makefile = (ROOT / context / "Makefile").read_text()
+    # THEN it has the target SAM calls, and CodeUri (what SAM copies) exists
+    assert re.search(rf"^build-{FUNCTION_ID}:", makefile, re.M)
+    assert (ROOT / PROPS["CodeUri"]).is_dir()
+
+
+def test_the_timeout_lets_the_provider_answer_long_before_cloudformation_gives_up():
+    assert 60 <= PROPS["Timeout"] <= LAMBDA_MAX_TIMEOUT
+    assert PROPS["Timeout"] < CFN_DEFAULT_SERVICE_TIMEOUT
+
+
+def test_memory_is_the_measured_size():
+    # 128 MB: the measured peak resident size (11.4 MB) is under a tenth of it (README, Deployment).
+    assert PROPS["MemorySize"] == 128
+
+
+def test_lambda_never_retries_an_invocation_on_its_own():
+    assert PROPS["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+
+
+def test_logs_go_to_a_log_group_with_retention():
+    group_ref = PROPS["LoggingConfig"]["LogGroup"]
+    group = RESOURCES[group_ref["Ref"]]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+
+
+def test_the_template_parameters_reach_the_function_environment():
+    parameters = TEMPLATE["Parameters"]
+    for name in ("ParameterPrefix", "AllowedRegions", "LogLevel", "ResponseMode"):
+        assert name in parameters, name
+    assert PROPS["Environment"]["Variables"] == {
+        "PARAMETER_PREFIX": {"Ref": "ParameterPrefix"},
+        "LOG_LEVEL": {"Ref": "LogLevel"},
+        "RESPONSE_MODE": {"Ref": "ResponseMode"},
+    }
+
+
+def test_every_environment_variable_is_read_by_the_code():
+    source = "\n".join(path.read_text() for path in (ROOT / "src").rglob("*.rs"))
+    for variable in PROPS["Environment"]["Variables"]:
+        assert f'"{variable}"' in source, f"{variable} is set by template.yaml but never read in src/"
+
+
+def test_the_parameter_prefix_is_a_path_that_iam_can_scope():
+    prefix = TEMPLATE["Parameters"]["ParameterPrefix"]
+    pattern = re.compile(prefix["AllowedPattern"])
+    assert pattern.match(prefix["Default"])
+    for good in ("/", "/cross-region/", "/a/b.c/d_e-f/"):
+        assert pattern.match(good), good
+    # a prefix without the trailing '/' would let IAM allow /cross-regional/... too
+    for bad in ("", "cross-region/", "/cross-region", "/a//", "/a b/"):
+        assert not pattern.match(bad), bad
+
+
+def test_the_service_token_is_exported_and_written_to_ssm():
+    output = TEMPLATE["Outputs"]["ServiceToken"]
+    assert output["Value"] == {"Fn::GetAtt": [FUNCTION_ID, "Arn"]}
+    assert output["Export"]["Name"] == {"Fn::Sub": "${AWS::StackName}-ServiceToken"}
+    parameters = [r for r in RESOURCES.values() if r["Type"] == "AWS::SSM::Parameter"]
+    assert [p["Properties"]["Value"] for p in parameters] == [{"Fn::GetAtt": [FUNCTION_ID, "Arn"]}]
+
+
+def test_the_function_uses_the_role_of_the_template_and_no_sam_generated_policy():
+    assert PROPS["Role"] == {"Fn::GetAtt": ["MrkProviderRole", "Arn"]}
+    assert "Policies" not in PROPS
+
+
+def test_no_statement_allows_a_wildcard_action():
+    for policy, statement in statements():
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for action in actions(statement):
+            assert "*" not in action, f"{policy}/{statement.get('Sid')}: action {action}"
+
+
+def test_every_ssm_statement_is_scoped_to_parameters_under_the_prefix():
+    ssm = [(p, s) for p, s in statements() if any(a.startswith("ssm:") for a in actions(s))]
+    assert ssm, "no SSM statement"
+    for policy, statement in ssm:
+        for resource in resources(statement):
+            text = sub_text(resource)
+            assert text.endswith(":parameter${ParameterPrefix}*"), f"{policy}: unscoped SSM resource {text}"
+            assert text.startswith("arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:"), text
+
+
+def test_every_kms_and_ssm_statement_is_limited_to_the_allowed_regions():
+    for policy, statement in statements():
+        if any(a.split(":")[0] in ("kms", "ssm") for a in actions(statement)):
+            regions = statement["Condition"]["StringEquals"]["aws:RequestedRegion"]
+            assert regions == {"Ref": "AllowedRegions"}, f"{policy}/{statement.get('Sid')}"
+
+
+def test_kms_resources_are_keys_and_aliases_of_this_account_only():
+    for policy, statement in statements():
+        if not any(a.startswith("kms:") for a in actions(statement)):
+            continue
+        for resource in resources(statement):
+            text = sub_text(resource)
+            if text == "*":
+                # CreateKey has no key resource; ReplicateKey needs it in the replica region.
+                assert actions(statement) == ["kms:CreateKey"], f"{policy}/{statement.get('Sid')}"
+                continue
+            assert re.fullmatch(r"arn:\$\{AWS::Partition\}:kms:\*:\$\{AWS::AccountId\}:(key|alias)/.*", text), text
+
+
+def test_replication_is_limited_to_primaries_and_the_allowed_replica_regions():
+    [statement] = [s for _, s in statements() if "kms:ReplicateKey" in actions(s)]
+    assert actions(statement) == ["kms:ReplicateKey"]
+    condition = statement["Condition"]
+    assert condition["StringEquals"]["kms:ReplicaRegion"] == {"Ref": "AllowedRegions"}
+    assert condition["StringEquals"]["kms:MultiRegionKeyType"] == "PRIMARY"
+    assert sub_text(statement["Resource"]).endswith(":key/mrk-*")
+
+
+def test_create_key_can_only_make_replicas():
+    [statement] = [s for _, s in statements() if "kms:CreateKey" in actions(s)]
+    assert statement["Condition"]["StringEqualsIfExists"] == {"kms:MultiRegionKeyType": "REPLICA"}
+    assert statement["Condition"]["BoolIfExists"] == {"kms:MultiRegion": "true"}
+
+
+@pytest.mark.parametrize("action", [
+    "kms:PutKeyPolicy", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+])
+def test_key_changes_are_allowed_on_multi_region_replicas_only(action):
+    granting = [s for _, s in statements() if action in actions(s)]
+    assert granting, f"{action} is not granted"
+    for statement in granting:
+        assert statement["Condition"]["StringEquals"]["kms:MultiRegionKeyType"] == "REPLICA"
+        for resource in resources(statement):
+            assert sub_text(resource).endswith(":key/mrk-*")
+
+
+def test_every_operation_the_provider_calls_is_granted():
+    # The operations of src/aws/kms.rs and src/aws/ssm.rs, and what ReplicateKey needs besides.
+    called = {
+        "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ReplicateKey", "kms:CreateKey", "kms:ListResourceTags",
+        "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription", "kms:PutKeyPolicy",
+        "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+        "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+        "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
+        "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
+    }
+    granted = {a for _, s in statements() for a in actions(s)}
+    assert called <= granted, f"not granted: {sorted(called - granted)}"
+    extra = granted - called - {
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        # SecureString parameters with a customer managed key, through SSM only
+        "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
+    }
+    assert not extra, f"granted but never needed: {sorted(extra)}"
+
+
+def test_secure_string_key_use_is_bound_to_parameters_under_the_prefix_through_ssm():
+    [statement] = [s for _, s in statements() if "kms:Decrypt" in actions(s)]
+    like = statement["Condition"]["StringLike"]
+    assert like["kms:ViaService"] == "ssm.*.amazonaws.com"
+    assert sub_text(like["kms:EncryptionContext:PARAMETER_ARN"]).endswith(":parameter${ParameterPrefix}*")
+
+
+def test_logs_are_written_to_the_function_log_group_only():
+    [statement] = [s for _, s in statements() if any(a.startswith("logs:") for a in actions(s))]
+    assert statement["Resource"] == {"Fn::GetAtt": ["MrkProviderLogGroup", "Arn"]}
