@@ -34,7 +34,7 @@ $(VENV)/.installed: tests/e2e/requirements.txt
 # --- Deployment (SAM) and lint -------------------------------------------------------------------
 # The deployment tools (cargo-lambda with its zig, cfn-lint, the SAM CLI, boto3) have their own pinned
 # environment: the SAM CLI pins boto3 and pydantic versions that moto (in .venv) does not accept.
-.PHONY: build build-MrkProviderFunction sam-build lint lint-templates lint-deploy deploy
+.PHONY: build build-MrkProviderFunction sam-build lint lint-templates lint-deploy deploy test-aws
 
 # `sam build` runs build-MrkProviderFunction from a scratch folder, so paths start from this file's folder.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -75,11 +75,16 @@ lint-templates: $(DEPLOY_VENV)/.installed
 
 # The IAM policy, the examples, the arm64 ELF that `sam build` made, the acceptance test's opt-in.
 lint-deploy: sam-build
+	$(DBIN)/ruff check tests/deploy
 	$(DBIN)/python -m pytest -p no:cacheprovider tests/deploy -q
 
 ## deploy: sam build, then sam deploy; guided (it asks, then writes samconfig.toml) the first time
 deploy: sam-build
 	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided; fi
+
+## test-aws: the acceptance test in a real AWS account; does nothing unless MRK_TEST_AWS=1 (see README)
+test-aws: $(DEPLOY_VENV)/.installed $(if $(filter 1,$(MRK_TEST_AWS)),sam-build)
+	$(DBIN)/python tests/deploy/aws_acceptance.py
 
 $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	$(PYTHON) -m venv $(DEPLOY_VENV)
