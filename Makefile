@@ -9,7 +9,7 @@ E2E := PYTHONPATH=tests/e2e $(VPY)
 .PHONY: test fmt-check clippy unit e2e
 
 ## test: formatting check, clippy with warnings denied, unit tests, then the end-to-end suite
-test: fmt-check clippy unit e2e lint
+test: fmt-check clippy unit e2e lint cdk-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -89,4 +89,23 @@ test-aws: $(DEPLOY_VENV)/.installed $(if $(filter 1,$(MRK_TEST_AWS)),sam-build)
 $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	$(PYTHON) -m venv $(DEPLOY_VENV)
 	$(DBIN)/python -m pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
+	touch $@
+
+# --- CDK constructs (cdk/) and the example app (examples/cdk/) --------------------------------------
+.PHONY: cdk-test
+
+## cdk-test: the CDK constructs' build and tests, then the example app's synth (offline), cfn-linted
+cdk-test: cdk/node_modules/.installed examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
+	cd cdk && npm run build && npm test
+	cd examples/cdk && npm run build && npm run synth
+	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json
+
+# npm packages at the versions of each package-lock.json. The example links aws-cdk-lib, constructs and
+# typescript to cdk/'s copies (one install), so cdk/ installs first.
+cdk/node_modules/.installed: cdk/package.json cdk/package-lock.json
+	cd cdk && npm ci --no-audit --no-fund
+	touch $@
+
+examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/package-lock.json cdk/node_modules/.installed
+	cd examples/cdk && npm ci --no-audit --no-fund
 	touch $@
