@@ -6,9 +6,10 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 E2E := PYTHONPATH=tests/e2e $(VPY)
 
-.PHONY: test fmt-check clippy unit e2e
+.PHONY: test fmt-check clippy unit e2e demo
 
-## test: formatting check, clippy with warnings denied, unit tests, then the end-to-end suite
+## test: formatting, clippy (warnings denied), unit tests, the end-to-end suite, template lint with the arm64
+## build, and the CDK constructs
 test: fmt-check clippy unit e2e lint cdk-test
 
 fmt-check:
@@ -24,6 +25,11 @@ unit:
 e2e: $(VENV)/.installed
 	$(CARGO) build
 	$(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+
+## demo: the seeds' flow on the local AWS, printed region by region
+demo: $(VENV)/.installed
+	$(CARGO) build
+	$(E2E) tests/e2e/demo.py
 
 # The project-local Python environment with pinned packages (moto, boto3, pytest).
 $(VENV)/.installed: tests/e2e/requirements.txt
