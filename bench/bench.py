@@ -209,7 +209,7 @@ class Bench:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
             "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/22/[$LATEST]bench",
-            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "info"),
+            "LOG_LEVEL": "info",
             **self.aws.env(region),
         }
 
@@ -397,7 +397,7 @@ class Bench:
         counts = (1, 4, 10)
         keys = {(n, run): self.new_primary_key() for n in counts for run in range(self.slow_runs + 1)}
         stack = Stack("bench-fanout", "us-east-1")
-        function = Function(self.aws.endpoint, self.workdir / "fanout.log", env={"LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "info")})
+        function = Function(self.aws.endpoint, self.workdir / "fanout.log", env={"LOG_LEVEL": "info"})
         walls: dict[int, list[float]] = {n: [] for n in counts}
         calls: dict[int, list[int]] = {n: [] for n in counts}
         try:
@@ -426,7 +426,7 @@ class Bench:
 
     def bulk(self) -> dict[str, Any]:
         stack = Stack("bench-bulk", "us-east-1")
-        function = Function(self.aws.endpoint, self.workdir / "bulk.log", env={"LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "info")})
+        function = Function(self.aws.endpoint, self.workdir / "bulk.log", env={"LOG_LEVEL": "info"})
         runs = []
         try:
             for run in range(self.slow_runs):
@@ -539,7 +539,8 @@ def artifact(path: Path) -> dict[str, Any]:
         info.external_attr = 0o100755 << 16
         archive.writestr(info, data, compresslevel=9)
     return {"path": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
-            "built_at": datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).isoformat(timespec="seconds"),
+            "built_at": datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+            .isoformat(timespec="seconds"),
             "sha256": hashlib.sha256(data).hexdigest(), "binary_bytes": len(data), "zip_bytes": len(buffer.getvalue())}
 
 
@@ -635,7 +636,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         worst_rss < RSS_TARGET_BYTES)
     if "artifact" in f:
         size = f["artifact"]["zip_bytes"]
-        add("4 zipped arm64 bootstrap", "< 6 MB", f"{size / 1e6:.2f} MB ({size / MIB:.2f} MiB)", size < ZIP_TARGET_BYTES)
+        add("4 zipped arm64 bootstrap", "< 6 MB", f"{size / 1e6:.2f} MB ({size / MIB:.2f} MiB)",
+            size < ZIP_TARGET_BYTES)
     else:
         add("4 zipped arm64 bootstrap", "< 6 MB", "not measured: " + results["skipped"]["artifact"], None)
     ratio = f["fanout"]["ratio_10_to_1"]
@@ -657,7 +659,8 @@ def table(results: dict[str, Any]) -> str:
         f"ours: native release build ({m['arch']}; Lambda runs the arm64 build); peers: aws-cdk-lib "
         f"{m['versions']['aws-cdk-lib']} on node {m['versions']['node']}; local AWS: moto {m['versions']['moto']}",
         f"medians of {results['method']['cold_runs']} runs (1-3) and {results['method']['slow_runs']} runs (5, 6); "
-        f"CPUs {m['cpu_busy_at_start']:.0%} busy before the start{'' if m['quiet'] else ' (NOT QUIET: figures skewed)'}, "
+        f"CPUs {m['cpu_busy_at_start']:.0%} busy before the start"
+        f"{'' if m['quiet'] else ' (NOT QUIET: figures skewed)'}, "
         f"load average {m['load_average_at_start'][0]} at the start, {m['load_average_at_end'][0]} at the end",
         "",
     ]
@@ -688,7 +691,8 @@ def table(results: dict[str, Any]) -> str:
                      "-", "-", f"{FANOUT_LATENCY_MS} ms per KMS call"))
     rows.append(("5 fan-out ratio 10/1", f"{fan['ratio_10_to_1']:.2f}", "-", "-", "1.0 = all in parallel"))
     bulk = f["bulk"]
-    rows.append((f"6 bulk {BULK_NAMES} x {len(BULK_REGIONS)} regions, {BULK_TPS} TPS", f"{bulk['wall_s']['median']:.2f} s",
+    rows.append((f"6 bulk {BULK_NAMES} x {len(BULK_REGIONS)} regions, {BULK_TPS} TPS",
+                 f"{bulk['wall_s']['median']:.2f} s",
                  f"{bulk['peer']['wall_s']['median']:.2f} s", "-", f"bound {BULK_BOUND_S:g} s; peer: CDK writer x3"))
     rows.append(("6 bulk failed writes", str(bulk["failed_writes"]), str(bulk["peer"]["failed_writes"]), "-",
                  f"of {BULK_NAMES * len(BULK_REGIONS)}"))
