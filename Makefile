@@ -115,3 +115,13 @@ cdk/node_modules/.installed: cdk/package.json cdk/package-lock.json
 examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/package-lock.json cdk/node_modules/.installed
 	cd examples/cdk && npm ci --no-audit --no-fund
 	touch $@
+
+# --- Benchmarks (not part of `make test`) ----------------------------------------------------------
+.PHONY: bench
+
+## bench: cold start, memory, artifact size, fan-out and bulk against the CDK's handlers (docs/benchmarks.md);
+## prints a table and writes bench/results.json. The peers come from npm at bench time (bench/package.json).
+bench: $(VENV)/.installed build
+	$(CARGO) build --release --bin bootstrap
+	npm ci --prefix bench --no-audit --no-fund
+	$(E2E) bench/bench.py --bootstrap target/release/bootstrap --artifact target/lambda/bootstrap/bootstrap
