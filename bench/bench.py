@@ -454,12 +454,12 @@ class Bench:
         return {
             "names": BULK_NAMES, "regions": BULK_REGIONS, "tps_per_region": BULK_TPS,
             "bound_s": BULK_BOUND_S, "wall_s": summary(walls, 3),
-            "failed_writes": max(r["failed_writes"] for r in runs),
+            "failed_writes_worst_run": max(r["failed_writes"] for r in runs),
             "failed_answers": sum(1 for r in runs if r["status"] != "SUCCESS"),
             "runs": runs,
             "peer": {
                 "wall_s": summary([r["wall_s"] for r in peer_runs], 3),
-                "failed_writes": max(r["failed_writes"] for r in peer_runs),
+                "failed_writes_worst_run": max(r["failed_writes"] for r in peer_runs),
                 "failed_answers": sum(r["failed_answers"] for r in peer_runs),
                 "runs": peer_runs,
             },
@@ -645,8 +645,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     bulk = f["bulk"]
     wall = bulk["wall_s"]["median"]
     add("6 bulk", f"<= {BULK_TARGET_S:g} s (1.25 x {BULK_BOUND_S:g} s), 0 failed writes",
-        f"{wall:.2f} s, {bulk['failed_writes']} failed writes",
-        wall <= BULK_TARGET_S and bulk["failed_writes"] == 0 and bulk["failed_answers"] == 0)
+        f"{wall:.2f} s, {bulk['failed_writes_worst_run']} failed writes",
+        wall <= BULK_TARGET_S and bulk["failed_writes_worst_run"] == 0 and bulk["failed_answers"] == 0)
     return rows
 
 
@@ -694,7 +694,8 @@ def table(results: dict[str, Any]) -> str:
     rows.append((f"6 bulk {BULK_NAMES} x {len(BULK_REGIONS)} regions, {BULK_TPS} TPS",
                  f"{bulk['wall_s']['median']:.2f} s",
                  f"{bulk['peer']['wall_s']['median']:.2f} s", "-", f"bound {BULK_BOUND_S:g} s; peer: CDK writer x3"))
-    rows.append(("6 bulk failed writes", str(bulk["failed_writes"]), str(bulk["peer"]["failed_writes"]), "-",
+    rows.append(("6 bulk failed writes, worst run", str(bulk["failed_writes_worst_run"]),
+                 str(bulk["peer"]["failed_writes_worst_run"]), "-",
                  f"of {BULK_NAMES * len(BULK_REGIONS)}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
