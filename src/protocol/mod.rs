@@ -272,12 +272,14 @@ pub async fn run(provider: Arc<Provider>, request: Request, deadline: Deadline) 
             ))
         }
         Err(_elapsed) => {
+            // Read what is in flight before aborting: a worker thread may drop the aborted future at
+            // once, and dropping it ends its steps.
+            let progress = invocation.progress.describe();
             task.abort();
-            error!(progress = %invocation.progress.describe(), "deadline reached; answering FAILED");
+            error!(%progress, "deadline reached; answering FAILED");
             failed(format!(
-                "{resource_type} ran out of time {} and stopped so that it could answer before the function's \
-                 timeout; deploy again, and raise the function's Timeout if this repeats",
-                invocation.progress.describe()
+                "{resource_type} ran out of time {progress} and stopped so that it could answer before the \
+                 function's timeout; deploy again, and raise the function's Timeout if this repeats"
             ))
         }
     }

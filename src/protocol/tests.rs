@@ -576,6 +576,33 @@ async fn a_hung_aws_call_is_answered_failed_before_the_deadline_naming_the_step_
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_multi_threaded_runtime_the_reason_still_names_the_step_that_hung() {
+    // GIVEN the runtime Lambda runs (several worker threads), where the aborted handler may be dropped
+    // on another thread at once, and a DescribeKey that never answers
+    for attempt in 0..3 {
+        let provider = kms_that_never_answers();
+        let request = Request::parse(&replica_key_create("http://127.0.0.1:9/unused")).expect("the event parses");
+
+        // WHEN the deadline guard stops the request
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            run(provider, request, Deadline::after(Duration::from_millis(1500))),
+        )
+        .await
+        .expect("the guard ends the request");
+
+        // THEN the reason names the call in flight, not the one "finished" by the cancellation
+        let Answer::Failed { reason, .. } = answer else {
+            panic!("a hung request must fail, got {answer:?}");
+        };
+        assert!(
+            reason.contains("during DescribeKey in us-east-1"),
+            "attempt {attempt}: {reason}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_hung_aws_call_is_still_put_before_the_lambda_deadline() {
     // GIVEN a direct Create whose first AWS call hangs, and a Lambda deadline 3 s away
