@@ -545,16 +545,38 @@ def artifact(path: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------- machine
+def cpu_jiffies() -> tuple[int, int]:
+    """(all, idle) CPU time of the machine so far, in clock ticks, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]  # up to steal
+    return sum(fields), fields[3] + fields[4]  # idle + iowait
+
+
 def cpu_busy(seconds: float = 1.0) -> float:
-    """The share of all CPUs busy over `seconds` (from /proc/stat), whoever keeps them busy."""
-    def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        idle = fields[3] + fields[4]  # idle + iowait
-        return sum(fields), idle
-    total0, idle0 = sample()
+    """The share of all CPUs busy over `seconds`, whoever keeps them busy."""
+    total0, idle0 = cpu_jiffies()
     time.sleep(seconds)
-    total1, idle1 = sample()
+    total1, idle1 = cpu_jiffies()
     return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+class OtherWork:
+    """How much of the machine's CPU time went to anything but this run (this process and every child it
+    has reaped: the local AWS, the function processes, the peers) between start() and share()."""
+
+    @staticmethod
+    def _ours() -> float:
+        times = os.times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    def start(self) -> "OtherWork":
+        self.jiffies, self.ours = cpu_jiffies(), self._ours()
+        return self
+
+    def share(self) -> float:
+        (total0, idle0), (total1, idle1) = self.jiffies, cpu_jiffies()
+        tick = os.sysconf("SC_CLK_TCK")
+        busy_s = ((total1 - total0) - (idle1 - idle0)) / tick
+        return max(0.0, busy_s - (self._ours() - self.ours)) / max(1e-9, (total1 - total0) / tick)
 
 
 def wait_for_quiet(limit_s: float) -> dict[str, Any]:
@@ -659,8 +681,8 @@ def table(results: dict[str, Any]) -> str:
         f"ours: native release build ({m['arch']}; Lambda runs the arm64 build); peers: aws-cdk-lib "
         f"{m['versions']['aws-cdk-lib']} on node {m['versions']['node']}; local AWS: moto {m['versions']['moto']}",
         f"medians of {results['method']['cold_runs']} runs (1-3) and {results['method']['slow_runs']} runs (5, 6); "
-        f"CPUs {m['cpu_busy_at_start']:.0%} busy before the start"
-        f"{'' if m['quiet'] else ' (NOT QUIET: figures skewed)'}, "
+        f"CPUs {m['cpu_busy_at_start']:.0%} busy before the start, {m['other_work_cpu_share']:.0%} of them taken by "
+        f"other work during the run{'' if m['quiet'] else ' (NOT QUIET: the figures are skewed)'}; "
         f"load average {m['load_average_at_start'][0]} at the start, {m['load_average_at_end'][0]} at the end",
         "",
     ]
@@ -733,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {"figures": {}, "skipped": {}}
     quiet = wait_for_quiet(max(0.0, min(args.quiet_wait, 900.0)))
-    started = time.monotonic()
+    started, other_work = time.monotonic(), OtherWork().start()
     with LocalAws(creating_seconds=0.0) as aws, tempfile.TemporaryDirectory(prefix="mrk-bench-") as tmp:
         results["machine"] = {**machine(), **quiet}
         results["method"] = {
@@ -769,6 +791,8 @@ def main(argv: list[str] | None = None) -> int:
         results["skipped"]["artifact"] = f"{args.artifact} is missing (run `make build`)"
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["machine"]["other_work_cpu_share"] = round(other_work.share(), 3)
+    results["machine"]["quiet"] = quiet["quiet"] and results["machine"]["other_work_cpu_share"] <= QUIET_BUSY
     results["targets"] = targets(results)
     text = table(results)
     results["table"] = text.splitlines()
