@@ -128,6 +128,23 @@ impl Error {
         }
     }
 
+    /// An invalid property of `resource_type`, with what is wrong and what is expected.
+    pub fn invalid(resource_type: &'static str, property: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidProperty {
+            property: property.into(),
+            resource_type,
+            reason: reason.into(),
+        }
+    }
+
+    /// A required property of `resource_type` that is absent.
+    pub fn missing(resource_type: &'static str, property: &'static str) -> Self {
+        Error::MissingProperty {
+            property,
+            resource_type,
+        }
+    }
+
     /// The AWS error code, when this error came from AWS.
     pub fn aws_code(&self) -> Option<&str> {
         match self {

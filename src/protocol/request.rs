@@ -186,16 +186,7 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Value {
-        let text = match name {
-            "create" => include_str!("../../tests/fixtures/create.json"),
-            "update" => include_str!("../../tests/fixtures/update.json"),
-            "delete" => include_str!("../../tests/fixtures/delete.json"),
-            _ => unreachable!("no fixture {name}"),
-        };
-        serde_json::from_str(text).expect("fixtures are valid JSON")
-    }
+    use crate::test_support::fixture;
 
     #[test]
     fn the_create_fixture_parses_with_string_properties() {

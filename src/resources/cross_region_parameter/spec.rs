@@ -75,11 +75,7 @@ impl fmt::Debug for Spec {
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidProperty {
-        property: property.into(),
-        resource_type: RESOURCE_TYPE,
-        reason: reason.into(),
-    }
+    Error::invalid(RESOURCE_TYPE, property, reason)
 }
 
 impl Spec {
@@ -87,14 +83,12 @@ impl Spec {
     /// no AWS call is made before this succeeds.
     pub fn from_properties(properties: &Map<String, Value>, prefix: &str) -> Result<Spec, Error> {
         let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
-        let missing = |property| Error::MissingProperty {
-            property,
-            resource_type: RESOURCE_TYPE,
-        };
         let settings = settings(&props)?;
-        let regions = props.regions.ok_or_else(|| missing("Regions"))?;
+        let regions = props.regions.ok_or_else(|| Error::missing(RESOURCE_TYPE, "Regions"))?;
         validate_regions(&regions)?;
-        let parameters = props.parameters.ok_or_else(|| missing("Parameters"))?;
+        let parameters = props
+            .parameters
+            .ok_or_else(|| Error::missing(RESOURCE_TYPE, "Parameters"))?;
         validate_parameters(&parameters, &settings.tier, prefix)?;
 
         let tags = props.tags.unwrap_or_default();

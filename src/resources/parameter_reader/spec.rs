@@ -37,11 +37,7 @@ pub struct Spec {
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidProperty {
-        property: property.into(),
-        resource_type: RESOURCE_TYPE,
-        reason: reason.into(),
-    }
+    Error::invalid(RESOURCE_TYPE, property, reason)
 }
 
 impl Spec {
@@ -49,15 +45,11 @@ impl Spec {
     /// no AWS call is made before this succeeds.
     pub fn from_properties(properties: &Map<String, Value>, prefix: &str) -> Result<Spec, Error> {
         let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
-        let missing = |property| Error::MissingProperty {
-            property,
-            resource_type: RESOURCE_TYPE,
-        };
-        let region = props.region.ok_or_else(|| missing("Region"))?;
+        let region = props.region.ok_or_else(|| Error::missing(RESOURCE_TYPE, "Region"))?;
         if partition_of(&region).is_none() {
             return Err(invalid("Region", format!("'{region}' is not a region name")));
         }
-        let names = props.names.ok_or_else(|| missing("Names"))?;
+        let names = props.names.ok_or_else(|| Error::missing(RESOURCE_TYPE, "Names"))?;
         if names.is_empty() {
             return Err(invalid("Names", "the list is empty; name at least one parameter"));
         }

@@ -127,23 +127,17 @@ pub struct Spec {
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidProperty {
-        property: property.into(),
-        resource_type: RESOURCE_TYPE,
-        reason: reason.into(),
-    }
+    Error::invalid(RESOURCE_TYPE, property, reason)
 }
 
 impl Spec {
     /// Decodes and validates properties; no AWS call is made before this succeeds.
     pub fn from_properties(properties: &Map<String, Value>) -> Result<Spec, Error> {
         let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
-        let missing = |property| Error::MissingProperty {
-            property,
-            resource_type: RESOURCE_TYPE,
-        };
 
-        let arn = props.primary_key_arn.ok_or_else(|| missing("PrimaryKeyArn"))?;
+        let arn = props
+            .primary_key_arn
+            .ok_or_else(|| Error::missing(RESOURCE_TYPE, "PrimaryKeyArn"))?;
         let primary = KeyArn::parse(&arn).ok_or_else(|| {
             invalid(
                 "PrimaryKeyArn",
@@ -154,7 +148,9 @@ impl Spec {
             )
         })?;
 
-        let replica_regions = props.replica_regions.ok_or_else(|| missing("ReplicaRegions"))?;
+        let replica_regions = props
+            .replica_regions
+            .ok_or_else(|| Error::missing(RESOURCE_TYPE, "ReplicaRegions"))?;
         validate_regions(&primary, &replica_regions)?;
 
         if let Some(description) = &props.description
