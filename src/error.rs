@@ -154,12 +154,12 @@ impl Error {
         }
     }
 
-    /// Combines per-region failures into one error (or returns the single one unchanged).
-    pub fn from_regions(mut errors: Vec<Error>) -> Self {
-        if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            Error::Regions(errors)
+    /// `Ok` when no region failed; else one error naming every failure (a single one unchanged).
+    pub fn from_regions(mut errors: Vec<Error>) -> Result<(), Self> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Regions(errors)),
         }
     }
 }
@@ -195,7 +195,8 @@ mod tests {
         let err = Error::from_regions(vec![
             Error::Conflict("eu-west-1: first".into()),
             Error::Conflict("ap-southeast-2: second".into()),
-        ]);
+        ])
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "2 regions failed: eu-west-1: first; ap-southeast-2: second"
@@ -204,7 +205,12 @@ mod tests {
 
     #[test]
     fn a_single_region_failure_reads_as_itself() {
-        let err = Error::from_regions(vec![Error::Conflict("only one".into())]);
+        let err = Error::from_regions(vec![Error::Conflict("only one".into())]).unwrap_err();
         assert_eq!(err.to_string(), "only one");
+    }
+
+    #[test]
+    fn no_region_failure_is_ok() {
+        assert!(Error::from_regions(Vec::new()).is_ok());
     }
 }

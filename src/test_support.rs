@@ -34,6 +34,21 @@ pub fn event(name: &str, properties: Value, old_properties: Option<Value>) -> Va
     event
 }
 
+/// `base` (a JSON object) with `changes` applied: each key set, or removed when its value is `null`.
+pub fn merged(mut base: Value, changes: Value) -> Value {
+    let (Some(props), Value::Object(changes)) = (base.as_object_mut(), changes) else {
+        panic!("merged takes two JSON objects");
+    };
+    for (key, value) in changes {
+        if value.is_null() {
+            props.remove(&key);
+        } else {
+            props.insert(key, value);
+        }
+    }
+    base
+}
+
 /// A parsed request from [`event`].
 pub fn request(name: &str, properties: Value, old_properties: Option<Value>) -> Request {
     Request::parse(&event(name, properties, old_properties)).expect("test events parse")

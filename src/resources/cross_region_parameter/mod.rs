@@ -130,12 +130,7 @@ impl<'a> Job<'a> {
             .regions
             .iter()
             .map(|region| self.apply_in_region(region, &plan.untag));
-        let errors: Vec<Error> = join_all(work).await.into_iter().flatten().collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::from_regions(errors))
-        }
+        Error::from_regions(join_all(work).await.into_iter().flatten().collect())
     }
 
     /// One region's part of a plan; the region's failures as one error.

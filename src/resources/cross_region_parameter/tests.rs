@@ -26,7 +26,7 @@ use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::{Answer, Deadline, Settings, run};
 use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{failure, fixture, ssm_provider, ssm_provider_with, success, typed_request};
+use crate::test_support::{failure, fixture, merged, ssm_provider, ssm_provider_with, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnExport";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -42,19 +42,14 @@ fn physical_id() -> String {
 /// Properties writing `/app/key-arn` and `/app/alias` into eu-west-1 and ap-southeast-2, with
 /// `changes` applied (`null` removes a property).
 fn props(changes: Value) -> Value {
-    let mut props = json!({
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider",
-        "Regions": ["eu-west-1", "ap-southeast-2"],
-        "Parameters": {"/app/key-arn": KEY_ARN, "/app/alias": "alias/app-data"},
-    });
-    for (key, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            props.as_object_mut().unwrap().remove(key);
-        } else {
-            props[key] = value.clone();
-        }
-    }
-    props
+    merged(
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider",
+            "Regions": ["eu-west-1", "ap-southeast-2"],
+            "Parameters": {"/app/key-arn": KEY_ARN, "/app/alias": "alias/app-data"},
+        }),
+        changes,
+    )
 }
 
 fn tag(k: &str, v: &str) -> Tag {

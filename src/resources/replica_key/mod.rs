@@ -85,12 +85,7 @@ async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome,
 
 /// Turns per-region results into one result that names every failed region.
 fn collect(results: Vec<Result<(), Error>>) -> Result<(), Error> {
-    let errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::from_regions(errors))
-    }
+    Error::from_regions(results.into_iter().filter_map(Result::err).collect())
 }
 
 /// One request's work on one spec.

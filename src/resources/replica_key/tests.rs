@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::{Answer, Deadline, run};
 use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{failure, fixture, provider, request, success};
+use crate::test_support::{failure, fixture, merged, provider, request, success};
 
 const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 const NEW_PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-99990000aaaabbbbccccddddeeeeffff";
@@ -41,21 +41,16 @@ fn stack_id() -> String {
 
 /// The properties of the fixtures, with `changes` applied (`null` removes a property).
 fn props(changes: Value) -> Value {
-    let mut props = json!({
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider",
-        "PrimaryKeyArn": PRIMARY,
-        "ReplicaRegions": ["eu-west-1", "ap-southeast-2"],
-        "Alias": ALIAS,
-        "PendingWindowInDays": "7",
-    });
-    for (key, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            props.as_object_mut().unwrap().remove(key);
-        } else {
-            props[key] = value.clone();
-        }
-    }
-    props
+    merged(
+        json!({
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider",
+            "PrimaryKeyArn": PRIMARY,
+            "ReplicaRegions": ["eu-west-1", "ap-southeast-2"],
+            "Alias": ALIAS,
+            "PendingWindowInDays": "7",
+        }),
+        changes,
+    )
 }
 
 fn key(state: KeyState, key_type: MultiRegionKeyType) -> KeyMetadata {
