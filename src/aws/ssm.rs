@@ -137,13 +137,9 @@ impl<'a> Ssm<'a> {
             .set_description(settings.description.clone())
     }
 
-    /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found, and the names SSM
-    /// reports as not found.
-    pub async fn get_parameters(
-        &self,
-        names: &[String],
-        with_decryption: bool,
-    ) -> Result<(Vec<Parameter>, Vec<String>), Error> {
+    /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found (a name that does
+    /// not exist is simply absent from them).
+    pub async fn get_parameters(&self, names: &[String], with_decryption: bool) -> Result<Vec<Parameter>, Error> {
         let _step = self.step(format!("GetParameters of {} names", names.len())).await;
         let output = self
             .client
@@ -153,10 +149,7 @@ impl<'a> Ssm<'a> {
             .send()
             .await
             .map_err(|err| Error::aws("GetParameters", self.region, err))?;
-        Ok((
-            output.parameters.unwrap_or_default(),
-            output.invalid_parameters.unwrap_or_default(),
-        ))
+        Ok(output.parameters.unwrap_or_default())
     }
 
     /// DeleteParameters of at most [`MAX_NAMES_PER_CALL`] names. Names that no longer exist are fine

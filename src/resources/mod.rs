@@ -70,6 +70,14 @@ impl Owner {
         ]
     }
 
+    /// The tags a resource gives what it creates: the user's `tags`, then the two owner tags.
+    pub fn tagged(&self, tags: &[crate::protocol::properties::Tag]) -> Vec<(String, String)> {
+        tags.iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .chain(self.tags())
+            .collect()
+    }
+
     /// `true` when `tags` name this owner.
     pub fn owns(&self, tags: &[(String, String)]) -> bool {
         let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());

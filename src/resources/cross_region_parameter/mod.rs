@@ -164,15 +164,6 @@ impl<'a> Job<'a> {
         results.into_iter().filter_map(Result::err).collect()
     }
 
-    fn desired_tags(&self) -> Vec<(String, String)> {
-        self.spec
-            .tags
-            .iter()
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .chain(self.owner.tags())
-            .collect()
-    }
-
     /// Writes one name the way the plan says (see [`Write`]), checking ownership before changing a
     /// parameter that exists, and brings its tags to the desired ones.
     async fn write(&self, ssm: &Ssm<'_>, name: &str, how: Write, untag: &[String]) -> Result<(), Error> {
@@ -182,21 +173,16 @@ impl<'a> Job<'a> {
             .get(name)
             .ok_or_else(|| Error::Conflict(format!("the plan names {name}, which the properties do not")))?;
         let settings = &self.spec.settings;
+        let desired = self.owner.tagged(&self.spec.tags);
         if how == Write::Create {
-            if ssm
-                .create_parameter(name, value, settings, &self.desired_tags())
-                .await?
-            {
+            if ssm.create_parameter(name, value, settings, &desired).await? {
                 return Ok(());
             }
             info!(region = ssm.region(), name, "the parameter exists already");
         }
         let Some(tags) = ssm.list_tags(name).await? else {
             // Gone: deleted outside CloudFormation, or between two of these calls. Write it anew.
-            if ssm
-                .create_parameter(name, value, settings, &self.desired_tags())
-                .await?
-            {
+            if ssm.create_parameter(name, value, settings, &desired).await? {
                 return Ok(());
             }
             return Err(Error::Conflict(format!(
@@ -222,7 +208,6 @@ impl<'a> Job<'a> {
         if how != Write::Retag {
             ssm.overwrite_parameter(name, value, settings).await?;
         }
-        let desired = self.desired_tags();
         if desired.iter().any(|tag| !tags.contains(tag)) {
             ssm.add_tags(name, &desired).await?;
         }

@@ -59,14 +59,13 @@ async fn read(
     let mut found = BTreeMap::new();
     let mut decrypted_secret = false;
     for batch in batches {
-        let (parameters, _not_found) = batch?;
-        for parameter in parameters {
+        for parameter in batch? {
             let Some(name) = parameter.name else { continue };
             decrypted_secret |= spec.with_decryption && parameter.r#type == Some(ParameterType::SecureString);
             found.insert(name, parameter.value.unwrap_or_default());
         }
     }
-    // Whatever SSM lists as invalid, a name is missing when no value came back for it.
+    // A name is missing when no value came back for it.
     let missing: Vec<&str> = spec
         .names
         .iter()

@@ -255,15 +255,6 @@ impl<'a> Job<'a> {
             .cloned()
     }
 
-    fn desired_tags(&self) -> Vec<(String, String)> {
-        self.spec
-            .tags
-            .iter()
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .chain(self.owner.tags())
-            .collect()
-    }
-
     /// Makes the replica in `region` exist, owned, in the desired state, with its alias. `plan` is the
     /// Update's diff (`None` on Create).
     async fn ensure_replica(&self, region: &'a str, expect: Expect, plan: Option<&Plan>) -> Result<(), Error> {
@@ -299,7 +290,7 @@ impl<'a> Job<'a> {
         let settings = ReplicaSettings {
             description: self.description(),
             policy: self.policy().await?,
-            tags: self.desired_tags(),
+            tags: self.owner.tagged(&self.spec.tags),
             bypass_policy_lockout_safety_check: self.spec.bypass_policy_lockout_safety_check,
         };
         self.kms(&self.spec.primary.region)
@@ -347,7 +338,7 @@ impl<'a> Job<'a> {
             kms.put_key_policy(key_id, &policy, self.spec.bypass_policy_lockout_safety_check)
                 .await?;
         }
-        let desired = self.desired_tags();
+        let desired = self.owner.tagged(&self.spec.tags);
         if desired.iter().any(|tag| !tags.contains(tag)) {
             kms.tag_resource(key_id, &desired).await?;
         }
