@@ -35,7 +35,6 @@ import os
 import platform
 import shutil
 import signal
-import socketserver
 import statistics
 import subprocess
 import sys
@@ -80,18 +79,6 @@ BULK_TARGET_S = 1.25 * BULK_BOUND_S
 
 class BenchError(RuntimeError):
     """A measurement that could not be made."""
-
-
-_handle_error = socketserver.BaseServer.handle_error
-
-
-def _quiet_disconnects(server: socketserver.BaseServer, request: Any, client_address: Any) -> None:
-    """Every cold run ends by stopping a function process whose next long poll is open: not an error."""
-    if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-        _handle_error(server, request, client_address)
-
-
-socketserver.BaseServer.handle_error = _quiet_disconnects  # type: ignore[method-assign]
 
 
 def median(values: list[float]) -> float:
