@@ -6,10 +6,12 @@
 //!   Resource handlers never see `ResponseURL`; they return an [`protocol::Outcome`] or an [`Error`].
 //! - [`resources`]: one module per resource type (`Custom::ReplicaKey`, ...).
 //! - [`aws`]: every AWS call, one small function per operation, with typed error handling.
+//! - [`https`]: the one HTTPS connector that the AWS clients and the answers share.
 #![warn(missing_docs)]
 
 pub mod aws;
 pub mod error;
+pub mod https;
 pub mod logging;
 pub mod protocol;
 pub mod region;

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::https::Https;
 use crate::protocol::Progress;
 use rate_limit::RateLimiter;
 
@@ -44,19 +46,49 @@ pub fn ssm_retry_config() -> RetryConfig {
 /// whole request; these only stop one stuck attempt so that the retry can go ahead.
 pub fn timeout_config() -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(crate::https::CONNECT_TIMEOUT)
         .operation_attempt_timeout(Duration::from_secs(30))
         .build()
 }
 
 /// Loads the AWS configuration of the Lambda environment (credentials, default region, and
-/// `AWS_ENDPOINT_URL` for a local AWS) with [`retry_config`] and [`timeout_config`].
-pub async fn load_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+/// `AWS_ENDPOINT_URL` for a local AWS) with [`retry_config`] and [`timeout_config`]; every client
+/// calls through `https`.
+pub async fn load_config(https: &Https) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https.sdk_client())
         .retry_config(retry_config())
-        .timeout_config(timeout_config())
-        .load()
-        .await
+        .timeout_config(timeout_config());
+    let found = LambdaEnvironment::read(|name| std::env::var(name).ok());
+    if found.credentials {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    if let Some(region) = found.region {
+        loader = loader.region(Region::new(region));
+    }
+    loader.load().await
+}
+
+/// What Lambda puts in every function's environment. When it is there it is read directly: the
+/// default chains would find it first too, but they also build a client for every other source
+/// (STS for web identity, IMDS, the container endpoint), and with it a TLS setup, before the first
+/// request, for nothing. Elsewhere (a laptop with a profile) the default chains apply.
+#[derive(Debug, PartialEq, Eq)]
+struct LambdaEnvironment {
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` are both set.
+    credentials: bool,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    region: Option<String>,
+}
+
+impl LambdaEnvironment {
+    fn read(var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        LambdaEnvironment {
+            credentials: set("AWS_ACCESS_KEY_ID").is_some() && set("AWS_SECRET_ACCESS_KEY").is_some(),
+            region: set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")),
+        }
+    }
 }
 
 /// Builds clients on first use and hands out cheap clones after.
@@ -140,5 +172,52 @@ impl Clients {
     pub fn ssm<'a>(&self, region: &'a str, progress: &'a Progress) -> ssm::Ssm<'a> {
         let SsmRegion { client, limiter } = self.ssm.get(region);
         ssm::Ssm::new(client, limiter, region, progress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LambdaEnvironment;
+
+    fn read(vars: &[(&str, &str)]) -> LambdaEnvironment {
+        LambdaEnvironment::read(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn lambda_credentials_and_region_are_read_from_the_environment() {
+        let found = read(&[
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ]);
+        assert_eq!(
+            found,
+            LambdaEnvironment {
+                credentials: true,
+                region: Some("eu-west-1".into())
+            }
+        );
+    }
+
+    #[test]
+    fn without_both_keys_or_a_region_the_default_chains_decide() {
+        let found = read(&[("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", " ")]);
+        assert_eq!(
+            found,
+            LambdaEnvironment {
+                credentials: false,
+                region: None
+            }
+        );
+        assert_eq!(
+            read(&[("AWS_DEFAULT_REGION", "us-west-2")]).region.as_deref(),
+            Some("us-west-2")
+        );
     }
 }

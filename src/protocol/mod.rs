@@ -18,6 +18,7 @@ pub use request::{Envelope, Request, RequestType};
 pub use response::{Answer, Outcome};
 
 use crate::aws::Clients;
+use crate::https::Https;
 use crate::resources;
 
 /// How answers are delivered.
@@ -84,31 +85,30 @@ pub struct Provider {
     pub clients: Clients,
     /// The function's settings.
     pub settings: Settings,
-    http: reqwest::Client,
+    /// The HTTPS connector that PUTs answers to `ResponseURL`.
+    https: Https,
 }
 
 impl Provider {
     /// A provider with the given clients and settings.
     pub fn new(clients: Clients, settings: Settings) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            // Building fails only if no TLS backend can be set up, which no request could survive.
-            .unwrap_or_else(|_| reqwest::Client::new());
         Provider {
             clients,
             settings,
-            http,
+            https: Https::default(),
         }
     }
 
     /// The provider of a Lambda process: clients from the default AWS configuration, settings from
     /// the environment.
     pub async fn from_env() -> Self {
-        let config = crate::aws::load_config().await;
-        let settings = Settings::from_vars(|name| std::env::var(name).ok());
-        Provider::new(Clients::from_config(&config), settings)
+        let https = Https::default();
+        let config = crate::aws::load_config(&https).await;
+        Provider {
+            clients: Clients::from_config(&config),
+            settings: Settings::from_vars(|name| std::env::var(name).ok()),
+            https,
+        }
     }
 
     /// Decides whether a request is answered through `ResponseURL`.
@@ -201,7 +201,7 @@ async fn deliver(
         // Without a URL there is nobody to answer; an error makes the failure visible to the caller.
         return Err("the event has no ResponseURL, so no answer can be sent".into());
     };
-    match response::deliver(&provider.http, url, rendered.body, deadline.answer_until()).await {
+    match response::deliver(&provider.https, url, rendered.body, deadline.answer_until()).await {
         Ok(()) => info!(url = %request::redact_url(url), status, "answer delivered"),
         Err(err) => error!(url = %request::redact_url(url), status, error = %err, "answer NOT delivered"),
     }

@@ -6,10 +6,14 @@ use std::time::Duration;
 use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus as Status,
 };
+use aws_smithy_runtime_api::client::http::HttpConnector;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
 use backon::{ExponentialBuilder, Retryable};
 use tokio::time::Instant;
 
 use super::request::{Envelope, redact_url};
+use crate::https::Https;
 
 /// CloudFormation rejects a custom-resource response larger than this.
 pub const MAX_RESPONSE_BYTES: usize = 4096;
@@ -137,6 +141,39 @@ fn to_json(envelope: &Envelope, status: Status, physical_id: &str, reason: &str,
     serde_json::to_vec(&response).unwrap_or_default()
 }
 
+/// How long one PUT may take, connection included.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One PUT of `body` with an empty `Content-Type` (the pre-signed URL's signature covers no content
+/// type); the HTTP status, or why there was none.
+async fn put(https: &Https, url: &str, body: Vec<u8>) -> Result<u16, DeliveryError> {
+    let mut request = HttpRequest::new(SdkBody::from(body));
+    request
+        .set_method("PUT")
+        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
+    request
+        .set_uri(url)
+        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
+    request.headers_mut().insert("content-type", "");
+    let response = tokio::time::timeout(ATTEMPT_TIMEOUT, https.connector().call(request))
+        .await
+        .map_err(|_| DeliveryError::Transport(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))?
+        .map_err(|err| DeliveryError::Transport(error_chain(&err)))?;
+    Ok(response.status().as_u16())
+}
+
+/// An error and its sources, as one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Why an answer could not be delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -145,7 +182,10 @@ pub enum DeliveryError {
     Status(u16),
     /// The request did not get an HTTP answer.
     #[error("could not reach ResponseURL: {0}")]
-    Transport(#[from] reqwest::Error),
+    Transport(String),
+    /// The URL is not one an HTTP request can be sent to.
+    #[error("ResponseURL is not a valid URL: {0}")]
+    BadUrl(String),
     /// The Lambda deadline came before a delivery succeeded.
     #[error("the Lambda deadline passed before ResponseURL accepted the answer")]
     OutOfTime,
@@ -156,7 +196,7 @@ impl DeliveryError {
         match self {
             DeliveryError::Status(status) => *status >= 500 || *status == 429,
             DeliveryError::Transport(_) => true,
-            DeliveryError::OutOfTime => false,
+            DeliveryError::BadUrl(_) | DeliveryError::OutOfTime => false,
         }
     }
 }
@@ -170,24 +210,13 @@ fn delivery_backoff() -> ExponentialBuilder {
         .with_jitter()
 }
 
-/// PUTs `body` to the pre-signed `url` with an empty `Content-Type` (the signature covers no content
-/// type), retrying connection errors and 5xx answers, until `until` if a deadline is known.
-pub async fn deliver(
-    http: &reqwest::Client,
-    url: &str,
-    body: Vec<u8>,
-    until: Option<Instant>,
-) -> Result<(), DeliveryError> {
+/// PUTs `body` to the pre-signed `url`, retrying connection errors and 5xx answers, until `until` if a
+/// deadline is known.
+pub async fn deliver(https: &Https, url: &str, body: Vec<u8>, until: Option<Instant>) -> Result<(), DeliveryError> {
     let attempt = || async {
-        let response = http
-            .put(url)
-            .header(reqwest::header::CONTENT_TYPE, "")
-            .body(body.clone())
-            .send()
-            .await?;
-        match response.status() {
-            status if status.is_success() => Ok(()),
-            status => Err(DeliveryError::Status(status.as_u16())),
+        match put(https, url, body.clone()).await? {
+            status if (200..300).contains(&status) => Ok(()),
+            status => Err(DeliveryError::Status(status)),
         }
     };
     let retried = attempt
@@ -255,6 +284,29 @@ mod tests {
             "no truncated value is sent"
         );
         assert!(rendered.body.len() <= MAX_RESPONSE_BYTES);
+    }
+
+    #[tokio::test]
+    async fn a_response_url_that_is_not_a_url_fails_at_once_without_a_retry() {
+        let started = std::time::Instant::now();
+        let result = deliver(&Https::default(), "not a url", b"{}".to_vec(), None).await;
+        assert!(matches!(result, Err(DeliveryError::BadUrl(_))), "{result:?}");
+        assert!(started.elapsed() < Duration::from_millis(150), "no backoff was slept");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_response_url_is_retried_until_the_deadline() {
+        // A port that was just free: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let until = Instant::now() + Duration::from_millis(700);
+        let url = format!("http://127.0.0.1:{port}/response?X-Amz-Signature=secret");
+        let result = deliver(&Https::default(), &url, b"{}".to_vec(), Some(until)).await;
+        assert!(matches!(result, Err(DeliveryError::OutOfTime)), "{result:?}");
+        assert!(Instant::now() >= until, "it kept retrying until the deadline");
     }
 
     #[test]
