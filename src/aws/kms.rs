@@ -20,8 +20,9 @@ pub struct Kms<'a> {
 /// What [`Kms::replicate_key`] got.
 #[derive(Debug)]
 pub enum Replicated {
-    /// A new replica (its state is read by polling DescribeKey in the replica region).
-    Created,
+    /// A new replica, with the metadata ReplicateKey answered (`None` if it answered none). Its key
+    /// state is usually `Creating`, which the caller waits out with DescribeKey in the replica region.
+    Created(Option<Box<KeyMetadata>>),
     /// The primary already has a replica in that region.
     AlreadyExists,
 }
@@ -121,7 +122,7 @@ impl<'a> Kms<'a> {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Replicated::Created),
+            Ok(output) => Ok(Replicated::Created(output.replica_key_metadata.map(Box::new))),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {
                 Ok(Replicated::AlreadyExists)
             }

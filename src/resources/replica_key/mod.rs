@@ -83,6 +83,13 @@ async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome,
     Ok(Outcome::id(physical_id))
 }
 
+/// Whether a replica's reported state is a settled one (not `Creating`, and not unknown).
+fn is_ready(meta: &KeyMetadata) -> bool {
+    meta.key_state
+        .as_ref()
+        .is_some_and(|state| *state != KeyState::Creating)
+}
+
 /// Turns per-region results into one result that names every failed region.
 fn collect(results: Vec<Result<(), Error>>) -> Result<(), Error> {
     Error::from_regions(results.into_iter().filter_map(Result::err).collect())
@@ -131,7 +138,11 @@ impl<'a> Job<'a> {
 
     async fn create(&self) -> Result<Outcome, Error> {
         self.invocation.progress.claim_physical_id(&self.spec.primary.arn);
-        self.check_primary().await?;
+        // Every replica needs the policy, so it is read beside the check rather than after it; a
+        // failed check still wins, as the clearer error.
+        let (checked, policy) = futures::join!(self.check_primary(), self.policy());
+        checked?;
+        policy?;
         let results = join_all(
             self.spec
                 .replica_regions
@@ -266,9 +277,13 @@ impl<'a> Job<'a> {
         let existing = match found {
             Some(meta) => meta,
             None => match self.replicate(region).await? {
-                Replicated::Created => {
+                Replicated::Created(answered) => {
                     info!(region, "replica created");
-                    let meta = self.wait_until_ready(&kms).await?;
+                    // KMS may already report the replica ready; then there is nothing to wait for.
+                    let meta = match answered {
+                        Some(meta) if is_ready(&meta) => *meta,
+                        _ => self.wait_until_ready(&kms).await?,
+                    };
                     self.apply_enabled(&kms, &meta).await?;
                     return self.ensure_alias(&kms).await;
                 }

@@ -110,8 +110,13 @@ fn get_policy() -> Rule {
 }
 
 /// ReplicateKey into `region` with the key id (never the ARN), the primary's description and policy,
-/// and the user and owner tags.
+/// and the user and owner tags; it answers the replica in `Creating`, as KMS does.
 fn replicate(region: &'static str) -> Rule {
+    replicate_answering(region, KeyState::Creating)
+}
+
+/// Like [`replicate`], answering the replica in `state`.
+fn replicate_answering(region: &'static str, state: KeyState) -> Rule {
     mock!(Client::replicate_key)
         .match_requests(move |r| {
             let tags: Vec<(&str, &str)> = r.tags().iter().map(|t| (t.tag_key(), t.tag_value())).collect();
@@ -124,9 +129,9 @@ fn replicate(region: &'static str) -> Rule {
                     .iter()
                     .any(|(k, v)| *k == OWNER_STACK_TAG && v.starts_with("arn:aws:cloudformation:"))
         })
-        .then_output(|| {
+        .then_output(move || {
             ReplicateKeyOutput::builder()
-                .replica_key_metadata(replica(KeyState::Creating))
+                .replica_key_metadata(replica(state.clone()))
                 .build()
         })
 }
@@ -298,6 +303,29 @@ async fn create_replicates_into_every_region_and_returns_the_attributes() {
     assert_eq!(outcome.data["ReplicaKeyArns"], format!("{eu},{ap}"));
     assert_eq!(outcome.data["Arn.eu-west-1"], eu);
     assert_eq!(outcome.data["Arn.ap-southeast-2"], ap);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replica_that_replicate_key_answers_enabled_is_not_polled() {
+    // GIVEN a ReplicateKey that answers the new replica already Enabled
+    let polled = describe_replica(&[Some(KeyState::Enabled)]);
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![
+                describe_primary(),
+                get_policy(),
+                replicate_answering("eu-west-1", KeyState::Enabled),
+            ],
+        ),
+        ("eu-west-1", vec![polled.clone(), create_alias()]),
+    ];
+
+    // WHEN the resource is created
+    success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN nothing waits for the replica: DescribeKey in its region is never called
+    assert_eq!(polled.num_calls(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -494,7 +522,7 @@ async fn an_owned_replica_pending_deletion_gets_its_deletion_cancelled_and_is_en
 
 #[tokio::test(start_paused = true)]
 async fn a_key_that_is_not_a_primary_fails_before_any_change() {
-    // GIVEN PrimaryKeyArn names a replica key
+    // GIVEN PrimaryKeyArn names a replica key (whose policy a Create reads beside the check)
     let describe = mock!(Client::describe_key)
         .match_requests(|r| r.key_id() == Some(PRIMARY))
         .then_output(|| {
@@ -502,7 +530,7 @@ async fn a_key_that_is_not_a_primary_fails_before_any_change() {
                 .key_metadata(key(KeyState::Enabled, MultiRegionKeyType::Replica))
                 .build()
         });
-    let kms = vec![("us-east-1", vec![describe.clone()])];
+    let kms = vec![("us-east-1", vec![describe.clone(), get_policy()])];
 
     // WHEN the resource is created
     let (physical_id, reason) = failure(answer(kms, "create", props(json!({})), None).await);
