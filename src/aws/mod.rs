@@ -18,12 +18,13 @@ use crate::https::Https;
 use crate::protocol::Progress;
 use rate_limit::RateLimiter;
 
-/// Calls a second that the provider sends to SSM in one region: under SSM's default quota of 40
-/// transactions a second per account and region, leaving room for other callers.
-pub const SSM_CALLS_PER_SECOND: u32 = 35;
-/// Calls that may start at once after a pause; with [`SSM_CALLS_PER_SECOND`], at most 38 start in any
-/// one-second window.
-pub const SSM_BURST: u32 = 3;
+/// Calls a second that the provider sends to SSM in one region, with [`SSM_BURST`]: at most 38 start
+/// in any one-second window, under SSM's default quota of 40 transactions a second per account and
+/// region, leaving room for other callers.
+pub const SSM_CALLS_PER_SECOND: u32 = 30;
+/// Calls that may start at once after a pause: as many as one request has in flight in a region, so a
+/// resource of up to 8 names writes them all at once and only a larger one is paced.
+pub const SSM_BURST: u32 = 8;
 
 /// Retries for every AWS call: the SDK's standard mode (exponential backoff with jitter, throttling
 /// and transient errors retried), 6 attempts in all, at most 5 s between two attempts.
