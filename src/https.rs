@@ -43,6 +43,16 @@ impl Https {
             .clone()
     }
 
+    /// Builds the connector on a blocking thread of the runtime while the process goes on to ask for
+    /// its first event, so the TLS setup (tens of milliseconds' worth of CPU on a small Lambda) overlaps
+    /// the wait for it instead of delaying the first AWS call. A call that comes sooner waits for it.
+    pub fn prepare_in_background(&self) {
+        let https = self.clone();
+        tokio::task::spawn_blocking(move || {
+            https.connector();
+        });
+    }
+
     /// The same connector as an SDK HTTP client, for `SdkConfig`. Per-client connector settings are
     /// not needed: the only one the configuration sets is [`CONNECT_TIMEOUT`], which the connector has,
     /// and each call's time limit is the SDK's attempt timeout.
@@ -90,5 +100,30 @@ mod tests {
         assert!(https.connector.get().is_some());
         assert!(second.list_keys().send().await.is_err());
         assert!(Arc::ptr_eq(&https.connector, &https.clone().connector));
+    }
+
+    #[tokio::test]
+    async fn a_connector_prepared_in_the_background_is_the_one_calls_use() {
+        let https = Https::default();
+        https.prepare_in_background();
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while https.connector.get().is_none() {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(ready.is_ok(), "the background build finished");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        assert!(
+            kms(&https, &format!("http://127.0.0.1:{port}"))
+                .list_keys()
+                .send()
+                .await
+                .is_err()
+        );
     }
 }

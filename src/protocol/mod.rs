@@ -103,6 +103,7 @@ impl Provider {
     /// the environment.
     pub async fn from_env() -> Self {
         let https = Https::default();
+        https.prepare_in_background();
         let config = crate::aws::load_config(&https).await;
         Provider {
             clients: Clients::from_config(&config),
