@@ -158,6 +158,16 @@ class ColdRun:
     init_ms: float | None  # ours: spawn → first GET next; a peer: spawn → handler module loaded
     status: str
     aws_calls: int
+    aws_busy_ms: float  # from the first call reaching the local AWS to its last answer
+
+
+def aws_busy_ms(calls: list[dict[str, Any]]) -> float:
+    """How long the local AWS was working for a run: the first call's arrival to the last call's answer
+    (its call log has each call's arrival time and how long it took to answer)."""
+    timed = [c for c in calls if c.get("ms") is not None]
+    if not timed:
+        return 0.0
+    return (max(c["time"] + c["ms"] / 1000 for c in timed) - min(c["time"] for c in timed)) * 1000
 
 
 def succeeded(put: Any, what: str) -> str:
@@ -227,7 +237,7 @@ class Bench:
             raise BenchError("the function answered without asking the Runtime API, or its VmHWM was unreadable")
         return ColdRun(wall_ms=(put.at - child.started) * 1000, peak_rss_bytes=hwm * 1024,
                        init_ms=(runtime.first_next_at - child.started) * 1000,
-                       status=succeeded(put, f"ours ({event['ResourceType']})"), aws_calls=len(self.aws.calls()))
+                       status=succeeded(put, f"ours ({event['ResourceType']})"), **self.calls_made())
 
     def cold_peer(self, which: str, region: str, event_for: Callable[[str, str], dict]) -> ColdRun:
         request_id = str(uuid.uuid4())
@@ -252,7 +262,11 @@ class Bench:
             raise BenchError(f"the {which} handler failed: {marks.get('error')}")
         return ColdRun(wall_ms=(put.at - child.started) * 1000, peak_rss_bytes=marks["vm_hwm_kib"] * 1024,
                        init_ms=int(marks["loaded_ns"]) / 1e6 - child.started * 1000,
-                       status=succeeded(put, f"the peer {which}"), aws_calls=len(self.aws.calls()))
+                       status=succeeded(put, f"the peer {which}"), **self.calls_made())
+
+    def calls_made(self) -> dict[str, Any]:
+        calls = self.aws.calls()
+        return {"aws_calls": len(calls), "aws_busy_ms": aws_busy_ms(calls)}
 
     def cold(self, name: str, region: str, ours: Callable[[int], Callable], peer_which: str,
              peer: Callable[[int], Callable]) -> dict[str, Any]:
@@ -355,30 +369,6 @@ class Bench:
                                    {"Create": call, "Update": call, "InstallLatestAwsSdk": False}, stack)
 
         return self.cold("1c reader", "eu-west-1", ours, "aws-custom-resource", peer)
-
-    def certificate_diagnostic(self) -> dict[str, Any] | None:
-        """Not a figure: how much of our init is reading the machine's CA certificates. With neither
-        SSL_CERT_FILE nor SSL_CERT_DIR set, every TLS client in the binary loads the system bundle and
-        then every file of the certificate directory; SSL_CERT_FILE alone loads just the bundle."""
-        bundle, directory = Path("/etc/ssl/certs/ca-certificates.crt"), Path("/etc/ssl/certs")
-        if not bundle.exists():
-            return None
-        name = "/bench/source/primary-key-arn"
-        stack = Stack("bench-consumer", "eu-west-1")
-        event = self.ours_event("Custom::CrossRegionParameterReader", "PrimaryKeyArn",
-                                {"Region": "us-east-1", "Names": [name]}, stack)
-        plain, bundle_only = [], []
-        for _ in range(self.runs):
-            plain.append(self.cold_ours("eu-west-1", event))
-            bundle_only.append(self.cold_ours("eu-west-1", event, {"SSL_CERT_FILE": str(bundle)}))
-        result = {"certificate_directory": str(directory), "files_in_it": len(list(directory.iterdir())),
-                  "default": {"init_ms": summary([r.init_ms for r in plain]),
-                              "wall_ms": summary([r.wall_ms for r in plain])},
-                  "SSL_CERT_FILE_only": {"init_ms": summary([r.init_ms for r in bundle_only]),
-                                         "wall_ms": summary([r.wall_ms for r in bundle_only])}}
-        print(f"  diagnostic, 1c init: {result['default']['init_ms']['median']:.1f} ms as is, "
-              f"{result['SSL_CERT_FILE_only']['init_ms']['median']:.1f} ms with SSL_CERT_FILE alone", flush=True)
-        return result
 
     def fanout(self) -> dict[str, Any]:
         counts = (1, 4, 10)
@@ -507,6 +497,7 @@ def describe_cold(runs: list[ColdRun]) -> dict[str, Any]:
         "peak_rss_bytes_median": int(median([r.peak_rss_bytes for r in runs])),
         "init_ms": summary([r.init_ms for r in runs if r.init_ms is not None]),
         "aws_calls": sorted({r.aws_calls for r in runs}),
+        "aws_busy_ms": summary([r.aws_busy_ms for r in runs]),
     }
 
 
@@ -681,6 +672,12 @@ def table(results: dict[str, Any]) -> str:
         c = f["cold"][key]
         o, p = c["ours"]["wall_ms"]["median"], c["peer"]["wall_ms"]["median"]
         rows.append((label, f"{o:.1f} ms", f"{p:.1f} ms", f"{o / p:.3f}", peer))
+    for key, (label, _) in cold_names.items():
+        c = f["cold"][key]
+        o, p = c["ours"]["aws_busy_ms"]["median"], c["peer"]["aws_busy_ms"]["median"]
+        calls = "/".join(str(n) for n in c["ours"]["aws_calls"]), "/".join(str(n) for n in c["peer"]["aws_calls"])
+        rows.append((f"   local AWS busy in {label.split(' ', 1)[0]}", f"{o:.1f} ms", f"{p:.1f} ms", "-",
+                     f"first call in -> last answer out; calls: ours {calls[0]}, peer {calls[1]}"))
     inits = [s for key in cold_names for s in f["cold"][key]["ours"]["init_ms"]["samples"]]
     loads = [s for key in cold_names for s in f["cold"][key]["peer"].get("init_ms", {}).get("samples", [])]
     rows.append(("2 init: spawn -> first GET next", f"{median(inits):.1f} ms",
@@ -764,7 +761,6 @@ def main(argv: list[str] | None = None) -> int:
                 "parameters": bench.cold_parameters(),
                 "reader": bench.cold_reader(),
             }
-            results["diagnostics"] = {"init_certificates": bench.certificate_diagnostic()}
             print("5 fan-out", flush=True)
             results["figures"]["fanout"] = bench.fanout()
             print("6 bulk", flush=True)

@@ -307,6 +307,7 @@ class LocalAwsMiddleware:
         if service is None or operation is None:
             return self.app(environ, start_response)  # moto-api, S3-style, ...
 
+        started = time.perf_counter()
         decision, release = self.injector.decide(service, region, operation)
         entry: dict[str, Any] = {
             "service": service,
@@ -346,6 +347,7 @@ class LocalAwsMiddleware:
                 entry["status"] = int(status.split(" ", 1)[0])
             except ValueError:
                 pass
+            entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         return self.app(environ, recording_start_response)
