@@ -71,9 +71,9 @@ pub async fn load_config(https: &Https) -> SdkConfig {
 }
 
 /// What Lambda puts in every function's environment. When it is there it is read directly: the
-/// default chains would find it first too, but they also build a client for every other source
-/// (STS for web identity, IMDS, the container endpoint), and with it a TLS setup, before the first
-/// request, for nothing. Elsewhere (a laptop with a profile) the default chains apply.
+/// default chains would find it first too, but they also build a provider, and for some a client, for
+/// every other source (STS for web identity, IMDS, the container endpoint, profiles) that Lambda never
+/// uses. Elsewhere (a laptop with a profile) the default chains apply.
 #[derive(Debug, PartialEq, Eq)]
 struct LambdaEnvironment {
     /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` are both set.
