@@ -66,6 +66,7 @@ impl Https {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::unreachable_url;
     use aws_sdk_kms::config::{Credentials, Region};
 
     fn kms(https: &Https, endpoint: &str) -> aws_sdk_kms::Client {
@@ -83,17 +84,13 @@ mod tests {
 
     #[tokio::test]
     async fn creating_clients_sets_up_no_tls_and_the_first_call_builds_the_one_connector() {
-        // GIVEN a port where nothing listens
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // GIVEN an address where nothing listens
+        let nowhere = unreachable_url();
         let https = Https::default();
 
         // WHEN two clients are created, nothing is built
-        let first = kms(&https, &format!("http://127.0.0.1:{port}"));
-        let second = kms(&https, &format!("http://127.0.0.1:{port}"));
+        let first = kms(&https, &nowhere);
+        let second = kms(&https, &nowhere);
         assert!(https.connector.get().is_none(), "creating a client built a connector");
 
         // THEN the first call builds the connector
@@ -113,17 +110,6 @@ mod tests {
         })
         .await;
         assert!(ready.is_ok(), "the background build finished");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        assert!(
-            kms(&https, &format!("http://127.0.0.1:{port}"))
-                .list_keys()
-                .send()
-                .await
-                .is_err()
-        );
+        assert!(kms(&https, &unreachable_url()).list_keys().send().await.is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Shared test tools: mocked AWS clients per region, requests built from the JSON fixtures, and a
-//! local ResponseURL receiver.
+//! Shared test tools: mocked AWS clients per region, requests built from the JSON fixtures, a local
+//! ResponseURL receiver, and a local address nothing answers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -134,6 +134,15 @@ pub fn mocked(kms: Vec<(&str, Vec<Rule>)>, ssm: Vec<(&str, Vec<Rule>)>, settings
 
 fn by_region(rules: Vec<(&str, Vec<Rule>)>) -> HashMap<String, Vec<Rule>> {
     rules.into_iter().map(|(r, rules)| (r.to_string(), rules)).collect()
+}
+
+/// The address of a port on 127.0.0.1 that was free a moment ago, so nothing listens on it.
+pub fn unreachable_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("bind a free port on 127.0.0.1")
+        .port();
+    format!("http://127.0.0.1:{port}")
 }
 
 /// One PUT (or other request) seen by the [`Receiver`].

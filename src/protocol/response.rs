@@ -297,14 +297,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_response_url_is_retried_until_the_deadline() {
-        // A port that was just free: nothing listens on it.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let until = Instant::now() + Duration::from_millis(700);
-        let url = format!("http://127.0.0.1:{port}/response?X-Amz-Signature=secret");
+        let url = format!(
+            "{}/response?X-Amz-Signature=secret",
+            crate::test_support::unreachable_url()
+        );
         let result = deliver(&Https::default(), &url, b"{}".to_vec(), Some(until)).await;
         assert!(matches!(result, Err(DeliveryError::OutOfTime)), "{result:?}");
         assert!(Instant::now() >= until, "it kept retrying until the deadline");
