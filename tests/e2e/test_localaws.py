@@ -508,7 +508,8 @@ def test_control_api_over_plain_http(aws):
     assert call("POST", "/_localaws/config", {"creating_seconds": 0.25})[1] == {"creating_seconds": 0.25}
     assert call("POST", "/_localaws/config", {"creating_seconds": -1})[0] == 400
     assert call("POST", "/_localaws/config", {"nope": 1})[0] == 400
-    assert call("GET", "/_localaws/health")[1]["moto"] == "5.2.5"
+    health = call("GET", "/_localaws/health")[1]
+    assert health["moto"] == "5.2.5" and health["module_list_cached"] is True
     assert call("GET", "/_localaws/nothing-here")[0] == 404
     assert call("POST", "/_localaws/calls/clear", {})[1] == {"calls": []}
 
@@ -521,6 +522,28 @@ def test_fidelity_patch_fails_loudly_when_moto_internal_is_missing():
 
     with pytest.raises(fidelity.FidelityPatchError, match="'replicate_key'.*no attribute 'gone'"):
         fidelity._require(object, "gone", "replicate_key")
+
+
+def test_moto_module_list_is_taken_once_and_keeps_its_names(monkeypatch):
+    from moto import backends
+
+    from localaws import server
+
+    original = backends.list_of_moto_modules
+    expected = list(original())
+    listings = []
+
+    def counting():
+        listings.append(1)
+        return original()
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", counting)  # restored after the test
+    assert server.cache_moto_module_list() is True
+    assert list(backends.list_of_moto_modules()) == expected
+    assert {"kms", "ssm"} <= set(backends.list_of_moto_modules())
+    assert "ssm" in backends.list_of_moto_modules()  # how moto's router uses it
+    assert len(listings) == 1, "the directory was listed again"
+    assert server.cache_moto_module_list() is True and len(listings) == 1
 
 
 def test_launcher_port_creating_seconds_reset_and_clean_exit():
