@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::aws::{Clients, retry_config, ssm_retry_config};
+use crate::aws::{Clients, retry_config, with_ssm_retries};
 use crate::protocol::{Answer, Outcome, Provider, Request, Settings};
 
 /// A request fixture (`create`, `update` or `delete`) as JSON.
@@ -124,9 +124,9 @@ pub fn mocked(kms: Vec<(&str, Vec<Rule>)>, ssm: Vec<(&str, Vec<Rule>)>, settings
         move |region| {
             let rules = ssm.get(region).cloned().unwrap_or_default();
             let region = Region::new(region.to_string());
-            mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| c
-                .region(region.clone())
-                .retry_config(ssm_retry_config()))
+            mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
+                c.region(region.clone())
+            ))
         },
     );
     Arc::new(Provider::new(clients, settings))

@@ -13,6 +13,8 @@ use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 
 use crate::https::Https;
 use crate::protocol::Progress;
@@ -41,6 +43,55 @@ pub fn retry_config() -> RetryConfig {
 /// well inside a function timeout of minutes.
 pub fn ssm_retry_config() -> RetryConfig {
     retry_config().with_max_attempts(8)
+}
+
+/// An SSM client configuration with the SSM retries: [`ssm_retry_config`], and `TooManyUpdates`
+/// retried like throttling ([`ConcurrentUpdatesAreRetried`]).
+pub fn with_ssm_retries(builder: aws_sdk_ssm::config::Builder) -> aws_sdk_ssm::config::Builder {
+    builder
+        .retry_config(ssm_retry_config())
+        .retry_classifier(ConcurrentUpdatesAreRetried)
+}
+
+/// SSM answers `TooManyUpdates` to a call that changes a parameter (its value or its tags) while
+/// another call changes it: two stacks that share a name, or a retry that overlaps its first attempt.
+/// The SDK does not retry it (it is not one of its throttling codes); waiting and trying again is what
+/// SSM asks for, so it is retried with the throttling backoff.
+#[derive(Debug)]
+pub struct ConcurrentUpdatesAreRetried;
+
+impl ClassifyRetry for ConcurrentUpdatesAreRetried {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        use aws_sdk_ssm::operation::{
+            add_tags_to_resource::AddTagsToResourceError, put_parameter::PutParameterError,
+            remove_tags_from_resource::RemoveTagsFromResourceError,
+        };
+        let Some(error) = ctx
+            .output_or_error()
+            .and_then(Result::err)
+            .and_then(|error| error.as_operation_error())
+        else {
+            return RetryAction::NoActionIndicated;
+        };
+        let too_many_updates = error
+            .downcast_ref::<PutParameterError>()
+            .is_some_and(PutParameterError::is_too_many_updates)
+            || error
+                .downcast_ref::<AddTagsToResourceError>()
+                .is_some_and(AddTagsToResourceError::is_too_many_updates)
+            || error
+                .downcast_ref::<RemoveTagsFromResourceError>()
+                .is_some_and(RemoveTagsFromResourceError::is_too_many_updates);
+        if too_many_updates {
+            RetryAction::throttling_error()
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "SSM TooManyUpdates"
+    }
 }
 
 /// Timeouts for every AWS call. There is no overall operation timeout: the deadline guard bounds the
@@ -129,7 +180,7 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients built from `config`, each with its region set; SSM clients use [`ssm_retry_config`].
+    /// Clients built from `config`, each with its region set; SSM clients use [`with_ssm_retries`].
     pub fn from_config(config: &SdkConfig) -> Self {
         let kms_config = Arc::new(config.clone());
         let ssm_config = kms_config.clone();
@@ -141,10 +192,10 @@ impl Clients {
                 aws_sdk_kms::Client::from_conf(conf)
             },
             move |region| {
-                let conf = aws_sdk_ssm::config::Builder::from(ssm_config.as_ref())
-                    .region(Region::new(region.to_string()))
-                    .retry_config(ssm_retry_config())
-                    .build();
+                let conf = with_ssm_retries(
+                    aws_sdk_ssm::config::Builder::from(ssm_config.as_ref()).region(Region::new(region.to_string())),
+                )
+                .build();
                 aws_sdk_ssm::Client::from_conf(conf)
             },
         )

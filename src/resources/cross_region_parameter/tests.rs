@@ -12,7 +12,7 @@ use aws_sdk_ssm::operation::delete_parameters::DeleteParametersOutput;
 use aws_sdk_ssm::operation::list_tags_for_resource::{ListTagsForResourceError, ListTagsForResourceOutput};
 use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
 use aws_sdk_ssm::operation::remove_tags_from_resource::RemoveTagsFromResourceOutput;
-use aws_sdk_ssm::types::error::{InvalidResourceId, ParameterAlreadyExists};
+use aws_sdk_ssm::types::error::{InvalidResourceId, ParameterAlreadyExists, TooManyUpdates};
 use aws_sdk_ssm::types::{ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -619,6 +619,21 @@ async fn a_throttled_put_is_retried_until_it_succeeds() {
     success(answer(vec![("eu-west-1", vec![put.clone()])], "create", properties, None).await);
     // THEN the SDK's retries got through: three attempts
     assert_eq!(put.num_calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_put_that_meets_a_concurrent_update_is_retried() {
+    // GIVEN PutParameter answers TooManyUpdates once (another call was changing the parameter), then succeeds
+    let put = mock!(Client::put_parameter)
+        .sequence()
+        .error(|| PutParameterError::TooManyUpdates(TooManyUpdates::builder().message("Concurrent updates").build()))
+        .output(|| PutParameterOutput::builder().version(2).build())
+        .build();
+    let properties = props(json!({"Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}}));
+    // WHEN the resource is created
+    success(answer(vec![("eu-west-1", vec![put.clone()])], "create", properties, None).await);
+    // THEN the write was tried again and got through
+    assert_eq!(put.num_calls(), 2);
 }
 
 /// A PutParameter that behaves like SSM at its default quota: at most 40 calls (retries included) in
