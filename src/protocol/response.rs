@@ -9,6 +9,7 @@ use aws_lambda_events::event::cloudformation::{
 use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use backon::{ExponentialBuilder, Retryable};
 use tokio::time::Instant;
 
@@ -158,20 +159,8 @@ async fn put(https: &Https, url: &str, body: Vec<u8>) -> Result<u16, DeliveryErr
     let response = tokio::time::timeout(ATTEMPT_TIMEOUT, https.connector().call(request))
         .await
         .map_err(|_| DeliveryError::Transport(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))?
-        .map_err(|err| DeliveryError::Transport(error_chain(&err)))?;
+        .map_err(|err| DeliveryError::Transport(DisplayErrorContext(&err).to_string()))?;
     Ok(response.status().as_u16())
-}
-
-/// An error and its sources, as one line.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Why an answer could not be delivered.
