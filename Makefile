@@ -119,9 +119,11 @@ examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/pac
 # --- Benchmarks (not part of `make test`) ----------------------------------------------------------
 .PHONY: bench
 
-## bench: cold start, memory, artifact size, fan-out and bulk against the CDK's handlers (docs/benchmarks.md);
+## bench: cold start, memory, artifact size, fan-out and bulk against the CDK's handlers, with a reference client
+## for 1b (bench/floor) (docs/benchmarks.md);
 ## prints a table and writes bench/results.json. The peers come from npm at bench time (bench/package.json).
 bench: $(VENV)/.installed build
 	$(CARGO) build --release --bin bootstrap
+	$(CARGO) build --release --locked --manifest-path bench/floor/Cargo.toml --target-dir target
 	npm ci --prefix bench --no-audit --no-fund
 	$(E2E) bench/bench.py --bootstrap target/release/bootstrap --artifact target/lambda/bootstrap/bootstrap

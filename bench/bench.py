@@ -17,6 +17,10 @@ end-to-end harness's Lambda Runtime API and ResponseURL receiver:
 5. Fan-out: a ReplicaKey Create into 1, 4 and 10 regions, 100 ms added to every KMS call.
 6. Bulk: 200 parameters into 3 regions under a 40 TPS limit per region.
 
+Beside 1b it runs a reference (bench/floor): a client that makes only the calls a 5-name
+CrossRegionParameter Create needs (no SDK, no TLS setup, no signing), to show what the local AWS and
+the harness take by themselves.
+
 It prints a table, writes the results as JSON, and marks each target met or not; it fails only when a
 measurement itself could not be made (a run answered FAILED, a process hung, ...).
 
@@ -179,9 +183,11 @@ def succeeded(put: Any, what: str) -> str:
 
 # -------------------------------------------------------------------------------------- the runner
 class Bench:
-    def __init__(self, aws: LocalAws, bootstrap: Path, workdir: Path, runs: int, slow_runs: int) -> None:
+    def __init__(self, aws: LocalAws, bootstrap: Path, workdir: Path, runs: int, slow_runs: int,
+                 reference: Path | None = None) -> None:
         self.aws = aws
         self.bootstrap = bootstrap
+        self.reference = reference  # the 1b reference client (bench/floor), if built
         self.workdir = workdir
         self.runs = runs
         self.slow_runs = slow_runs
@@ -212,7 +218,8 @@ class Bench:
 
     # ------------------------------------------------------------------------------ cold runs
     def cold_ours(self, region: str, event_for: Callable[[str, str], dict],
-                  extra_env: dict[str, str] | None = None) -> ColdRun:
+                  extra_env: dict[str, str] | None = None, binary: Path | None = None) -> ColdRun:
+        """One cold run of our bootstrap (or of another Runtime API client, `binary`)."""
         runtime = RuntimeApi()
         request_id = str(uuid.uuid4())
         event = event_for(self.receiver.url(request_id), request_id)
@@ -223,7 +230,7 @@ class Bench:
         thread.start()
         env = {**self.lambda_env(region), "AWS_LAMBDA_RUNTIME_API": runtime.address, **(extra_env or {})}
         self.aws.clear_calls()
-        child = Child([str(self.bootstrap)], env, self.workdir / "ours.log")
+        child = Child([str(binary or self.bootstrap)], env, self.workdir / "ours.log")
         try:
             put = wait_for_put(self.receiver, request_id, child)
             thread.join(timeout=PROCESS_TIMEOUT)  # the invocation ends when its result is posted
@@ -269,19 +276,23 @@ class Bench:
         return {"aws_calls": len(calls), "aws_busy_ms": aws_busy_ms(calls)}
 
     def cold(self, name: str, region: str, ours: Callable[[int], Callable], peer_which: str,
-             peer: Callable[[int], Callable]) -> dict[str, Any]:
-        """One warm-up each (discarded: it fills the page cache), then `runs` alternating pairs."""
-        ours_runs: list[ColdRun] = []
-        peer_runs: list[ColdRun] = []
+             peer: Callable[[int], Callable], reference: Callable[[int], Callable] | None = None) -> dict[str, Any]:
+        """One warm-up each (discarded: it fills the page cache), then `runs` alternating pairs (triples
+        with the reference client, when there is one)."""
+        runs: dict[str, list[ColdRun]] = {"ours": [], "peer": []}
+        if reference is not None and self.reference is not None:
+            runs["reference"] = []
         for index in range(self.runs + 1):
-            a = self.cold_ours(region, ours(self.next_serial()))
-            b = self.cold_peer(peer_which, region, peer(self.next_serial()))
+            run = {"ours": self.cold_ours(region, ours(self.next_serial())),
+                   "peer": self.cold_peer(peer_which, region, peer(self.next_serial()))}
+            if "reference" in runs:
+                run["reference"] = self.cold_ours(region, reference(self.next_serial()), binary=self.reference)
             if index:
-                ours_runs.append(a)
-                peer_runs.append(b)
-            print(f"  {name}: run {index or 'warm-up'}: ours {a.wall_ms:.1f} ms {a.peak_rss_bytes / MIB:.1f} MiB, "
-                  f"peer {b.wall_ms:.1f} ms {b.peak_rss_bytes / MIB:.1f} MiB", flush=True)
-        return {"ours": describe_cold(ours_runs), "peer": describe_cold(peer_runs)}
+                for who, result in run.items():
+                    runs[who].append(result)
+            print(f"  {name}: run {index or 'warm-up'}: " + ", ".join(
+                f"{who} {r.wall_ms:.1f} ms {r.peak_rss_bytes / MIB:.1f} MiB" for who, r in run.items()), flush=True)
+        return {who: describe_cold(results) for who, results in runs.items()}
 
     # ---------------------------------------------------------------------------------- events
     def ours_event(self, resource_type: str, logical_id: str, properties: dict, stack: Stack) -> Callable:
@@ -349,7 +360,11 @@ class Bench:
             writer = {"region": "eu-west-1", "exports": names("cdk", serial)}
             return self.peer_event("Custom::CrossRegionExportWriter", "ExportsWriter", {"WriterProps": writer}, stack)
 
-        return self.cold("1b CrossRegionParameter", "us-east-1", ours, "ssm-writer", peer)
+        def reference(serial: int) -> Callable:
+            return self.ours_event("Custom::CrossRegionParameter", "KeyArnExport",
+                                   {"Regions": ["eu-west-1"], "Parameters": names("floor", serial)}, stack)
+
+        return self.cold("1b CrossRegionParameter", "us-east-1", ours, "ssm-writer", peer, reference)
 
     def cold_reader(self) -> dict[str, Any]:
         name = "/bench/source/primary-key-arn"
@@ -629,7 +644,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for key, label in (("replica_key", "1a"), ("parameters", "1b"), ("reader", "1c")):
         cold = f["cold"][key]
         speedup = cold["peer"]["wall_ms"]["median"] / cold["ours"]["wall_ms"]["median"]
-        add(f"{label} cold", f">= {COLD_SPEEDUP_TARGET:g}x faster than the CDK handler", f"{speedup:.1f}x",
+        measured = f"{speedup:.1f}x"
+        if "reference" in cold:
+            measured += f" (reference client: {cold['peer']['wall_ms']['median'] / cold['reference']['wall_ms']['median']:.1f}x)"
+        add(f"{label} cold", f">= {COLD_SPEEDUP_TARGET:g}x faster than the CDK handler", measured,
             speedup >= COLD_SPEEDUP_TARGET)
     worst_rss = max(f["cold"][key]["ours"]["peak_rss_bytes_median"] for key in ("replica_key", "parameters", "reader"))
     add("3 peak RSS", "< 20 MB", f"{worst_rss / 1e6:.1f} MB ({worst_rss / MIB:.1f} MiB), the largest of 1a-1c",
@@ -672,12 +690,19 @@ def table(results: dict[str, Any]) -> str:
         c = f["cold"][key]
         o, p = c["ours"]["wall_ms"]["median"], c["peer"]["wall_ms"]["median"]
         rows.append((label, f"{o:.1f} ms", f"{p:.1f} ms", f"{o / p:.3f}", peer))
+        if "reference" in c:
+            r = c["reference"]["wall_ms"]["median"]
+            rows.append((f"   {label.split(' ', 1)[0]} reference client (bench/floor)", f"{r:.1f} ms", f"{p:.1f} ms",
+                         f"{r / p:.3f}", "only the calls: no SDK, no TLS setup, no signing"))
     for key, (label, _) in cold_names.items():
         c = f["cold"][key]
         o, p = c["ours"]["aws_busy_ms"]["median"], c["peer"]["aws_busy_ms"]["median"]
         calls = "/".join(str(n) for n in c["ours"]["aws_calls"]), "/".join(str(n) for n in c["peer"]["aws_calls"])
         rows.append((f"   local AWS busy in {label.split(' ', 1)[0]}", f"{o:.1f} ms", f"{p:.1f} ms", "-",
                      f"first call in -> last answer out; calls: ours {calls[0]}, peer {calls[1]}"))
+        if "reference" in c:
+            rows.append((f"   local AWS busy in {label.split(' ', 1)[0]}, reference client",
+                         f"{c['reference']['aws_busy_ms']['median']:.1f} ms", "-", "-", ""))
     inits = [s for key in cold_names for s in f["cold"][key]["ours"]["init_ms"]["samples"]]
     loads = [s for key in cold_names for s in f["cold"][key]["peer"].get("init_ms", {}).get("samples", [])]
     rows.append(("2 init: spawn -> first GET next", f"{median(inits):.1f} ms",
@@ -722,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="our native release binary (figures 1-3, 5, 6)")
     parser.add_argument("--artifact", type=Path, default=ROOT / "target" / "lambda" / "bootstrap" / "bootstrap",
                         help="the arm64 bootstrap that `make build` makes (figure 4)")
+    parser.add_argument("--reference", type=Path, default=ROOT / "target" / "release" / "mrk-bench-floor",
+                        help="the 1b reference client that `make bench` builds from bench/floor (optional)")
     parser.add_argument("--runs", type=int, default=7, help="cold runs per figure (after one warm-up)")
     parser.add_argument("--slow-runs", type=int, default=3, help="fan-out and bulk runs")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
@@ -736,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (BENCH / "node_modules" / "aws-cdk-lib").exists():
         parser.error("bench/node_modules is missing: run `npm ci --prefix bench` first")
     os.environ["MRK_BOOTSTRAP"] = str(bootstrap)  # the harness's Function runs this binary
+    reference = args.reference.resolve() if args.reference.exists() else None
 
     results: dict[str, Any] = {"figures": {}, "skipped": {}}
     quiet = wait_for_quiet(max(0.0, min(args.quiet_wait, 900.0)))
@@ -748,11 +776,18 @@ def main(argv: list[str] | None = None) -> int:
                      "build": "cargo build --release (native); Lambda runs the arm64 build",
                      "bytes": bootstrap.stat().st_size},
             "cold": "fresh process per run, spawn -> answer PUT at the ResponseURL receiver; one discarded "
-                    "warm-up per side, then ours and the peer alternately",
+                    "warm-up per side, then ours, the peer (and in 1b the reference client) in turn",
             "peak_rss": "VmHWM once the process has answered (ours: from /proc after the invocation's result is "
                         "posted; peers: read by bench/peer.js just before exit)",
         }
-        bench = Bench(aws, bootstrap, Path(tmp), args.runs, args.slow_runs)
+        if reference is None:
+            results["skipped"]["reference"] = f"{args.reference} is missing (make bench builds it from bench/floor)"
+        else:
+            results["method"]["reference"] = {
+                "binary": str(reference.relative_to(ROOT) if reference.is_relative_to(ROOT) else reference),
+                "what": "1b only: GET next, the same 5 PutParameter bodies at once (a thread and a connection "
+                        "each), the answer PUT; no AWS SDK, no TLS setup, no signing, no retries, no logs"}
+        bench = Bench(aws, bootstrap, Path(tmp), args.runs, args.slow_runs, reference)
         try:
             bench.warm_local_aws()
             print("1-3 cold invocations", flush=True)
