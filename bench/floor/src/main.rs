@@ -108,6 +108,7 @@ fn run() -> Result<()> {
         {"Key": "mrk-provider:stack", "Value": event["StackId"]},
         {"Key": "mrk-provider:logical-id", "Value": event["LogicalResourceId"]},
     ]);
+    // moto reads the region from the credential scope, and checks no signature.
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261123/{region}/ssm/aws4_request, SignedHeaders=host, Signature=0"
     );
@@ -115,7 +116,9 @@ fn run() -> Result<()> {
     let writes: Vec<_> = names
         .iter()
         .map(|(name, value)| {
-            let body = json!({"Name": name, "Value": value, "Type": "String", "Overwrite": false, "Tags": tags, "Tier": "Standard"});
+            let body = json!({
+                "Name": name, "Value": value, "Type": "String", "Overwrite": false, "Tags": tags, "Tier": "Standard",
+            });
             let (aws, authorization) = (aws.to_string(), authorization.clone());
             std::thread::spawn(move || {
                 let headers = [
@@ -124,7 +127,9 @@ fn run() -> Result<()> {
                     ("X-Amz-Date", "20261123T000000Z"),
                     ("Authorization", authorization.as_str()),
                 ];
-                call(&aws, "POST", "/", &headers, body.to_string().as_bytes())?.ok("PutParameter").map(|_| ())
+                call(&aws, "POST", "/", &headers, body.to_string().as_bytes())?
+                    .ok("PutParameter")
+                    .map(|_| ())
             })
         })
         .collect();
