@@ -104,6 +104,8 @@ fn run() -> Result<()> {
     let names = properties["Parameters"]
         .as_object()
         .ok_or("the event has no Parameters")?;
+    // The provider's ownership tags (OWNER_STACK_TAG and OWNER_LOGICAL_ID_TAG in src/resources/mod.rs),
+    // copied: depending on the provider's crate would bring in the SDK this client exists to leave out.
     let tags = json!([
         {"Key": "mrk-provider:stack", "Value": event["StackId"]},
         {"Key": "mrk-provider:logical-id", "Value": event["LogicalResourceId"]},
