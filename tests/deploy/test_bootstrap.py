@@ -36,6 +36,12 @@ def test_bootstrap_is_a_64_bit_little_endian_aarch64_linux_executable(elf):
     assert e_type in (ET_EXEC, ET_DYN)
 
 
+def test_bootstrap_is_linked_at_a_fixed_address(elf):
+    # build.rs links it with -no-pie: no pointers for the dynamic loader to patch at each cold start.
+    e_type, = struct.unpack_from("<H", elf, 0x10)
+    assert e_type == ET_EXEC, f"e_type is {e_type}, not ET_EXEC: build.rs's -no-pie did not reach the linker"
+
+
 def test_bootstrap_is_executable(elf):
     assert os.access(BOOTSTRAP, os.X_OK)
 
