@@ -6,11 +6,11 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 E2E := PYTHONPATH=tests/e2e $(VPY)
 
-.PHONY: test fmt-check clippy unit e2e demo
+.PHONY: test fmt-check clippy unit e2e e2e-arm64 arm64-emulator demo
 
 ## test: formatting, clippy (warnings denied), unit tests, the end-to-end suite, template lint with the arm64
-## build, and the CDK constructs
-test: fmt-check clippy unit e2e lint cdk-test
+## build, the end-to-end suite again on that arm64 build, and the CDK constructs
+test: fmt-check clippy unit e2e lint e2e-arm64 cdk-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -25,6 +25,25 @@ unit:
 e2e: $(VENV)/.installed
 	$(CARGO) build
 	$(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+
+## e2e-arm64: the same suite against the arm64 `bootstrap` that `sam build` made (what Lambda runs), under
+## qemu-aarch64 with Debian's arm64 glibc
+e2e-arm64: $(VENV)/.installed sam-build arm64-emulator
+	MRK_BOOTSTRAP=$(SAM_BOOTSTRAP) MRK_BOOTSTRAP_EMULATOR="$(QEMU_AARCH64) -L $(ARM64_SYSROOT)" \
+		$(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+
+# qemu-user and the arm64 C library (Debian or Ubuntu packages; root, or sudo, to install them).
+QEMU_AARCH64 := /usr/bin/qemu-aarch64
+ARM64_SYSROOT := /usr/aarch64-linux-gnu
+ARM64_PACKAGES := qemu-user libc6-arm64-cross libgcc-s1-arm64-cross
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get
+arm64-emulator:
+	@if [ ! -x $(QEMU_AARCH64) ] || [ ! -e $(ARM64_SYSROOT)/lib/ld-linux-aarch64.so.1 ] \
+		|| [ ! -e $(ARM64_SYSROOT)/lib/libgcc_s.so.1 ]; then \
+		command -v apt-get >/dev/null || { echo "install $(ARM64_PACKAGES) (qemu-aarch64 and an arm64 glibc)"; exit 1; }; \
+		$(APT) install -y --no-install-recommends $(ARM64_PACKAGES) \
+			|| { $(APT) update && $(APT) install -y --no-install-recommends $(ARM64_PACKAGES); }; \
+	fi
 
 ## demo: the seeds' flow on the local AWS, printed region by region
 demo: $(VENV)/.installed
@@ -48,6 +67,8 @@ DEPLOY_VENV := $(ROOT)/.venv-deploy
 DBIN := $(DEPLOY_VENV)/bin
 SAM := env SAM_CLI_TELEMETRY=0 $(DBIN)/sam
 ARM64 := aarch64-unknown-linux-gnu
+# The arm64 `bootstrap` that `sam build` puts in the package.
+SAM_BOOTSTRAP := .aws-sam/build/MrkProviderFunction/bootstrap
 # Every CloudFormation template of the project: `make lint` checks each one.
 TEMPLATES := template.yaml $(sort $(wildcard examples/*.yaml))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -16,6 +17,8 @@ from cfn import ROOT
 BOOTSTRAP = Path(os.environ.get("MRK_SAM_BOOTSTRAP", ROOT / ".aws-sam" / "build" / "MrkProviderFunction" / "bootstrap"))
 EM_AARCH64 = 0xB7
 ET_EXEC, ET_DYN = 2, 3
+# The C library of Lambda's provided.al2023 runtime is glibc 2.34.
+AL2023_GLIBC = (2, 34)
 # Lambda takes a zipped deployment package of at most 50 MB when it is uploaded directly.
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024
 
@@ -40,6 +43,14 @@ def test_bootstrap_is_linked_at_a_fixed_address(elf):
     # build.rs links it with -no-pie: no pointers for the dynamic loader to patch at each cold start.
     e_type, = struct.unpack_from("<H", elf, 0x10)
     assert e_type == ET_EXEC, f"e_type is {e_type}, not ET_EXEC: build.rs's -no-pie did not reach the linker"
+
+
+def test_bootstrap_needs_no_newer_glibc_than_provided_al2023_has(elf):
+    # The version names the binary's imports need, from its dynamic string table: GLIBC_2.17, ...
+    names = re.findall(rb"\0GLIBC_(2\.[0-9.]+)\0", elf)
+    needed = {tuple(int(part) for part in name.split(b".")) for name in names}
+    assert needed, "no GLIBC_ version names found: not linked against glibc?"
+    assert max(needed) <= AL2023_GLIBC, f"needs glibc {max(needed)}; provided.al2023 has {AL2023_GLIBC}"
 
 
 def test_bootstrap_is_executable(elf):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shlex
 import subprocess
 import sys
 import threading
@@ -32,6 +33,12 @@ RUNTIME_PREFIX = "/2018-06-01/runtime"
 def binary_path() -> Path:
     """The binary under test: $MRK_BOOTSTRAP, else the debug build that `make test` made."""
     return Path(os.environ.get("MRK_BOOTSTRAP", ROOT / "target" / "debug" / "bootstrap"))
+
+
+def emulator() -> list[str]:
+    """What runs the binary, if this machine cannot: $MRK_BOOTSTRAP_EMULATOR, split like a shell would
+    (`make e2e-arm64` sets it to qemu-aarch64 for the arm64 build). Empty: the binary runs itself."""
+    return shlex.split(os.environ.get("MRK_BOOTSTRAP_EMULATOR", ""))
 
 
 class _Quiet(BaseHTTPRequestHandler):
@@ -303,7 +310,8 @@ class Function:
         environment.update(env or {})
         self._log = open(log_path, "ab")
         self.started_at = time.monotonic()
-        self.process = subprocess.Popen([str(binary)], env=environment, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [*emulator(), str(binary)], env=environment, stdout=self._log, stderr=subprocess.STDOUT)
 
     def send(self, request_type: str, resource_type: str, logical_id: str, properties: dict, stack: Stack,
              old_properties: dict | None = None, physical_id: str | None = None, deadline_in: float = 60.0,
