@@ -352,19 +352,19 @@ class Bench:
         def names(who: str, serial: int) -> dict[str, str]:
             return {f"/bench/cold/{who}{serial:03d}/p{i}": VALUE for i in range(5)}
 
-        def ours(serial: int) -> Callable:
-            return self.ours_event("Custom::CrossRegionParameter", "KeyArnExport",
-                                   {"Regions": ["eu-west-1"], "Parameters": names("ours", serial)}, stack)
+        def provider_event(who: str) -> Callable[[int], Callable]:
+            """Our event, for ours and for the reference client alike; `who` keeps their names apart."""
+            def event(serial: int) -> Callable:
+                return self.ours_event("Custom::CrossRegionParameter", "KeyArnExport",
+                                       {"Regions": ["eu-west-1"], "Parameters": names(who, serial)}, stack)
+            return event
 
         def peer(serial: int) -> Callable:
             writer = {"region": "eu-west-1", "exports": names("cdk", serial)}
             return self.peer_event("Custom::CrossRegionExportWriter", "ExportsWriter", {"WriterProps": writer}, stack)
 
-        def reference(serial: int) -> Callable:
-            return self.ours_event("Custom::CrossRegionParameter", "KeyArnExport",
-                                   {"Regions": ["eu-west-1"], "Parameters": names("floor", serial)}, stack)
-
-        return self.cold("1b CrossRegionParameter", "us-east-1", ours, "ssm-writer", peer, reference)
+        return self.cold("1b CrossRegionParameter", "us-east-1", provider_event("ours"), "ssm-writer", peer,
+                         provider_event("floor"))
 
     def cold_reader(self) -> dict[str, Any]:
         name = "/bench/source/primary-key-arn"
