@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 E2E := PYTHONPATH=tests/e2e $(VPY)
+# The end-to-end suite, on the binary that MRK_BOOTSTRAP names (the debug build when unset).
+E2E_SUITE := $(E2E) -m pytest -p no:cacheprovider tests/e2e -q
 
 .PHONY: test fmt-check clippy unit e2e e2e-arm64 arm64-emulator demo
 
@@ -24,13 +26,12 @@ unit:
 ## e2e: the real bootstrap binary against the local AWS (moto), as Lambda and CloudFormation drive it
 e2e: $(VENV)/.installed
 	$(CARGO) build
-	$(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+	$(E2E_SUITE)
 
 ## e2e-arm64: the same suite against the arm64 `bootstrap` that `sam build` made (what Lambda runs), under
 ## qemu-aarch64 with Debian's arm64 glibc
 e2e-arm64: $(VENV)/.installed sam-build arm64-emulator
-	MRK_BOOTSTRAP=$(SAM_BOOTSTRAP) MRK_BOOTSTRAP_EMULATOR="$(QEMU_AARCH64) -L $(ARM64_SYSROOT)" \
-		$(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+	MRK_BOOTSTRAP=$(SAM_BOOTSTRAP) MRK_BOOTSTRAP_EMULATOR="$(QEMU_AARCH64) -L $(ARM64_SYSROOT)" $(E2E_SUITE)
 
 # qemu-user and the arm64 C library (Debian or Ubuntu packages; root, or sudo, to install them).
 QEMU_AARCH64 := /usr/bin/qemu-aarch64
