@@ -60,9 +60,40 @@ pub enum Error {
         hint: &'static str,
     },
 
-    /// The resource cannot proceed because of the state of things in AWS (not owned, wrong key type...).
+    /// A key or parameter exists and another owner (or no owner) holds it; the text names the owner
+    /// and what to do.
     #[error("{0}")]
-    Conflict(String),
+    NotOwned(String),
+
+    /// `PrimaryKeyArn` names a key that cannot be replicated: missing, not a multi-Region primary, or
+    /// pending deletion.
+    #[error("{0}")]
+    UnusablePrimaryKey(String),
+
+    /// The alias exists and points at another key.
+    #[error("{0}")]
+    AliasTaken(String),
+
+    /// Something changed in AWS between two calls of this request (deleted and recreated, retargeted).
+    #[error("{0}")]
+    ChangedConcurrently(String),
+
+    /// A new replica stayed in `Creating` longer than the provider waits.
+    #[error("{0}")]
+    StillCreating(String),
+
+    /// Parameters the reader was asked for do not exist.
+    #[error("parameters not found in {region}: {names}; create them first or fix Names")]
+    ParametersNotFound {
+        /// The region read from.
+        region: String,
+        /// The missing names, comma-separated.
+        names: String,
+    },
+
+    /// A state the code should never reach; a bug to report.
+    #[error("internal error: {0}; this is a bug in mrk-provider, please report it")]
+    Internal(String),
 
     /// A failure about one SSM parameter; the inner error says what failed and where.
     #[error("parameter {name}: {source}")]
@@ -74,6 +105,15 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Several calls in one region failed; each inner error says what failed.
+    #[error("{} failures in {region}: {}", .errors.len(), join(.errors))]
+    FailuresInRegion {
+        /// The region.
+        region: String,
+        /// The failures, at least two.
+        errors: Vec<Error>,
+    },
+
     /// Several regions failed; each inner error names its region.
     #[error("{}", join_failures(.0))]
     Regions(Vec<Error>),
@@ -82,11 +122,12 @@ pub enum Error {
 fn join_failures(errors: &[Error]) -> String {
     match errors {
         [one] => one.to_string(),
-        many => {
-            let parts: Vec<String> = many.iter().map(ToString::to_string).collect();
-            format!("{} regions failed: {}", many.len(), parts.join("; "))
-        }
+        many => format!("{} regions failed: {}", many.len(), join(many)),
     }
+}
+
+fn join(errors: &[Error]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 impl Error {
@@ -193,8 +234,8 @@ mod tests {
     #[test]
     fn several_region_failures_are_counted_and_listed() {
         let err = Error::from_regions(vec![
-            Error::Conflict("eu-west-1: first".into()),
-            Error::Conflict("ap-southeast-2: second".into()),
+            Error::StillCreating("eu-west-1: first".into()),
+            Error::StillCreating("ap-southeast-2: second".into()),
         ])
         .unwrap_err();
         assert_eq!(
@@ -205,7 +246,7 @@ mod tests {
 
     #[test]
     fn a_single_region_failure_reads_as_itself() {
-        let err = Error::from_regions(vec![Error::Conflict("only one".into())]).unwrap_err();
+        let err = Error::from_regions(vec![Error::StillCreating("only one".into())]).unwrap_err();
         assert_eq!(err.to_string(), "only one");
     }
 

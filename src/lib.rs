@@ -1,18 +1,23 @@
 //! mrk-provider: a CloudFormation custom-resource provider that replicates multi-Region KMS keys into
 //! other regions and moves values across regions through SSM Parameter Store.
 //!
-//! The crate is laid out the way a request flows:
-//! - [`protocol`]: the CloudFormation custom-resource protocol (parse, dispatch, deadline, respond).
-//!   Resource handlers never see `ResponseURL`; they return an [`protocol::Outcome`] or an [`Error`].
-//! - [`resources`]: one module per resource type (`Custom::ReplicaKey`, ...).
+//! The modules depend one way, top to bottom:
+//! - [`app`]: the wiring of a Lambda process (configuration, clients, HTTPS) and the handler that
+//!   dispatches each request to its resource type.
+//! - [`protocol`]: the CloudFormation custom-resource protocol (parse, deadline guard, render,
+//!   deliver), generic over the handler it runs; it knows no resource and no AWS client.
+//! - [`resources`]: one module per resource type (`Custom::ReplicaKey`, ...), each returning an
+//!   [`protocol::Outcome`] or an [`Error`].
 //! - [`aws`]: every AWS call, one small function per operation, with typed error handling.
-//! - [`https`]: the one HTTPS connector that the AWS clients and the answers share.
+//! - Leaves: [`progress`] (what a handler is doing), [`error`], [`region`], [`https`], [`logging`].
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod aws;
 pub mod error;
 pub mod https;
 pub mod logging;
+pub mod progress;
 pub mod protocol;
 pub mod region;
 pub mod resources;
@@ -20,4 +25,3 @@ pub mod resources;
 mod test_support;
 
 pub use error::Error;
-pub use protocol::Provider;

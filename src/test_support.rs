@@ -1,5 +1,6 @@
-//! Shared test tools: mocked AWS clients per region, requests built from the JSON fixtures, a local
-//! ResponseURL receiver, and a local address nothing answers.
+//! Shared test tools: the [`TestApp`] builder (mocked AWS clients per region, an environment), requests
+//! built from the JSON fixtures, the fixtures' owner tags, a local ResponseURL receiver, and a local
+//! address nothing answers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,8 +11,11 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use crate::app::{App, Config};
 use crate::aws::{Clients, retry_config, with_ssm_retries};
-use crate::protocol::{Answer, Outcome, Provider, Request, Settings};
+use crate::https::Https;
+use crate::protocol::{Answer, Deadline, Outcome, Request, Responder, run};
+use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
 
 /// A request fixture (`create`, `update` or `delete`) as JSON.
 pub fn fixture(name: &str) -> Value {
@@ -87,53 +91,110 @@ pub fn failure(answer: Answer) -> (String, String) {
     }
 }
 
-/// A provider whose KMS client in each region answers with that region's rules (any order). A call
-/// with no matching rule panics inside the handler, which the protocol layer answers as FAILED.
-pub fn provider(kms: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
-    provider_with(kms, Settings::default())
+/// The `StackId` of the fixtures.
+pub fn stack_id() -> String {
+    fixture("create")["StackId"]
+        .as_str()
+        .expect("the fixtures have a StackId")
+        .to_string()
 }
 
-/// Like [`provider`], with settings.
-pub fn provider_with(kms: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
-    mocked(kms, vec![], settings)
+/// The two owner tags of the resource `logical_id` of the fixtures' stack, as key-value pairs.
+pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
+    vec![
+        (OWNER_STACK_TAG.to_string(), stack_id()),
+        (OWNER_LOGICAL_ID_TAG.to_string(), logical_id.to_string()),
+    ]
 }
 
-/// A provider whose SSM client in each region answers with that region's rules (any order), with no
-/// KMS rules. SSM clients are paced by the same rate limiter as in production.
-pub fn ssm_provider(ssm: Vec<(&str, Vec<Rule>)>) -> Arc<Provider> {
-    ssm_provider_with(ssm, Settings::default())
+/// Builds the [`App`] a test runs: AWS clients that answer with `aws-smithy-mocks` rules per region
+/// (any order; a call that no rule matches panics inside the handler, which the protocol answers as
+/// FAILED), and the configuration of the environment variables given. SSM clients are paced by the
+/// same rate limiter as in production.
+#[derive(Default)]
+pub struct TestApp {
+    kms: HashMap<String, Vec<Rule>>,
+    ssm: HashMap<String, Vec<Rule>>,
+    env: Vec<(String, String)>,
 }
 
-/// Like [`ssm_provider`], with settings.
-pub fn ssm_provider_with(ssm: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
-    mocked(vec![], ssm, settings)
-}
+impl TestApp {
+    /// An app with no rules (any AWS call fails the test) and an empty environment.
+    pub fn new() -> Self {
+        TestApp::default()
+    }
 
-/// A provider with KMS and SSM clients that answer with the rules of their region.
-pub fn mocked(kms: Vec<(&str, Vec<Rule>)>, ssm: Vec<(&str, Vec<Rule>)>, settings: Settings) -> Arc<Provider> {
-    let kms = by_region(kms);
-    let ssm = by_region(ssm);
-    let clients = Clients::new(
-        move |region| {
-            let rules = kms.get(region).cloned().unwrap_or_default();
-            let region = Region::new(region.to_string());
-            mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
-                .region(region.clone())
-                .retry_config(retry_config()))
-        },
-        move |region| {
-            let rules = ssm.get(region).cloned().unwrap_or_default();
-            let region = Region::new(region.to_string());
-            mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
-                c.region(region.clone())
-            ))
-        },
-    );
-    Arc::new(Provider::new(clients, settings))
-}
+    /// KMS in `region` answers with `rules`.
+    pub fn kms(mut self, region: &str, rules: Vec<Rule>) -> Self {
+        self.kms.entry(region.to_string()).or_default().extend(rules);
+        self
+    }
 
-fn by_region(rules: Vec<(&str, Vec<Rule>)>) -> HashMap<String, Vec<Rule>> {
-    rules.into_iter().map(|(r, rules)| (r.to_string(), rules)).collect()
+    /// SSM in `region` answers with `rules`.
+    pub fn ssm(mut self, region: &str, rules: Vec<Rule>) -> Self {
+        self.ssm.entry(region.to_string()).or_default().extend(rules);
+        self
+    }
+
+    /// KMS in each region answers with that region's rules.
+    pub fn kms_by_region(self, rules: Vec<(&str, Vec<Rule>)>) -> Self {
+        rules
+            .into_iter()
+            .fold(self, |app, (region, rules)| app.kms(region, rules))
+    }
+
+    /// SSM in each region answers with that region's rules.
+    pub fn ssm_by_region(self, rules: Vec<(&str, Vec<Rule>)>) -> Self {
+        rules
+            .into_iter()
+            .fold(self, |app, (region, rules)| app.ssm(region, rules))
+    }
+
+    /// The environment variable `name` is `value`.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The configuration that the environment gives.
+    pub fn config(&self) -> Config {
+        let env = self.env.clone();
+        Config::from_vars(move |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    /// The app.
+    pub fn build(self) -> Arc<App> {
+        let config = self.config();
+        let (kms, ssm) = (self.kms, self.ssm);
+        let clients = Clients::new(
+            move |region| {
+                let rules = kms.get(region).cloned().unwrap_or_default();
+                let region = Region::new(region.to_string());
+                mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
+                    .region(region.clone())
+                    .retry_config(retry_config()))
+            },
+            move |region| {
+                let rules = ssm.get(region).cloned().unwrap_or_default();
+                let region = Region::new(region.to_string());
+                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
+                    c.region(region.clone())
+                ))
+            },
+        );
+        Arc::new(App::new(clients, config))
+    }
+
+    /// A responder that runs the app, in the response mode of the environment.
+    pub fn responder(self) -> Responder<App> {
+        let mode = self.config().response_mode;
+        Responder::new(self.build(), mode, Https::default())
+    }
+
+    /// Builds the app and answers `request` with it, with no deadline.
+    pub async fn answer(self, request: Request) -> Answer {
+        run(self.build(), request, Deadline::unknown()).await
+    }
 }
 
 /// The address of a port on 127.0.0.1 that was free a moment ago, so nothing listens on it.

@@ -7,8 +7,8 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::types::{KeyMetadata, Tag};
 
 use crate::Error;
-use crate::protocol::Progress;
-use crate::protocol::deadline::Step;
+use crate::progress::Progress;
+use crate::progress::Step;
 
 /// KMS in one region, for one request.
 pub struct Kms<'a> {
@@ -27,9 +27,9 @@ pub enum Replicated {
     AlreadyExists,
 }
 
-/// The settings of a replica that ReplicateKey sets at creation.
+/// What ReplicateKey gives a new replica at creation.
 #[derive(Debug, Clone, Default)]
-pub struct ReplicaSettings {
+pub struct NewReplica {
     /// Description of the replica.
     pub description: Option<String>,
     /// Key policy document (JSON).
@@ -47,7 +47,7 @@ fn kms_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
                 .tag_key(key)
                 .tag_value(value)
                 .build()
-                .map_err(|err| Error::Conflict(format!("tag '{key}' cannot be sent to KMS: {err}")))
+                .map_err(|err| Error::Internal(format!("tag '{key}' cannot be sent to KMS: {err}")))
         })
         .collect()
 }
@@ -106,7 +106,7 @@ impl<'a> Kms<'a> {
         &self,
         key_id: &str,
         replica_region: &str,
-        settings: &ReplicaSettings,
+        replica: &NewReplica,
     ) -> Result<Replicated, Error> {
         self.progress.mark_mutating();
         let _step = self.progress.step(format!("ReplicateKey into {replica_region}"));
@@ -115,10 +115,10 @@ impl<'a> Kms<'a> {
             .replicate_key()
             .key_id(key_id)
             .replica_region(replica_region)
-            .set_description(settings.description.clone())
-            .set_policy(settings.policy.clone())
-            .bypass_policy_lockout_safety_check(settings.bypass_policy_lockout_safety_check)
-            .set_tags(Some(kms_tags(&settings.tags)?))
+            .set_description(replica.description.clone())
+            .set_policy(replica.policy.clone())
+            .bypass_policy_lockout_safety_check(replica.bypass_policy_lockout_safety_check)
+            .set_tags(Some(kms_tags(&replica.tags)?))
             .send()
             .await;
         match result {

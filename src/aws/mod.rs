@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 
 use crate::https::Https;
-use crate::protocol::Progress;
+use crate::progress::Progress;
 use rate_limit::RateLimiter;
 
 /// Calls a second that the provider sends to SSM in one region, with [`SSM_BURST`]: at most 38 start

@@ -12,8 +12,8 @@ use aws_sdk_ssm::types::{Parameter, ParameterTier, ParameterType, ResourceTypeFo
 
 use super::rate_limit::RateLimiter;
 use crate::Error;
-use crate::protocol::Progress;
-use crate::protocol::deadline::Step;
+use crate::progress::Progress;
+use crate::progress::Step;
 
 /// DeleteParameters and GetParameters take at most this many names a call.
 pub const MAX_NAMES_PER_CALL: usize = 10;
@@ -28,7 +28,7 @@ pub struct Ssm<'a> {
 
 /// What PutParameter sets besides the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterSettings {
+pub struct ParameterAttributes {
     /// `String` or `SecureString`.
     pub parameter_type: ParameterType,
     /// KMS key of a `SecureString`; `None` is the account's `alias/aws/ssm`.
@@ -46,7 +46,7 @@ fn ssm_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
                 .key(key)
                 .value(value)
                 .build()
-                .map_err(|err| Error::Conflict(format!("tag '{key}' cannot be sent to SSM: {err}")))
+                .map_err(|err| Error::Internal(format!("tag '{key}' cannot be sent to SSM: {err}")))
         })
         .collect()
 }
@@ -92,12 +92,12 @@ impl<'a> Ssm<'a> {
         &self,
         name: &str,
         value: &str,
-        settings: &ParameterSettings,
+        attributes: &ParameterAttributes,
         tags: &[(String, String)],
     ) -> Result<bool, Error> {
         let _step = self.mutating_step(format!("PutParameter {name}")).await;
         let result = self
-            .put_parameter(name, value, settings)
+            .put_parameter(name, value, attributes)
             .overwrite(false)
             .set_tags(Some(ssm_tags(tags)?))
             .send()
@@ -109,15 +109,15 @@ impl<'a> Ssm<'a> {
         }
     }
 
-    /// PutParameter with Overwrite: a new version with this value and these settings; tags are kept.
+    /// PutParameter with Overwrite: a new version with this value and these attributes; tags are kept.
     pub async fn overwrite_parameter(
         &self,
         name: &str,
         value: &str,
-        settings: &ParameterSettings,
+        attributes: &ParameterAttributes,
     ) -> Result<(), Error> {
         let _step = self.mutating_step(format!("PutParameter {name}")).await;
-        self.put_parameter(name, value, settings)
+        self.put_parameter(name, value, attributes)
             .overwrite(true)
             .send()
             .await
@@ -126,15 +126,15 @@ impl<'a> Ssm<'a> {
     }
 
     /// The PutParameter request both writes share.
-    fn put_parameter(&self, name: &str, value: &str, settings: &ParameterSettings) -> PutParameterFluentBuilder {
+    fn put_parameter(&self, name: &str, value: &str, attributes: &ParameterAttributes) -> PutParameterFluentBuilder {
         self.client
             .put_parameter()
             .name(name)
             .value(value)
-            .r#type(settings.parameter_type.clone())
-            .set_key_id(settings.key_id.clone())
-            .tier(settings.tier.clone())
-            .set_description(settings.description.clone())
+            .r#type(attributes.parameter_type.clone())
+            .set_key_id(attributes.key_id.clone())
+            .tier(attributes.tier.clone())
+            .set_description(attributes.description.clone())
     }
 
     /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found (a name that does

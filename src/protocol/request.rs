@@ -22,6 +22,17 @@ pub enum RequestType {
     Delete,
 }
 
+impl RequestType {
+    /// The name CloudFormation uses: `Create`, `Update` or `Delete`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestType::Create => "Create",
+            RequestType::Update => "Update",
+            RequestType::Delete => "Delete",
+        }
+    }
+}
+
 /// One custom-resource request.
 #[derive(Debug, Clone)]
 pub struct Request {

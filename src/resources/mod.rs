@@ -1,17 +1,17 @@
-//! The resource types, one module each, and the ownership rules they share (SPEC section 2).
+//! The resource types, one module each, and what they share: property decoding, the ownership rules
+//! (SPEC section 2) and the parameter-name rules. A resource handler gets a [`Context`] and returns an
+//! [`Outcome`] or an [`Error`]; it never sees how the answer is delivered.
 
 pub mod cross_region_parameter;
+pub mod ownership;
 pub mod parameter_names;
 pub mod parameter_reader;
+pub mod properties;
 pub mod replica_key;
 
 use crate::Error;
-use crate::protocol::{Invocation, Outcome, Provider, Request, RequestType};
-
-/// Tag key holding the owning stack's id.
-pub const OWNER_STACK_TAG: &str = "mrk-provider:stack";
-/// Tag key holding the owning resource's logical id.
-pub const OWNER_LOGICAL_ID_TAG: &str = "mrk-provider:logical-id";
+use crate::aws::Clients;
+use crate::protocol::{Invocation, Outcome, Request, RequestType};
 
 /// The resource types this provider serves.
 pub const SUPPORTED_TYPES: [&str; 3] = [
@@ -20,13 +20,47 @@ pub const SUPPORTED_TYPES: [&str; 3] = [
     parameter_reader::RESOURCE_TYPE,
 ];
 
+/// What the deployment lets resources touch, read once from the function's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// `PARAMETER_PREFIX`: the SSM path every parameter name must start with (`/` allows any).
+    pub parameter_prefix: String,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            parameter_prefix: "/".into(),
+        }
+    }
+}
+
+/// What one resource handler works with: the process's AWS clients, the deployment's scope, and the
+/// request with its progress record.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// AWS clients, one per service and region.
+    pub clients: &'a Clients,
+    /// What the deployment lets resources touch.
+    pub scope: &'a Scope,
+    /// The request being handled.
+    pub invocation: &'a Invocation,
+}
+
+impl Context<'_> {
+    /// The request being handled.
+    pub fn request(&self) -> &Request {
+        &self.invocation.request
+    }
+}
+
 /// Runs the handler of the request's resource type.
-pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
+pub async fn dispatch(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
     match request.resource_type.as_str() {
-        replica_key::RESOURCE_TYPE => replica_key::handle(provider, invocation).await,
-        cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(provider, invocation).await,
-        parameter_reader::RESOURCE_TYPE => parameter_reader::handle(provider, invocation).await,
+        replica_key::RESOURCE_TYPE => replica_key::handle(cx).await,
+        cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(cx).await,
+        parameter_reader::RESOURCE_TYPE => parameter_reader::handle(cx).await,
         // Nothing of an unsupported type was ever created, so there is nothing to delete.
         _ if request.request_type == RequestType::Delete => {
             Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))
@@ -42,126 +76,4 @@ pub async fn dispatch(provider: &Provider, invocation: &Invocation) -> Result<Ou
 /// `<StackId>/<LogicalResourceId>` (at most about 400 characters, well under CloudFormation's 1 KB).
 pub fn stack_scoped_id(request: &Request) -> String {
     format!("{}/{}", request.stack_id, request.logical_resource_id)
-}
-
-/// The owner of what a resource creates: its stack and logical id, written as two tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    /// The request's `StackId`.
-    pub stack_id: String,
-    /// The request's `LogicalResourceId`.
-    pub logical_id: String,
-}
-
-impl Owner {
-    /// The owner of the resource a request is about.
-    pub fn of(invocation: &Invocation) -> Self {
-        Owner {
-            stack_id: invocation.request.stack_id.clone(),
-            logical_id: invocation.request.logical_resource_id.clone(),
-        }
-    }
-
-    /// The two owner tags.
-    pub fn tags(&self) -> [(String, String); 2] {
-        [
-            (OWNER_STACK_TAG.to_string(), self.stack_id.clone()),
-            (OWNER_LOGICAL_ID_TAG.to_string(), self.logical_id.clone()),
-        ]
-    }
-
-    /// The tags a resource gives what it creates: the user's `tags`, then the two owner tags.
-    pub fn tagged(&self, tags: &[crate::protocol::properties::Tag]) -> Vec<(String, String)> {
-        tags.iter()
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .chain(self.tags())
-            .collect()
-    }
-
-    /// `true` when `tags` name this owner.
-    pub fn owns(&self, tags: &[(String, String)]) -> bool {
-        let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        value(OWNER_STACK_TAG) == Some(self.stack_id.as_str())
-            && value(OWNER_LOGICAL_ID_TAG) == Some(self.logical_id.as_str())
-    }
-
-    /// Says who owns something with these tags, for an error message.
-    pub fn describe_owner_of(tags: &[(String, String)]) -> String {
-        let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        match (value(OWNER_STACK_TAG), value(OWNER_LOGICAL_ID_TAG)) {
-            (Some(stack), Some(logical_id)) => format!("it belongs to {logical_id} in stack {stack}"),
-            _ => "it has no mrk-provider owner tags".to_string(),
-        }
-    }
-}
-
-/// Checks user tags: no reserved prefix, no duplicate key, lengths within what KMS and SSM accept.
-pub fn validate_tags(tags: &[crate::protocol::properties::Tag], resource_type: &'static str) -> Result<(), Error> {
-    let invalid = |reason: String| Error::InvalidProperty {
-        property: "Tags".into(),
-        resource_type,
-        reason,
-    };
-    if tags.len() > 48 {
-        return Err(invalid(format!(
-            "{} tags given; at most 48 fit beside the 2 owner tags",
-            tags.len()
-        )));
-    }
-    for (i, tag) in tags.iter().enumerate() {
-        let key = tag.key.as_str();
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(invalid(format!("tag key '{key}' must be 1 to 128 characters")));
-        }
-        if tag.value.chars().count() > 256 {
-            return Err(invalid(format!(
-                "the value of tag '{key}' is longer than 256 characters"
-            )));
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") || key.starts_with("mrk-provider:") {
-            return Err(invalid(format!(
-                "tag key '{key}' uses a reserved prefix (aws: or mrk-provider:)"
-            )));
-        }
-        if tags[..i].iter().any(|earlier| earlier.key == tag.key) {
-            return Err(invalid(format!("tag key '{key}' is given twice")));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::properties::Tag;
-
-    fn owner() -> Owner {
-        Owner {
-            stack_id: "arn:aws:cloudformation:us-east-1:1:stack/s/1".into(),
-            logical_id: "Keys".into(),
-        }
-    }
-
-    #[test]
-    fn both_owner_tags_must_match() {
-        let ours = owner().tags().to_vec();
-        assert!(owner().owns(&ours));
-        let other_logical = vec![ours[0].clone(), (OWNER_LOGICAL_ID_TAG.into(), "Other".into())];
-        assert!(!owner().owns(&other_logical));
-        assert!(!owner().owns(&ours[..1]));
-        assert!(!owner().owns(&[]));
-    }
-
-    #[test]
-    fn reserved_and_duplicate_tag_keys_are_rejected() {
-        let tag = |k: &str| Tag {
-            key: k.into(),
-            value: "v".into(),
-        };
-        assert!(validate_tags(&[tag("team")], "Custom::X").is_ok());
-        assert!(validate_tags(&[tag("aws:cloudformation:x")], "Custom::X").is_err());
-        assert!(validate_tags(&[tag("mrk-provider:stack")], "Custom::X").is_err());
-        assert!(validate_tags(&[tag("a"), tag("a")], "Custom::X").is_err());
-        assert!(validate_tags(&[tag("")], "Custom::X").is_err());
-    }
 }

@@ -10,6 +10,7 @@
 //! Each region is worked on at the same time as the others, with a bounded number of calls in flight
 //! and the region's rate limiter (see [`crate::aws::ssm`]) pacing them. Values are never logged.
 
+pub mod plan;
 pub mod spec;
 
 use futures::future::join_all;
@@ -18,10 +19,12 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
-use crate::protocol::{Invocation, Outcome, Provider, RequestType};
-use crate::resources::{Owner, stack_scoped_id};
+use crate::protocol::{Outcome, RequestType};
+use crate::resources::ownership::Owner;
+use crate::resources::{Context, stack_scoped_id};
 
-pub use spec::{Plan, RegionPlan, Spec, Write, plan_update};
+pub use plan::{Plan, RegionPlan, Write, plan_update};
+pub use spec::Spec;
 
 /// The resource type served by this module.
 pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
@@ -31,17 +34,17 @@ pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
 const MAX_IN_FLIGHT_PER_REGION: usize = 8;
 
 /// Handles one `Custom::CrossRegionParameter` request.
-pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
-    let prefix = provider.settings.parameter_prefix.as_str();
+pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
+    let prefix = cx.scope.parameter_prefix.as_str();
     match request.request_type {
         RequestType::Create => {
             let spec = Spec::from_properties(&request.properties, prefix)?;
             let physical_id = stack_scoped_id(request);
             // Claimed before anything is written, so that a failed Create's rollback Delete removes
             // what this attempt wrote.
-            invocation.progress.claim_physical_id(&physical_id);
-            let job = Job::new(provider, invocation, &spec);
+            cx.invocation.progress.claim_physical_id(&physical_id);
+            let job = Job::new(cx, &spec);
             job.apply(&plan_update(None, &spec)).await?;
             Ok(job.outcome(physical_id))
         }
@@ -54,7 +57,7 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
             if old.is_none() {
                 warn!("the old properties are not valid; writing every parameter and removing none");
             }
-            let job = Job::new(provider, invocation, &spec);
+            let job = Job::new(cx, &spec);
             job.apply(&plan_update(old.as_ref(), &spec)).await?;
             // The id CloudFormation knows: a different one would make it delete the old resource.
             let physical_id = request
@@ -63,16 +66,16 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
                 .unwrap_or_else(|| stack_scoped_id(request));
             Ok(job.outcome(physical_id))
         }
-        RequestType::Delete => delete(provider, invocation).await,
+        RequestType::Delete => delete(cx).await,
     }
 }
 
 /// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever
 /// written.
-async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
+async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
     let outcome = Outcome::id(request.physical_resource_id.clone().unwrap_or_default());
-    let spec = match Spec::from_properties(&request.properties, &provider.settings.parameter_prefix) {
+    let spec = match Spec::from_properties(&request.properties, &cx.scope.parameter_prefix) {
         Ok(spec) => spec,
         Err(err) => {
             warn!(error = %err, "the properties are not valid, so nothing was written; nothing to delete");
@@ -92,30 +95,28 @@ async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome,
             .collect(),
         untag: Vec::new(),
     };
-    Job::new(provider, invocation, &spec).apply(&plan).await?;
+    Job::new(cx, &spec).apply(&plan).await?;
     Ok(outcome)
 }
 
 /// One request's work on one spec.
 struct Job<'a> {
-    provider: &'a Provider,
-    invocation: &'a Invocation,
+    cx: Context<'a>,
     spec: &'a Spec,
     owner: Owner,
 }
 
 impl<'a> Job<'a> {
-    fn new(provider: &'a Provider, invocation: &'a Invocation, spec: &'a Spec) -> Self {
+    fn new(cx: Context<'a>, spec: &'a Spec) -> Self {
         Job {
-            provider,
-            invocation,
+            cx,
             spec,
-            owner: Owner::of(invocation),
+            owner: Owner::of(cx.request()),
         }
     }
 
     fn ssm<'r>(&'r self, region: &'r str) -> Ssm<'r> {
-        self.provider.clients.ssm(region, &self.invocation.progress)
+        self.cx.clients.ssm(region, &self.cx.invocation.progress)
     }
 
     fn outcome(&self, physical_id: String) -> Outcome {
@@ -171,21 +172,21 @@ impl<'a> Job<'a> {
             .spec
             .parameters
             .get(name)
-            .ok_or_else(|| Error::Conflict(format!("the plan names {name}, which the properties do not")))?;
-        let settings = &self.spec.settings;
+            .ok_or_else(|| Error::Internal(format!("the plan names {name}, which the properties do not")))?;
+        let attributes = &self.spec.attributes;
         let desired = self.owner.tagged(&self.spec.tags);
         if how == Write::Create {
-            if ssm.create_parameter(name, value, settings, &desired).await? {
+            if ssm.create_parameter(name, value, attributes, &desired).await? {
                 return Ok(());
             }
             info!(region = ssm.region(), name, "the parameter exists already");
         }
         let Some(tags) = ssm.list_tags(name).await? else {
             // Gone: deleted outside CloudFormation, or between two of these calls. Write it anew.
-            if ssm.create_parameter(name, value, settings, &desired).await? {
+            if ssm.create_parameter(name, value, attributes, &desired).await? {
                 return Ok(());
             }
-            return Err(Error::Conflict(format!(
+            return Err(Error::ChangedConcurrently(format!(
                 "the parameter {name} in {} was deleted and created again by someone else while this \
                  request wrote it; deploy again",
                 ssm.region()
@@ -193,7 +194,7 @@ impl<'a> Job<'a> {
         };
         if !self.owner.owns(&tags) {
             if !self.spec.adopt_existing {
-                return Err(Error::Conflict(format!(
+                return Err(Error::NotOwned(format!(
                     "the parameter {name} already exists in {} and this resource does not own it ({}); \
                      set AdoptExisting to true to take it over, or choose another name",
                     ssm.region(),
@@ -206,7 +207,7 @@ impl<'a> Job<'a> {
             );
         }
         if how != Write::Retag {
-            ssm.overwrite_parameter(name, value, settings).await?;
+            ssm.overwrite_parameter(name, value, attributes).await?;
         }
         if desired.iter().any(|tag| !tags.contains(tag)) {
             ssm.add_tags(name, &desired).await?;
@@ -259,13 +260,10 @@ fn region_failure(region: &str, mut errors: Vec<Error>) -> Option<Error> {
     match errors.len() {
         0 => None,
         1 => errors.pop(),
-        n => {
-            let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            Some(Error::Conflict(format!(
-                "{n} failures in {region}: {}",
-                listed.join("; ")
-            )))
-        }
+        _ => Some(Error::FailuresInRegion {
+            region: region.to_string(),
+            errors,
+        }),
     }
 }
 

@@ -1,5 +1,5 @@
-//! `Custom::CrossRegionParameter` properties (SPEC section 4): decoding, validation, and the pure diff
-//! between the old and new properties of an Update.
+//! `Custom::CrossRegionParameter` properties (SPEC section 4): decoding and validation, before any AWS
+//! call.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,11 +9,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::aws::ssm::ParameterSettings;
-use crate::protocol::properties::{self, Tag, flex};
-use crate::protocol::response::MAX_RESPONSE_BYTES;
+use crate::aws::ssm::ParameterAttributes;
+use crate::protocol::MAX_RESPONSE_BYTES;
 use crate::region::check_list;
-use crate::resources::{parameter_names, validate_tags};
+use crate::resources::ownership::validate_tags;
+use crate::resources::parameter_names;
+use crate::resources::properties::{self, Tag, flex};
 
 use super::RESOURCE_TYPE;
 
@@ -55,7 +56,7 @@ pub struct Spec {
     /// Name → value, ordered by name.
     pub parameters: BTreeMap<String, String>,
     /// Type, key, tier and description of every parameter.
-    pub settings: ParameterSettings,
+    pub attributes: ParameterAttributes,
     /// User tags.
     pub tags: Vec<Tag>,
     /// Take over parameters that this resource does not own.
@@ -67,7 +68,7 @@ impl fmt::Debug for Spec {
         f.debug_struct("Spec")
             .field("regions", &self.regions)
             .field("names", &self.parameters.keys().collect::<Vec<_>>())
-            .field("settings", &self.settings)
+            .field("attributes", &self.attributes)
             .field("tags", &self.tags)
             .field("adopt_existing", &self.adopt_existing)
             .finish()
@@ -83,13 +84,13 @@ impl Spec {
     /// no AWS call is made before this succeeds.
     pub fn from_properties(properties: &Map<String, Value>, prefix: &str) -> Result<Spec, Error> {
         let props: Properties = properties::decode(RESOURCE_TYPE, properties)?;
-        let settings = settings(&props)?;
+        let attributes = attributes(&props)?;
         let regions = props.regions.ok_or_else(|| Error::missing(RESOURCE_TYPE, "Regions"))?;
         validate_regions(&regions)?;
         let parameters = props
             .parameters
             .ok_or_else(|| Error::missing(RESOURCE_TYPE, "Parameters"))?;
-        validate_parameters(&parameters, &settings.tier, prefix)?;
+        validate_parameters(&parameters, &attributes.tier, prefix)?;
 
         let tags = props.tags.unwrap_or_default();
         validate_tags(&tags, RESOURCE_TYPE)?;
@@ -97,7 +98,7 @@ impl Spec {
         Ok(Spec {
             regions,
             parameters,
-            settings,
+            attributes,
             tags,
             adopt_existing: props.adopt_existing.unwrap_or(false),
         })
@@ -109,7 +110,7 @@ impl Spec {
     }
 }
 
-fn settings(props: &Properties) -> Result<ParameterSettings, Error> {
+fn attributes(props: &Properties) -> Result<ParameterAttributes, Error> {
     let parameter_type = match props.parameter_type.as_deref() {
         None | Some("String") => ParameterType::String,
         Some("SecureString") => ParameterType::SecureString,
@@ -150,7 +151,7 @@ fn settings(props: &Properties) -> Result<ParameterSettings, Error> {
     {
         return Err(invalid("Description", "longer than the 1024 characters SSM accepts"));
     }
-    Ok(ParameterSettings {
+    Ok(ParameterAttributes {
         parameter_type,
         key_id: props.key_id.clone(),
         tier,
@@ -236,102 +237,6 @@ fn validate_ssm_tag_characters(tags: &[Tag]) -> Result<(), Error> {
     Ok(())
 }
 
-/// How one parameter of a region is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
-    /// Not expected to exist: PutParameter with its tags; if it exists after all, it is taken over
-    /// when this resource owns it (a re-delivered Create) or `AdoptExisting` is set.
-    Create,
-    /// Ours already, with a new value or new settings: PutParameter with Overwrite, then its tags.
-    Overwrite,
-    /// Ours already, same value and settings: only its tags change.
-    Retag,
-}
-
-/// What a Create or an Update does, computed from the old and new properties alone.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    /// The regions with something to do: those of `Regions` in order, then the removed ones.
-    pub regions: Vec<RegionPlan>,
-    /// User tag keys to remove from parameters that stay.
-    pub untag: Vec<String>,
-}
-
-/// What happens in one region.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct RegionPlan {
-    /// The region.
-    pub region: String,
-    /// Names to write, and how.
-    pub writes: Vec<(String, Write)>,
-    /// Names to delete, if this resource owns them: removed names, or every old name of a removed
-    /// region.
-    pub deletes: Vec<String>,
-}
-
-/// Diffs the old and new properties. `old` is `None` on Create, and on an Update whose old properties
-/// do not validate: then every name is written in every region and nothing is removed, so that a
-/// rollback can never get stuck on properties it cannot read.
-///
-/// A changed value is always written (the CDK's cross-region export writer leaves it unwritten), and a
-/// changed type, key, tier or description rewrites every parameter.
-pub fn plan_update(old: Option<&Spec>, new: &Spec) -> Plan {
-    let rewrite_all = old.is_some_and(|old| old.settings != new.settings);
-    let retag = old.is_some_and(|old| !same_tags(&old.tags, &new.tags));
-    let old_regions = old.map_or(&[][..], |old| &old.regions[..]);
-    let removed_regions = old_regions.iter().filter(|r| !new.regions.contains(r));
-    let mut regions = Vec::new();
-    for region in new.regions.iter().chain(removed_regions) {
-        let stays = new.regions.contains(region);
-        // The old parameters of this region, if it had any.
-        let before = old
-            .filter(|old| old.regions.contains(region))
-            .map(|old| &old.parameters);
-        let writes: Vec<(String, Write)> = if stays {
-            new.parameters
-                .iter()
-                .filter_map(|(name, value)| {
-                    let how = match before.and_then(|before| before.get(name)) {
-                        None => Write::Create,
-                        Some(old_value) if old_value != value || rewrite_all => Write::Overwrite,
-                        Some(_) if retag => Write::Retag,
-                        Some(_) => return None,
-                    };
-                    Some((name.clone(), how))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let deletes: Vec<String> = before
-            .into_iter()
-            .flat_map(|before| before.keys())
-            .filter(|name| !stays || !new.parameters.contains_key(*name))
-            .cloned()
-            .collect();
-        if !writes.is_empty() || !deletes.is_empty() {
-            regions.push(RegionPlan {
-                region: region.clone(),
-                writes,
-                deletes,
-            });
-        }
-    }
-    let untag = old.map_or_else(Vec::new, |old| {
-        old.tags
-            .iter()
-            .filter(|t| !new.tags.iter().any(|n| n.key == t.key))
-            .map(|t| t.key.clone())
-            .collect()
-    });
-    Plan { regions, untag }
-}
-
-/// The same tags, in any order.
-fn same_tags(a: &[Tag], b: &[Tag]) -> bool {
-    a.len() == b.len() && a.iter().all(|tag| b.contains(tag))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,10 +261,10 @@ mod tests {
     #[test]
     fn defaults_apply_when_optional_properties_are_absent() {
         let spec = spec(json!({})).unwrap();
-        assert_eq!(spec.settings.parameter_type, ParameterType::String);
-        assert_eq!(spec.settings.tier, ParameterTier::Standard);
+        assert_eq!(spec.attributes.parameter_type, ParameterType::String);
+        assert_eq!(spec.attributes.tier, ParameterTier::Standard);
         assert_eq!(
-            (spec.settings.key_id.clone(), spec.settings.description.clone()),
+            (spec.attributes.key_id.clone(), spec.attributes.description.clone()),
             (None, None)
         );
         assert!(!spec.adopt_existing && spec.tags.is_empty());
@@ -373,10 +278,10 @@ mod tests {
             "Regions": "eu-west-1, ap-southeast-2",
         }))
         .unwrap();
-        assert_eq!(spec.settings.parameter_type, ParameterType::SecureString);
-        assert_eq!(spec.settings.key_id.as_deref(), Some("alias/app"));
-        assert_eq!(spec.settings.tier, ParameterTier::IntelligentTiering);
-        assert_eq!(spec.settings.description.as_deref(), Some("from us-east-1"));
+        assert_eq!(spec.attributes.parameter_type, ParameterType::SecureString);
+        assert_eq!(spec.attributes.key_id.as_deref(), Some("alias/app"));
+        assert_eq!(spec.attributes.tier, ParameterTier::IntelligentTiering);
+        assert_eq!(spec.attributes.description.as_deref(), Some("from us-east-1"));
         assert!(spec.adopt_existing);
         assert_eq!(spec.regions, vec!["eu-west-1", "ap-southeast-2"]);
     }
@@ -485,118 +390,5 @@ mod tests {
     fn names_are_listed_in_name_order() {
         let spec = spec(json!({"Parameters": {"/b": "2", "/a": "1", "/c": "3"}})).unwrap();
         assert_eq!(spec.names_attribute(), "/a,/b,/c");
-    }
-
-    fn two_regions(parameters: Value, extra: Value) -> Spec {
-        let mut props = json!({"Regions": ["eu-west-1", "ap-southeast-2"], "Parameters": parameters});
-        for (k, v) in extra.as_object().unwrap() {
-            props[k] = v.clone();
-        }
-        Spec::from_properties(props.as_object().unwrap(), "/").unwrap()
-    }
-
-    fn names(writes: &[(String, Write)]) -> Vec<(&str, Write)> {
-        writes.iter().map(|(n, w)| (n.as_str(), *w)).collect()
-    }
-
-    #[test]
-    fn a_create_writes_every_name_in_every_region() {
-        let new = two_regions(json!({"/a": "1", "/b": "2"}), json!({}));
-        let plan = plan_update(None, &new);
-        let regions: Vec<&str> = plan.regions.iter().map(|r| r.region.as_str()).collect();
-        assert_eq!(regions, vec!["eu-west-1", "ap-southeast-2"]);
-        for region in &plan.regions {
-            assert_eq!(
-                names(&region.writes),
-                vec![("/a", Write::Create), ("/b", Write::Create)]
-            );
-            assert!(region.deletes.is_empty());
-        }
-        assert!(plan.untag.is_empty());
-    }
-
-    #[test]
-    fn a_changed_value_is_always_written_and_unchanged_ones_are_left_alone() {
-        let old = two_regions(json!({"/a": "1", "/b": "2"}), json!({}));
-        let new = two_regions(json!({"/a": "1", "/b": "3"}), json!({}));
-        let plan = plan_update(Some(&old), &new);
-        assert_eq!(plan.regions.len(), 2);
-        for region in &plan.regions {
-            assert_eq!(names(&region.writes), vec![("/b", Write::Overwrite)]);
-            assert!(region.deletes.is_empty());
-        }
-    }
-
-    #[test]
-    fn added_and_removed_names_and_regions_are_written_and_deleted() {
-        let old = two_regions(json!({"/a": "1", "/gone": "2"}), json!({}));
-        let mut new = two_regions(json!({"/a": "1", "/new": "3"}), json!({}));
-        new.regions = vec!["eu-west-1".into(), "eu-central-1".into()];
-        let plan = plan_update(Some(&old), &new);
-        let expected = vec![
-            RegionPlan {
-                region: "eu-west-1".into(),
-                writes: vec![("/new".into(), Write::Create)],
-                deletes: vec!["/gone".into()],
-            },
-            RegionPlan {
-                region: "eu-central-1".into(),
-                writes: vec![("/a".into(), Write::Create), ("/new".into(), Write::Create)],
-                deletes: vec![],
-            },
-            RegionPlan {
-                region: "ap-southeast-2".into(),
-                writes: vec![],
-                deletes: vec!["/a".into(), "/gone".into()],
-            },
-        ];
-        assert_eq!(plan.regions, expected);
-    }
-
-    #[test]
-    fn changed_settings_rewrite_every_name() {
-        let old = two_regions(json!({"/a": "1", "/b": "2"}), json!({}));
-        for change in [
-            json!({"Description": "new"}),
-            json!({"Tier": "Advanced"}),
-            json!({"Type": "SecureString"}),
-            json!({"Type": "SecureString", "KeyId": "alias/app"}),
-        ] {
-            let new = two_regions(json!({"/a": "1", "/b": "2"}), change.clone());
-            let plan = plan_update(Some(&old), &new);
-            assert_eq!(plan.regions.len(), 2);
-            for region in &plan.regions {
-                assert_eq!(
-                    names(&region.writes),
-                    vec![("/a", Write::Overwrite), ("/b", Write::Overwrite)],
-                    "{change}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn changed_tags_retag_and_untag_the_kept_parameters() {
-        let old = two_regions(
-            json!({"/a": "1"}),
-            json!({"Tags": [{"Key": "x", "Value": "1"}, {"Key": "y", "Value": "1"}]}),
-        );
-        let new = two_regions(json!({"/a": "1"}), json!({"Tags": [{"Key": "y", "Value": "2"}]}));
-        let plan = plan_update(Some(&old), &new);
-        assert_eq!(names(&plan.regions[0].writes), vec![("/a", Write::Retag)]);
-        assert_eq!(plan.untag, vec!["x"]);
-        let reordered = two_regions(
-            json!({"/a": "1"}),
-            json!({"Tags": [{"Key": "y", "Value": "1"}, {"Key": "x", "Value": "1"}]}),
-        );
-        assert_eq!(plan_update(Some(&old), &reordered), Plan::default());
-    }
-
-    #[test]
-    fn unknown_old_properties_write_everything_and_remove_nothing() {
-        let new = two_regions(json!({"/a": "1"}), json!({}));
-        let plan = plan_update(None, &new);
-        assert_eq!(plan.regions.len(), 2);
-        assert!(plan.regions.iter().all(|r| r.deletes.is_empty() && r.writes.len() == 1));
     }
 }

@@ -23,17 +23,13 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::RESOURCE_TYPE;
+use crate::protocol::Answer;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, Settings, run};
-use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{failure, fixture, merged, ssm_provider, ssm_provider_with, success, typed_request};
+use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
+use crate::test_support::{self, TestApp, failure, fixture, merged, stack_id, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnExport";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
-
-fn stack_id() -> String {
-    fixture("create")["StackId"].as_str().unwrap().to_string()
-}
 
 fn physical_id() -> String {
     format!("{}/{LOGICAL_ID}", stack_id())
@@ -57,7 +53,10 @@ fn tag(k: &str, v: &str) -> Tag {
 }
 
 fn owner_tags() -> Vec<Tag> {
-    vec![tag(OWNER_STACK_TAG, &stack_id()), tag(OWNER_LOGICAL_ID_TAG, LOGICAL_ID)]
+    test_support::owner_tags(LOGICAL_ID)
+        .iter()
+        .map(|(k, v)| tag(k, v))
+        .collect()
 }
 
 fn foreign_tags() -> Vec<Tag> {
@@ -173,18 +172,13 @@ fn delete(names: &'static [&'static str]) -> Rule {
         })
 }
 
-async fn answer_with(
-    provider: Arc<crate::protocol::Provider>,
-    request_type: &str,
-    properties: Value,
-    old: Option<Value>,
-) -> Answer {
-    let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, request_type, properties, old);
-    run(provider, request, Deadline::unknown()).await
+async fn answer_with(app: TestApp, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
+    app.answer(typed_request(RESOURCE_TYPE, LOGICAL_ID, request_type, properties, old))
+        .await
 }
 
 async fn answer(ssm: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
-    answer_with(ssm_provider(ssm), request_type, properties, old).await
+    answer_with(TestApp::new().ssm_by_region(ssm), request_type, properties, old).await
 }
 
 // ---- Create ----
@@ -363,7 +357,7 @@ async fn a_failed_create_answers_its_id_so_that_the_rollback_deletes_what_was_wr
     ];
     let mut rollback = typed_request(RESOURCE_TYPE, LOGICAL_ID, "delete", properties, None);
     rollback.physical_resource_id = Some(physical);
-    success(run(ssm_provider(ssm), rollback, Deadline::unknown()).await);
+    success(TestApp::new().ssm_by_region(ssm).answer(rollback).await);
     assert_eq!(removed.num_calls(), 1);
 }
 
@@ -386,18 +380,9 @@ async fn bad_names_and_oversized_values_are_rejected_before_any_call() {
         ),
     ] {
         // GIVEN a provider with PARAMETER_PREFIX /app and no SSM rules: any call would fail the test
-        let settings = Settings {
-            parameter_prefix: "/app".into(),
-            ..Settings::default()
-        };
+        let app = TestApp::new().env("PARAMETER_PREFIX", "/app");
         // WHEN a Create names a bad parameter
-        let answer = answer_with(
-            ssm_provider_with(vec![], settings),
-            "create",
-            props(json!({"Parameters": parameters})),
-            None,
-        )
-        .await;
+        let answer = answer_with(app, "create", props(json!({"Parameters": parameters})), None).await;
         // THEN it fails with the rule it broke, and the id tells the rollback Delete that nothing was made
         let (physical, reason) = failure(answer);
         assert!(

@@ -17,8 +17,8 @@ use tracing::info;
 
 use crate::Error;
 use crate::aws::ssm::MAX_NAMES_PER_CALL;
-use crate::protocol::{Invocation, Outcome, Provider, RequestType};
-use crate::resources::stack_scoped_id;
+use crate::protocol::{Outcome, RequestType};
+use crate::resources::{Context, stack_scoped_id};
 
 pub use spec::Spec;
 
@@ -29,8 +29,8 @@ pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameterReader";
 const MAX_IN_FLIGHT: usize = 4;
 
 /// Handles one `Custom::CrossRegionParameterReader` request.
-pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
+pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
     let physical_id = request
         .physical_resource_id
         .clone()
@@ -38,18 +38,13 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
     if request.request_type == RequestType::Delete {
         return Ok(Outcome::id(physical_id));
     }
-    let spec = Spec::from_properties(&request.properties, &provider.settings.parameter_prefix)?;
-    read(provider, invocation, &spec, physical_id).await
+    let spec = Spec::from_properties(&request.properties, &cx.scope.parameter_prefix)?;
+    read(cx, &spec, physical_id).await
 }
 
 /// Reads every name; the values become the attributes.
-async fn read(
-    provider: &Provider,
-    invocation: &Invocation,
-    spec: &Spec,
-    physical_id: String,
-) -> Result<Outcome, Error> {
-    let ssm = provider.clients.ssm(&spec.region, &invocation.progress);
+async fn read(cx: Context<'_>, spec: &Spec, physical_id: String) -> Result<Outcome, Error> {
+    let ssm = cx.clients.ssm(&spec.region, &cx.invocation.progress);
     let calls: Vec<_> = spec
         .names
         .chunks(MAX_NAMES_PER_CALL)
@@ -73,11 +68,10 @@ async fn read(
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Conflict(format!(
-            "parameters not found in {}: {}; create them first or fix Names",
-            spec.region,
-            missing.join(", ")
-        )));
+        return Err(Error::ParametersNotFound {
+            region: spec.region.clone(),
+            names: missing.join(", "),
+        });
     }
     info!(region = %spec.region, names = %spec.names.join(","), no_echo = decrypted_secret, "parameters read");
     let mut outcome = Outcome::id(physical_id);

@@ -4,9 +4,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::protocol::properties::{self, flex};
 use crate::region::partition_of;
 use crate::resources::parameter_names;
+use crate::resources::properties::{self, flex};
 
 use super::RESOURCE_TYPE;
 

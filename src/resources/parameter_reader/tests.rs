@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, Envelope, ResponseMode, Settings, handle, response, run};
-use crate::test_support::{event, failure, fixture, ssm_provider, ssm_provider_with, success, typed_request};
+use crate::protocol::{Answer, Envelope, MAX_RESPONSE_BYTES, render};
+use crate::test_support::{TestApp, event, failure, fixture, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnReader";
 
@@ -61,7 +61,7 @@ fn get(names: &'static [&'static str], with_decryption: bool, found: Vec<Paramet
 
 async fn answer(ssm: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value) -> Answer {
     let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, request_type, properties, None);
-    run(ssm_provider(ssm), request, Deadline::unknown()).await
+    TestApp::new().ssm_by_region(ssm).answer(request).await
 }
 
 #[tokio::test]
@@ -185,13 +185,10 @@ async fn bad_names_and_regions_are_rejected_before_any_call() {
         (props("Ireland", &["/app/key"], false), "'Ireland' is not a region name"),
     ] {
         // GIVEN PARAMETER_PREFIX /app and no SSM rules: any call would fail the test
-        let settings = Settings {
-            parameter_prefix: "/app".into(),
-            ..Settings::default()
-        };
+        let app = TestApp::new().env("PARAMETER_PREFIX", "/app");
         let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, "create", properties, None);
         // WHEN the reader is created
-        let answer = run(ssm_provider_with(vec![], settings), request, Deadline::unknown()).await;
+        let answer = app.answer(request).await;
         // THEN it fails with the rule broken
         let (_, reason) = failure(answer);
         assert!(reason.contains(expected), "{reason}");
@@ -223,11 +220,11 @@ async fn values_too_large_for_the_answer_fail_with_a_reason() {
     let answer = answer(vec![("eu-west-1", vec![read])], "create", properties.clone()).await;
     // WHEN the protocol layer renders the answer
     let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, "create", properties, None);
-    let rendered = response::render(&Envelope::of(&request), answer, "stream");
+    let rendered = render::render(&Envelope::of(&request), answer, "stream");
     // THEN it is FAILED with a reason about the size, within the limit, and without the values
     let (_, reason) = failure(rendered.answer);
     assert!(reason.contains("over the 4096 bytes"), "{reason}");
-    assert!(rendered.body.len() <= response::MAX_RESPONSE_BYTES);
+    assert!(rendered.body.len() <= MAX_RESPONSE_BYTES);
     assert!(!String::from_utf8_lossy(&rendered.body).contains("xxxx"));
 }
 
@@ -268,17 +265,17 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
         .with_writer(move || writer.clone())
         .finish();
     let _logs = tracing::subscriber::set_default(subscriber);
-    let settings = Settings {
-        response_mode: ResponseMode::Provider,
-        ..Settings::default()
-    };
-    let provider = ssm_provider_with(vec![("us-east-1", vec![read.clone()])], settings);
+    let responder = TestApp::new()
+        .env("RESPONSE_MODE", "provider")
+        .ssm("us-east-1", vec![read.clone()])
+        .responder();
     let mut payload = event("create", props("us-east-1", &["/app/db-password"], true), None);
     payload["ResourceType"] = json!(RESOURCE_TYPE);
     payload["LogicalResourceId"] = json!(LOGICAL_ID);
 
     // WHEN the Lambda handler answers the CDK Provider framework
-    let returned = handle(provider, LambdaEvent::new(payload, Context::default()))
+    let returned = responder
+        .respond(LambdaEvent::new(payload, Context::default()))
         .await
         .expect("the reader succeeds");
 
@@ -292,11 +289,13 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
     assert!(logs.contains("/app/db-password"), "the logs were captured: {logs}");
     assert!(logs.contains("SUCCESS"), "{logs}");
     assert!(!logs.contains(SECRET), "{logs}");
-    // AND every line is JSON naming the request, the handler's own lines too
+    // AND every line is JSON naming the request with plain values, the handler's own lines too
     let request_id = fixture("create")["RequestId"].clone();
     for line in logs.lines() {
         let line: Value = serde_json::from_str(line).expect("every log line is JSON");
         assert_eq!(line["span"]["request_id"], request_id, "{line}");
+        assert_eq!(line["span"]["request_type"], "Create", "{line}");
+        assert_eq!(line["span"]["resource_type"], RESOURCE_TYPE, "{line}");
     }
     assert!(logs.contains("parameters read"), "{logs}");
 }

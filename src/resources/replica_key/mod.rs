@@ -7,6 +7,7 @@
 //!   `PrimaryKeyArn` is a replacement, and CloudFormation deletes the old one afterwards.
 //! - Delete: remove the aliases and schedule deletion of every replica this resource owns.
 
+pub mod plan;
 pub mod spec;
 
 use std::time::Duration;
@@ -17,11 +18,13 @@ use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
 use crate::Error;
-use crate::aws::kms::{Kms, ReplicaSettings, Replicated};
-use crate::protocol::{Invocation, Outcome, Provider, RequestType};
-use crate::resources::Owner;
+use crate::aws::kms::{Kms, NewReplica, Replicated};
+use crate::protocol::{Outcome, RequestType};
+use crate::resources::Context;
+use crate::resources::ownership::Owner;
 
-pub use spec::{KeyArn, Plan, Spec, plan_update};
+pub use plan::{Plan, plan_update};
+pub use spec::{KeyArn, Spec};
 
 /// The resource type served by this module.
 pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
@@ -31,16 +34,16 @@ pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
 const MAX_CREATING_WAIT: Duration = Duration::from_secs(600);
 
 /// Handles one `Custom::ReplicaKey` request.
-pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
+pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
     match request.request_type {
         RequestType::Create => {
             let spec = Spec::from_properties(&request.properties)?;
-            Job::new(provider, invocation, &spec).create().await
+            Job::new(cx, &spec).create().await
         }
         RequestType::Update => {
             let spec = Spec::from_properties(&request.properties)?;
-            let job = Job::new(provider, invocation, &spec);
+            let job = Job::new(cx, &spec);
             if request.physical_resource_id.as_deref() == Some(spec.primary.arn.as_str()) {
                 let old = request
                     .old_properties
@@ -52,13 +55,13 @@ pub async fn handle(provider: &Provider, invocation: &Invocation) -> Result<Outc
                 job.replace().await
             }
         }
-        RequestType::Delete => delete(provider, invocation).await,
+        RequestType::Delete => delete(cx).await,
     }
 }
 
 /// Deletes what the resource owns. Properties that do not validate mean nothing was ever made.
-async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome, Error> {
-    let request = &invocation.request;
+async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
     let physical_id = request.physical_resource_id.clone().unwrap_or_default();
     let mut spec = match Spec::from_properties(&request.properties) {
         Ok(spec) => spec,
@@ -71,7 +74,7 @@ async fn delete(provider: &Provider, invocation: &Invocation) -> Result<Outcome,
     if let Some(primary) = KeyArn::parse(&physical_id) {
         spec.primary = primary;
     }
-    let job = Job::new(provider, invocation, &spec);
+    let job = Job::new(cx, &spec);
     let alias = spec.alias.as_deref();
     let results = join_all(
         spec.replica_regions
@@ -97,8 +100,7 @@ fn collect(results: Vec<Result<(), Error>>) -> Result<(), Error> {
 
 /// One request's work on one spec.
 struct Job<'a> {
-    provider: &'a Provider,
-    invocation: &'a Invocation,
+    cx: Context<'a>,
     spec: &'a Spec,
     owner: Owner,
     /// The primary's description, read by the primary check.
@@ -117,19 +119,18 @@ enum Expect {
 }
 
 impl<'a> Job<'a> {
-    fn new(provider: &'a Provider, invocation: &'a Invocation, spec: &'a Spec) -> Self {
+    fn new(cx: Context<'a>, spec: &'a Spec) -> Self {
         Job {
-            provider,
-            invocation,
+            cx,
             spec,
-            owner: Owner::of(invocation),
+            owner: Owner::of(cx.request()),
             primary_description: OnceCell::new(),
             policy: OnceCell::new(),
         }
     }
 
     fn kms(&self, region: &'a str) -> Kms<'a> {
-        self.provider.clients.kms(region, &self.invocation.progress)
+        self.cx.clients.kms(region, &self.cx.invocation.progress)
     }
 
     fn key_id(&self) -> &str {
@@ -137,7 +138,7 @@ impl<'a> Job<'a> {
     }
 
     async fn create(&self) -> Result<Outcome, Error> {
-        self.invocation.progress.claim_physical_id(&self.spec.primary.arn);
+        self.cx.invocation.progress.claim_physical_id(&self.spec.primary.arn);
         // Every replica needs the policy, so it is read beside the check rather than after it; a
         // failed check still wins, as the clearer error.
         let (checked, policy) = futures::join!(self.check_primary(), self.policy());
@@ -214,7 +215,7 @@ impl<'a> Job<'a> {
             .describe_key(&primary.arn)
             .await?
             .ok_or_else(|| {
-                Error::Conflict(format!(
+                Error::UnusablePrimaryKey(format!(
                     "the primary key {} does not exist in {}; check PrimaryKeyArn",
                     primary.arn, primary.region
                 ))
@@ -228,13 +229,13 @@ impl<'a> Job<'a> {
                 Some(MultiRegionKeyType::Replica) => "a replica key",
                 _ => "not a multi-Region key",
             };
-            return Err(Error::Conflict(format!(
+            return Err(Error::UnusablePrimaryKey(format!(
                 "{} is {what}, not a multi-Region primary key; set PrimaryKeyArn to the primary key in its own region",
                 primary.arn
             )));
         }
         if meta.key_state == Some(KeyState::PendingDeletion) {
-            return Err(Error::Conflict(format!(
+            return Err(Error::UnusablePrimaryKey(format!(
                 "the primary key {} is pending deletion; cancel its deletion before replicating it",
                 primary.arn
             )));
@@ -288,7 +289,7 @@ impl<'a> Job<'a> {
                     return self.ensure_alias(&kms).await;
                 }
                 Replicated::AlreadyExists => kms.describe_key(self.key_id()).await?.ok_or_else(|| {
-                    Error::Conflict(format!(
+                    Error::ChangedConcurrently(format!(
                         "KMS reports a replica of {} in {region} but cannot describe it; deploy again",
                         self.key_id()
                     ))
@@ -302,14 +303,14 @@ impl<'a> Job<'a> {
     }
 
     async fn replicate(&self, region: &str) -> Result<Replicated, Error> {
-        let settings = ReplicaSettings {
+        let replica = NewReplica {
             description: self.description(),
             policy: self.policy().await?,
             tags: self.owner.tagged(&self.spec.tags),
             bypass_policy_lockout_safety_check: self.spec.bypass_policy_lockout_safety_check,
         };
         self.kms(&self.spec.primary.region)
-            .replicate_key(self.key_id(), region, &settings)
+            .replicate_key(self.key_id(), region, &replica)
             .await
     }
 
@@ -326,7 +327,7 @@ impl<'a> Job<'a> {
         let tags = kms.list_tags(key_id).await?;
         if !self.owner.owns(&tags) {
             if !self.spec.adopt_existing {
-                return Err(Error::Conflict(format!(
+                return Err(Error::NotOwned(format!(
                     "a replica of {key_id} already exists in {region} and this resource does not own it \
                      ({}); set AdoptExisting to true to take it over, or remove {region} from ReplicaRegions",
                     Owner::describe_owner_of(&tags)
@@ -381,6 +382,7 @@ impl<'a> Job<'a> {
     async fn wait_until_ready(&self, kms: &Kms<'a>) -> Result<KeyMetadata, Error> {
         let region = kms.region();
         let _step = self
+            .cx
             .invocation
             .progress
             .step(format!("waiting for the replica in {region} to leave Creating"));
@@ -390,7 +392,7 @@ impl<'a> Job<'a> {
             match kms.describe_key(self.key_id()).await? {
                 Some(meta) if meta.key_state != Some(KeyState::Creating) => return Ok(meta),
                 _ if started.elapsed() >= MAX_CREATING_WAIT => {
-                    return Err(Error::Conflict(format!(
+                    return Err(Error::StillCreating(format!(
                         "the replica in {region} was still being created after {} seconds; deploy again later",
                         MAX_CREATING_WAIT.as_secs()
                     )));
@@ -423,12 +425,12 @@ impl<'a> Job<'a> {
         match target {
             Some(target) if target == self.key_id() => Ok(()),
             Some(_) if self.spec.adopt_existing => kms.update_alias(alias, self.key_id()).await,
-            Some(target) => Err(Error::Conflict(format!(
+            Some(target) => Err(Error::AliasTaken(format!(
                 "the alias {alias} already exists in {} and points at key {target}; choose another Alias, \
                  or set AdoptExisting to true to point it at the replica",
                 kms.region()
             ))),
-            None => Err(Error::Conflict(format!(
+            None => Err(Error::ChangedConcurrently(format!(
                 "the alias {alias} in {} was changed while it was being created; deploy again",
                 kms.region()
             ))),

@@ -23,10 +23,10 @@ use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::error::ErrorMetadata;
 use serde_json::{Value, json};
 
+use crate::protocol::Answer;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
-use crate::protocol::{Answer, Deadline, run};
-use crate::resources::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
-use crate::test_support::{failure, fixture, merged, provider, request, success};
+use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
+use crate::test_support::{self, TestApp, failure, merged, request, success};
 
 const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
 const NEW_PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-99990000aaaabbbbccccddddeeeeffff";
@@ -34,10 +34,6 @@ const KEY_ID: &str = "mrk-1234abcd12ab34cd56ef1234567890ab";
 const ALIAS: &str = "alias/app-data";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
 const DESCRIPTION: &str = "application data key";
-
-fn stack_id() -> String {
-    fixture("create")["StackId"].as_str().unwrap().to_string()
-}
 
 /// The properties of the fixtures, with `changes` applied (`null` removes a property).
 fn props(changes: Value) -> Value {
@@ -77,10 +73,10 @@ fn tag(k: &str, v: &str) -> Tag {
 }
 
 fn owner_tags() -> Vec<Tag> {
-    vec![
-        tag(OWNER_STACK_TAG, &stack_id()),
-        tag(OWNER_LOGICAL_ID_TAG, "AppKeyReplicas"),
-    ]
+    test_support::owner_tags("AppKeyReplicas")
+        .iter()
+        .map(|(k, v)| tag(k, v))
+        .collect()
 }
 
 fn not_found() -> DescribeKeyError {
@@ -264,12 +260,10 @@ fn update_description(text: &'static str) -> Rule {
 }
 
 async fn answer(kms: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
-    run(
-        provider(kms),
-        request(request_type, properties, old),
-        Deadline::unknown(),
-    )
-    .await
+    TestApp::new()
+        .kms_by_region(kms)
+        .answer(request(request_type, properties, old))
+        .await
 }
 
 #[tokio::test(start_paused = true)]
@@ -548,7 +542,7 @@ async fn a_key_that_is_not_a_primary_fails_before_any_change() {
     // AND the rollback Delete with that id succeeds without a single AWS call (no rules at all)
     let mut delete = request("delete", props(json!({})), None);
     delete.physical_resource_id = Some(physical_id.clone());
-    let answer = run(provider(vec![]), delete, Deadline::unknown()).await;
+    let answer = TestApp::new().answer(delete).await;
     assert_eq!(success(answer).physical_resource_id, physical_id);
 }
 
@@ -613,7 +607,7 @@ async fn a_region_that_fails_fails_the_create_and_the_rollback_delete_removes_th
     ];
     let mut delete = request("delete", props(json!({})), None);
     delete.physical_resource_id = Some(physical_id);
-    success(run(provider(kms), delete, Deadline::unknown()).await);
+    success(TestApp::new().kms_by_region(kms).answer(delete).await);
 
     // THEN the eu-west-1 replica and its alias are removed, and the missing one is no error
     assert_eq!((remove_alias.num_calls(), schedule.num_calls()), (1, 1));
@@ -857,7 +851,7 @@ async fn replicating_into_too_many_regions_for_the_response_fails_with_a_reason(
     // WHEN the resource is created through the protocol layer, which renders the answer
     let answer = answer(kms, "create", properties, None).await;
     let envelope = crate::protocol::Envelope::of(&request("create", props(json!({})), None));
-    let rendered = crate::protocol::response::render(&envelope, answer, "stream");
+    let rendered = crate::protocol::render::render(&envelope, answer, "stream");
     // THEN the answer is FAILED with a reason about the size, under the limit, for the primary's ARN
     let (physical_id, reason) = failure(rendered.answer);
     assert!(reason.contains("over the 4096 bytes"), "{reason}");

@@ -1,20 +1,12 @@
-//! Turning a handler's result into CloudFormation's answer, and delivering it.
+//! Turning a handler's result into the JSON body CloudFormation reads, within its 4096-byte limit.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus as Status,
 };
-use aws_smithy_runtime_api::client::http::HttpConnector;
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::error::display::DisplayErrorContext;
-use backon::{ExponentialBuilder, Retryable};
-use tokio::time::Instant;
 
-use super::request::{Envelope, redact_url};
-use crate::https::Https;
+use super::request::Envelope;
 
 /// CloudFormation rejects a custom-resource response larger than this.
 pub const MAX_RESPONSE_BYTES: usize = 4096;
@@ -142,86 +134,6 @@ fn to_json(envelope: &Envelope, status: Status, physical_id: &str, reason: &str,
     serde_json::to_vec(&response).unwrap_or_default()
 }
 
-/// How long one PUT may take, connection included.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// One PUT of `body` with an empty `Content-Type` (the pre-signed URL's signature covers no content
-/// type); the HTTP status, or why there was none.
-async fn put(https: &Https, url: &str, body: Vec<u8>) -> Result<u16, DeliveryError> {
-    let mut request = HttpRequest::new(SdkBody::from(body));
-    request
-        .set_method("PUT")
-        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
-    request
-        .set_uri(url)
-        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
-    request.headers_mut().insert("content-type", "");
-    let response = tokio::time::timeout(ATTEMPT_TIMEOUT, https.connector().call(request))
-        .await
-        .map_err(|_| DeliveryError::Transport(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))?
-        .map_err(|err| DeliveryError::Transport(DisplayErrorContext(&err).to_string()))?;
-    Ok(response.status().as_u16())
-}
-
-/// Why an answer could not be delivered.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    /// The URL answered with an HTTP error status.
-    #[error("ResponseURL answered HTTP {0}")]
-    Status(u16),
-    /// The request did not get an HTTP answer.
-    #[error("could not reach ResponseURL: {0}")]
-    Transport(String),
-    /// The URL is not one an HTTP request can be sent to.
-    #[error("ResponseURL is not a valid URL: {0}")]
-    BadUrl(String),
-    /// The Lambda deadline came before a delivery succeeded.
-    #[error("the Lambda deadline passed before ResponseURL accepted the answer")]
-    OutOfTime,
-}
-
-impl DeliveryError {
-    fn is_retryable(&self) -> bool {
-        match self {
-            DeliveryError::Status(status) => *status >= 500 || *status == 429,
-            DeliveryError::Transport(_) => true,
-            DeliveryError::BadUrl(_) | DeliveryError::OutOfTime => false,
-        }
-    }
-}
-
-/// How often and how fast a failed PUT is retried: 6 attempts, jittered exponential backoff from 200 ms.
-fn delivery_backoff() -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(200))
-        .with_max_delay(Duration::from_secs(2))
-        .with_max_times(5)
-        .with_jitter()
-}
-
-/// PUTs `body` to the pre-signed `url`, retrying connection errors and 5xx answers, until `until` if a
-/// deadline is known.
-pub async fn deliver(https: &Https, url: &str, body: Vec<u8>, until: Option<Instant>) -> Result<(), DeliveryError> {
-    let attempt = || async {
-        match put(https, url, body.clone()).await? {
-            status if (200..300).contains(&status) => Ok(()),
-            status => Err(DeliveryError::Status(status)),
-        }
-    };
-    let retried = attempt
-        .retry(delivery_backoff())
-        .when(DeliveryError::is_retryable)
-        .notify(|err, delay| {
-            tracing::warn!(url = %redact_url(url), error = %err, retry_in_ms = delay.as_millis() as u64, "answer not delivered yet");
-        });
-    match until {
-        Some(until) => tokio::time::timeout_at(until, retried)
-            .await
-            .unwrap_or(Err(DeliveryError::OutOfTime)),
-        None => retried.await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,27 +185,6 @@ mod tests {
             "no truncated value is sent"
         );
         assert!(rendered.body.len() <= MAX_RESPONSE_BYTES);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_response_url_that_is_not_a_url_fails_at_once_without_a_retry() {
-        let started = Instant::now();
-        let result = deliver(&Https::default(), "not a url", b"{}".to_vec(), None).await;
-        assert!(matches!(result, Err(DeliveryError::BadUrl(_))), "{result:?}");
-        // A retry would have slept at least 200 ms of the paused clock first.
-        assert_eq!(Instant::now(), started, "no backoff was slept");
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_response_url_is_retried_until_the_deadline() {
-        let until = Instant::now() + Duration::from_millis(700);
-        let url = format!(
-            "{}/response?X-Amz-Signature=secret",
-            crate::test_support::unreachable_url()
-        );
-        let result = deliver(&Https::default(), &url, b"{}".to_vec(), Some(until)).await;
-        assert!(matches!(result, Err(DeliveryError::OutOfTime)), "{result:?}");
-        assert!(Instant::now() >= until, "it kept retrying until the deadline");
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! Tests of the wiring: the configuration read from the environment, and requests answered through
+//! the real dispatch (unsupported types, configuration problems). AWS is mocked with no rules, so any
+//! AWS call would panic into an internal error.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::protocol::request::FAILED_CREATE_PREFIX;
+use crate::protocol::{Answer, Request};
+use crate::test_support::{TestApp, failure, fixture, success};
+
+/// The `RequestId` of the create fixture.
+const CREATE_REQUEST_ID: &str = "6d0e9b8a-4c2f-4a8e-9f1d-2b3c4d5e6f70";
+
+/// The fixture `name` for the unsupported resource type `Custom::Nope`.
+fn unsupported(name: &str) -> Request {
+    let mut event = fixture(name);
+    event["ResourceType"] = Value::String("Custom::Nope".into());
+    Request::parse(&event).expect("the event parses")
+}
+
+fn config(vars: &[(&str, &str)]) -> Config {
+    vars.iter()
+        .fold(TestApp::new(), |app, (name, value)| app.env(name, value))
+        .config()
+}
+
+#[test]
+fn the_default_configuration_is_auto_mode_with_any_parameter_name() {
+    let config = config(&[]);
+    assert_eq!(config.response_mode, ResponseMode::Auto);
+    assert_eq!(config.scope.parameter_prefix, "/");
+    assert_eq!(config.problem, None);
+}
+
+#[test]
+fn each_response_mode_is_read_and_a_bad_one_is_a_problem() {
+    for (value, mode) in [
+        ("cloudformation", ResponseMode::CloudFormation),
+        ("provider", ResponseMode::ProviderFramework),
+        ("auto", ResponseMode::Auto),
+        (" auto ", ResponseMode::Auto),
+        ("", ResponseMode::Auto),
+    ] {
+        let config = config(&[("RESPONSE_MODE", value)]);
+        assert_eq!((config.response_mode, config.problem), (mode, None), "{value:?}");
+    }
+    let problem = config(&[("RESPONSE_MODE", "bogus")]).problem.unwrap_or_default();
+    assert!(problem.contains("RESPONSE_MODE is 'bogus'"), "{problem}");
+}
+
+#[test]
+fn a_parameter_prefix_must_start_with_a_slash() {
+    assert_eq!(config(&[("PARAMETER_PREFIX", "/app")]).scope.parameter_prefix, "/app");
+    assert_eq!(config(&[("PARAMETER_PREFIX", " ")]).scope.parameter_prefix, "/");
+    let problem = config(&[("PARAMETER_PREFIX", "app/")]).problem.unwrap_or_default();
+    assert!(problem.contains("PARAMETER_PREFIX is 'app/'"), "{problem}");
+}
+
+#[tokio::test]
+async fn an_unsupported_type_fails_its_create_naming_the_supported_types() {
+    // GIVEN an app with no AWS rules
+    // WHEN a Create of Custom::Nope arrives
+    let answer = TestApp::new().answer(unsupported("create")).await;
+
+    // THEN it fails naming the supported types, with the failed-Create marker as id
+    let (physical_id, reason) = failure(answer);
+    assert_eq!(
+        reason,
+        "invalid request: unsupported ResourceType 'Custom::Nope'; mrk-provider serves Custom::ReplicaKey, \
+         Custom::CrossRegionParameter, Custom::CrossRegionParameterReader"
+    );
+    assert_eq!(physical_id, format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}"));
+
+    // AND the rollback Delete of that id succeeds without any AWS call
+    let mut rollback = unsupported("delete");
+    rollback.physical_resource_id = Some(physical_id.clone());
+    let outcome = success(TestApp::new().answer(rollback).await);
+    assert_eq!(outcome.physical_resource_id, physical_id);
+}
+
+#[tokio::test]
+async fn a_delete_of_an_unsupported_type_with_a_normal_physical_id_succeeds() {
+    // GIVEN a Delete of Custom::Nope whose PhysicalResourceId is an ordinary id
+    let mut delete = unsupported("delete");
+    delete.physical_resource_id = Some("some-earlier-id".into());
+
+    // WHEN the app handles it
+    let outcome = success(TestApp::new().answer(delete).await);
+
+    // THEN it succeeds and keeps the id: nothing of that type was ever created
+    assert_eq!(outcome.physical_resource_id, "some-earlier-id");
+}
+
+#[tokio::test]
+async fn a_bad_response_mode_fails_every_request_without_calling_aws() {
+    // GIVEN RESPONSE_MODE=bogus, and no AWS rules (any AWS call would be an internal error)
+    let app = TestApp::new().env("RESPONSE_MODE", "bogus");
+
+    // WHEN a Custom::ReplicaKey Create arrives
+    let request = Request::parse(&fixture("create")).expect("the fixture parses");
+    let (physical_id, reason) = failure(app.answer(request).await);
+
+    // THEN it fails with a reason that names RESPONSE_MODE and its accepted values, before any call
+    assert!(reason.starts_with("mrk-provider is misconfigured"), "{reason}");
+    assert!(reason.contains("RESPONSE_MODE is 'bogus'"), "{reason}");
+    assert!(reason.contains("cloudformation, provider or auto"), "{reason}");
+    assert!(!reason.contains("internal error"), "{reason}");
+    assert_eq!(physical_id, format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}"));
+}
+
+#[tokio::test]
+async fn a_configuration_problem_does_not_block_the_rollback_of_a_failed_create() {
+    // GIVEN a misconfigured PARAMETER_PREFIX, and the rollback Delete of a Create that failed
+    let app = TestApp::new().env("PARAMETER_PREFIX", "app/");
+    let mut delete = Request::parse(&fixture("delete")).expect("the fixture parses");
+    let failed_id = format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}");
+    delete.physical_resource_id = Some(failed_id.clone());
+
+    // WHEN the app handles it
+    let answer = app.answer(delete).await;
+
+    // THEN the rollback still succeeds, so that the stack can roll back once configured
+    assert_eq!(success(answer).physical_resource_id, failed_id);
+}
+
+#[tokio::test]
+async fn a_configuration_problem_fails_an_ordinary_delete_too() {
+    // GIVEN a misconfigured PARAMETER_PREFIX, and the Delete of a resource that was created
+    let app = TestApp::new().env("PARAMETER_PREFIX", "app/");
+    let delete = Request::parse(&fixture("delete")).expect("the fixture parses");
+
+    // WHEN the app handles it
+    let answer = app.answer(delete).await;
+
+    // THEN it fails and says why, rather than leaving replicas behind while reporting success
+    let Answer::Failed { reason, .. } = answer else {
+        panic!("expected FAILED, got {answer:?}");
+    };
+    assert!(reason.contains("PARAMETER_PREFIX is 'app/'"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_request_through_the_responder_reaches_the_resource_handler() {
+    // GIVEN the responder of an app in provider-framework mode, and a reader Delete (no AWS call)
+    let responder = TestApp::new().env("RESPONSE_MODE", "provider").responder();
+    let mut event = fixture("delete");
+    event["ResourceType"] = json!("Custom::CrossRegionParameterReader");
+
+    // WHEN it answers
+    let returned = responder
+        .respond(lambda_runtime::LambdaEvent::new(
+            event,
+            lambda_runtime::Context::default(),
+        ))
+        .await
+        .map_err(|err| err.to_string());
+
+    // THEN the reader's Delete answered with the resource's id as the return value
+    let value = returned.expect("the Delete succeeds");
+    assert_eq!(value["PhysicalResourceId"], fixture("delete")["PhysicalResourceId"]);
+}
