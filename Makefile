@@ -8,17 +8,22 @@ E2E := PYTHONPATH=tests/e2e $(VPY)
 # The end-to-end suite, on the binary that MRK_BOOTSTRAP names (the debug build when unset).
 E2E_SUITE := $(E2E) -m pytest -p no:cacheprovider tests/e2e -q
 
-.PHONY: test fmt-check clippy unit e2e e2e-arm64 arm64-emulator demo
+.PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
-## test: formatting, clippy (warnings denied), unit tests, the end-to-end suite, template lint with the arm64
-## build, the end-to-end suite again on that arm64 build, and the CDK constructs
-test: fmt-check clippy unit e2e lint e2e-arm64 cdk-test
+## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
+## lint with the arm64 build, the end-to-end suite again on that arm64 build, and the CDK constructs
+test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+
+## layers: no import cycle among the modules of src/, and no layer that depends on one above it
+layers: $(VENV)/.installed
+	$(VPY) -m pytest -p no:cacheprovider -q tests/layers
+	$(VPY) tests/layers/check_layers.py
 
 unit:
 	$(CARGO) test --all-targets
@@ -91,8 +96,9 @@ build-MrkProviderFunction:
 sam-build: $(DEPLOY_VENV)/.installed
 	timeout 1800 $(SAM) build --template-file template.yaml
 
-## lint: formatting, clippy, every template (cfn-lint, sam validate --lint), the deployment tests
-lint: fmt-check clippy lint-templates lint-deploy
+## lint: formatting, clippy, the module layers, every template (cfn-lint, sam validate --lint), the deployment
+## tests
+lint: fmt-check clippy layers lint-templates lint-deploy
 
 lint-templates: $(DEPLOY_VENV)/.installed
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 ap-southeast-2 -- $(TEMPLATES)

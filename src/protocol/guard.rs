@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use tracing::{Instrument, error, info, warn};
 
-use super::{Answer, Deadline, Handler, Invocation, Outcome, Request};
+use super::deadline::Deadline;
+use super::handler::{Handler, Invocation};
+use super::render::{Answer, Outcome};
+use super::request::Request;
 use crate::progress::Progress;
 
 /// Runs `handler` on `request` until the deadline's work limit, and turns what happened into an

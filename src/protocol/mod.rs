@@ -8,10 +8,10 @@
 pub mod deadline;
 pub mod deliver;
 pub mod guard;
+pub mod handler;
 pub mod render;
 pub mod request;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use lambda_runtime::LambdaEvent;
@@ -20,29 +20,11 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 pub use deadline::Deadline;
 pub use guard::run;
+pub use handler::{Handler, Invocation};
 pub use render::{Answer, MAX_RESPONSE_BYTES, Outcome, Rendered};
 pub use request::{Envelope, Request, RequestType};
 
-use crate::Error;
 use crate::https::Https;
-use crate::progress::Progress;
-
-/// What the protocol runs for each request: the resource logic, which returns an [`Outcome`] or an
-/// [`Error`] and never answers by itself.
-pub trait Handler: Send + Sync + 'static {
-    /// Handles one request. What it does is recorded in `invocation.progress`, so that a request
-    /// that runs out of time still says what was in flight.
-    fn handle(&self, invocation: &Invocation) -> impl Future<Output = Result<Outcome, Error>> + Send;
-}
-
-/// One request being handled: what the handler reads, and what it reports while it works.
-#[derive(Debug)]
-pub struct Invocation {
-    /// The request.
-    pub request: Request,
-    /// What the handler is doing; read by the deadline guard.
-    pub progress: Progress,
-}
 
 /// How answers are delivered (`RESPONSE_MODE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! (SPEC section 2) and the parameter-name rules. A resource handler gets a [`Context`] and returns an
 //! [`Outcome`] or an [`Error`]; it never sees how the answer is delivered.
 
+pub mod context;
 pub mod cross_region_parameter;
 pub mod ownership;
 pub mod parameter_names;
@@ -9,9 +10,10 @@ pub mod parameter_reader;
 pub mod properties;
 pub mod replica_key;
 
+pub use context::{Context, Scope};
+
 use crate::Error;
-use crate::aws::Clients;
-use crate::protocol::{Invocation, Outcome, Request, RequestType};
+use crate::protocol::{Outcome, RequestType};
 
 /// The resource types this provider serves.
 pub const SUPPORTED_TYPES: [&str; 3] = [
@@ -19,40 +21,6 @@ pub const SUPPORTED_TYPES: [&str; 3] = [
     cross_region_parameter::RESOURCE_TYPE,
     parameter_reader::RESOURCE_TYPE,
 ];
-
-/// What the deployment lets resources touch, read once from the function's environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    /// `PARAMETER_PREFIX`: the SSM path every parameter name must start with (`/` allows any).
-    pub parameter_prefix: String,
-}
-
-impl Default for Scope {
-    fn default() -> Self {
-        Scope {
-            parameter_prefix: "/".into(),
-        }
-    }
-}
-
-/// What one resource handler works with: the process's AWS clients, the deployment's scope, and the
-/// request with its progress record.
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    /// AWS clients, one per service and region.
-    pub clients: &'a Clients,
-    /// What the deployment lets resources touch.
-    pub scope: &'a Scope,
-    /// The request being handled.
-    pub invocation: &'a Invocation,
-}
-
-impl Context<'_> {
-    /// The request being handled.
-    pub fn request(&self) -> &Request {
-        &self.invocation.request
-    }
-}
 
 /// Runs the handler of the request's resource type.
 pub async fn dispatch(cx: Context<'_>) -> Result<Outcome, Error> {
@@ -70,10 +38,4 @@ pub async fn dispatch(cx: Context<'_>) -> Result<Outcome, Error> {
             SUPPORTED_TYPES.join(", ")
         ))),
     }
-}
-
-/// A PhysicalResourceId that stays the same for the whole life of a resource whatever its properties:
-/// `<StackId>/<LogicalResourceId>` (at most about 400 characters, well under CloudFormation's 1 KB).
-pub fn stack_scoped_id(request: &Request) -> String {
-    format!("{}/{}", request.stack_id, request.logical_resource_id)
 }

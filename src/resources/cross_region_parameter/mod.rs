@@ -20,14 +20,11 @@ use tracing::{info, warn};
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
 use crate::protocol::{Outcome, RequestType};
+use crate::resources::context::{Context, stack_scoped_id};
 use crate::resources::ownership::Owner;
-use crate::resources::{Context, stack_scoped_id};
 
 pub use plan::{Plan, RegionPlan, Write, plan_update};
-pub use spec::Spec;
-
-/// The resource type served by this module.
-pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
+pub use spec::{RESOURCE_TYPE, Spec};
 
 /// SSM calls in flight at once in one region; the region's rate limiter does the pacing, this only
 /// keeps a large resource from holding hundreds of connections.

@@ -16,7 +16,8 @@ use crate::resources::ownership::validate_tags;
 use crate::resources::parameter_names;
 use crate::resources::properties::{self, Tag, flex};
 
-use super::RESOURCE_TYPE;
+/// The resource type whose properties this module reads.
+pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
 
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]

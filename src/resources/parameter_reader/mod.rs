@@ -18,12 +18,9 @@ use tracing::info;
 use crate::Error;
 use crate::aws::ssm::MAX_NAMES_PER_CALL;
 use crate::protocol::{Outcome, RequestType};
-use crate::resources::{Context, stack_scoped_id};
+use crate::resources::context::{Context, stack_scoped_id};
 
-pub use spec::Spec;
-
-/// The resource type served by this module.
-pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameterReader";
+pub use spec::{RESOURCE_TYPE, Spec};
 
 /// GetParameters calls in flight at once; the region's rate limiter does the pacing.
 const MAX_IN_FLIGHT: usize = 4;

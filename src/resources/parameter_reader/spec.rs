@@ -8,7 +8,8 @@ use crate::region::partition_of;
 use crate::resources::parameter_names;
 use crate::resources::properties::{self, flex};
 
-use super::RESOURCE_TYPE;
+/// The resource type whose properties this module reads.
+pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameterReader";
 
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]

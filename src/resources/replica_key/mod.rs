@@ -20,14 +20,11 @@ use tracing::{info, warn};
 use crate::Error;
 use crate::aws::kms::{Kms, NewReplica, Replicated};
 use crate::protocol::{Outcome, RequestType};
-use crate::resources::Context;
+use crate::resources::context::Context;
 use crate::resources::ownership::Owner;
 
 pub use plan::{Plan, plan_update};
-pub use spec::{KeyArn, Spec};
-
-/// The resource type served by this module.
-pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
+pub use spec::{KeyArn, RESOURCE_TYPE, Spec};
 
 /// How long a replica may stay in `Creating` before the request gives up (the deadline may stop it
 /// sooner).

@@ -8,7 +8,8 @@ use crate::region::{check_list, partition_of};
 use crate::resources::ownership::validate_tags;
 use crate::resources::properties::{self, Tag, flex};
 
-use super::RESOURCE_TYPE;
+/// The resource type whose properties this module reads.
+pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
 
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]

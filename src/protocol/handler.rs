@@ -1,0 +1,26 @@
+//! The contract between the protocol and the code it runs: a [`Handler`] gets an [`Invocation`] (the
+//! request and its progress record) and returns an [`Outcome`] or an [`Error`].
+
+use std::future::Future;
+
+use super::render::Outcome;
+use super::request::Request;
+use crate::Error;
+use crate::progress::Progress;
+
+/// What the protocol runs for each request: the resource logic, which returns an [`Outcome`] or an
+/// [`Error`] and never answers by itself.
+pub trait Handler: Send + Sync + 'static {
+    /// Handles one request. What it does is recorded in `invocation.progress`, so that a request
+    /// that runs out of time still says what was in flight.
+    fn handle(&self, invocation: &Invocation) -> impl Future<Output = Result<Outcome, Error>> + Send;
+}
+
+/// One request being handled: what the handler reads, and what it reports while it works.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The request.
+    pub request: Request,
+    /// What the handler is doing; read by the deadline guard.
+    pub progress: Progress,
+}
