@@ -123,4 +123,91 @@ mod tests {
             assert_eq!(partition_of(bad), None, "{bad:?} should not be a region");
         }
     }
+
+    /// The region sections of the table that the CDK constructs' tests read too.
+    #[derive(serde::Deserialize)]
+    struct Table {
+        regions: Vec<RegionCase>,
+        #[serde(rename = "regionLists")]
+        region_lists: Vec<ListCase>,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RegionCase {
+        region: String,
+        partition: Option<String>,
+        why: String,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ListCase {
+        regions: Vec<String>,
+        partition: Option<String>,
+        error: Option<String>,
+        why: String,
+    }
+
+    fn table() -> Table {
+        serde_json::from_str(include_str!("../tests/fixtures/validation-cases.json"))
+            .expect("tests/fixtures/validation-cases.json is a valid table")
+    }
+
+    #[test]
+    fn every_region_of_the_shared_validation_table_agrees() {
+        let cases = table().regions;
+        assert!(cases.len() > 30, "the table has its regions");
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter(|case| partition_of(&case.region) != case.partition.as_deref())
+            .map(|case| {
+                format!(
+                    "{:?} ({}): partition_of gives {:?}, the table {:?}",
+                    case.region,
+                    case.why,
+                    partition_of(&case.region),
+                    case.partition
+                )
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{} of {} regions cases in tests/fixtures/validation-cases.json disagree with partition_of():\n{}",
+            wrong.len(),
+            cases.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_region_list_of_the_shared_validation_table_agrees() {
+        let cases = table().region_lists;
+        assert!(cases.len() > 15, "the table has its region lists");
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter_map(|case| {
+                let shown = format!("{:?} ({})", case.regions, case.why);
+                match (check_list(&case.regions), &case.partition, &case.error) {
+                    (Ok(got), Some(want), None) if got == want.as_str() => None,
+                    (Ok(got), Some(want), None) => Some(format!("{shown}: partition {got}, the table {want}")),
+                    (Ok(got), None, _) => Some(format!("{shown}: accepted ({got}), but the table refuses it")),
+                    (Err(reason), Some(_), _) => Some(format!("{shown}: refused ({reason}), but the table accepts it")),
+                    (Err(reason), None, Some(error)) if reason.contains(error.as_str()) => None,
+                    (Err(reason), None, Some(error)) => {
+                        Some(format!("{shown}: refused with {reason:?}, which lacks {error:?}"))
+                    }
+                    (_, None, None) => Some(format!("{shown}: a refused case needs the error its message contains")),
+                    (_, Some(_), Some(_)) => Some(format!("{shown}: an accepted case has no error")),
+                }
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{} of {} regionLists cases in tests/fixtures/validation-cases.json disagree with check_list():\n{}",
+            wrong.len(),
+            cases.len(),
+            wrong.join("\n")
+        );
+    }
 }

@@ -100,11 +100,15 @@ export const MAX_PARAMETER_NAME_LENGTH = 1011;
 export const MAX_PARAMETER_LEVELS = 15;
 
 /**
- * SSM's rules for a parameter name, as the provider applies them. Returns the problem as a phrase, or
- * `undefined` for a good name or a token. (The provider also requires the name to be under its
- * `PARAMETER_PREFIX`, which only the deployed function knows.)
+ * SSM's rules for a parameter name, and the provider's path prefix, as the provider applies them
+ * (`check` in src/resources/parameter_names.rs; tests/fixtures/validation-cases.json holds the cases
+ * both must agree on). Returns the problem as a phrase, or `undefined` for a good name or a token.
+ *
+ * `prefix` is the provider's `PARAMETER_PREFIX`, a path: `/app` and `/app/` both allow `/app/anything`
+ * and nothing else (not `/app` itself, not `/application`). Only the deployed function knows it, so the
+ * constructs leave it at `/`, which allows every name.
  */
-export function parameterNameProblem(name: string): string | undefined {
+export function parameterNameProblem(name: string, prefix: string = '/'): string | undefined {
   if (!isLiteral(name)) {
     return undefined;
   }
@@ -129,6 +133,13 @@ export function parameterNameProblem(name: string): string | undefined {
   const first = levels[0].toLowerCase();
   if (first.startsWith('aws') || first.startsWith('ssm')) {
     return `'${shown}' starts with '${levels[0].slice(0, 3)}'; SSM reserves names that begin with aws or ssm (in any case)`;
+  }
+  const base = prefix.replace(/\/+$/, '');
+  if (base !== '' && !(name.startsWith(base) && name.slice(base.length).startsWith('/'))) {
+    return (
+      `'${shown}' is outside this provider's PARAMETER_PREFIX '${prefix}'; ` +
+      `use a name that starts with '${base}/'`
+    );
   }
   return undefined;
 }

@@ -134,4 +134,60 @@ mod tests {
         }
         assert_eq!(check("/anything", "/"), Ok(()));
     }
+
+    /// One case of `parameterNames` in the table that the CDK constructs' tests read too.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NameCase {
+        name: String,
+        prefix: String,
+        valid: bool,
+        error: Option<String>,
+        length: Option<usize>,
+        why: String,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Table {
+        #[serde(rename = "parameterNames")]
+        parameter_names: Vec<NameCase>,
+    }
+
+    /// What is wrong with one case, or `None` when `check` agrees with the table.
+    fn disagreement(case: &NameCase) -> Option<String> {
+        let NameCase { name, prefix, why, .. } = case;
+        let shown = format!("{:?} under {prefix:?} ({why})", brief(name));
+        if let Some(length) = case.length.filter(|&length| length != name.chars().count()) {
+            return Some(format!(
+                "{shown}: the table says {length} characters, the name has {}",
+                name.chars().count()
+            ));
+        }
+        match (check(name, prefix), case.valid, &case.error) {
+            (Ok(()), true, None) => None,
+            (Ok(()), false, _) => Some(format!("{shown}: accepted, but the table refuses it")),
+            (Err(reason), true, _) => Some(format!("{shown}: refused ({reason}), but the table accepts it")),
+            (Err(reason), false, Some(error)) if reason.contains(error.as_str()) => None,
+            (Err(reason), false, Some(error)) => {
+                Some(format!("{shown}: refused with {reason:?}, which lacks {error:?}"))
+            }
+            (_, false, None) => Some(format!("{shown}: a refused case needs the error its message contains")),
+            (_, true, Some(_)) => Some(format!("{shown}: an accepted case has no error")),
+        }
+    }
+
+    #[test]
+    fn every_case_of_the_shared_validation_table_agrees() {
+        let table: Table = serde_json::from_str(include_str!("../../tests/fixtures/validation-cases.json"))
+            .expect("tests/fixtures/validation-cases.json is a valid table");
+        assert!(table.parameter_names.len() > 50, "the table has its parameter names");
+        let wrong: Vec<String> = table.parameter_names.iter().filter_map(disagreement).collect();
+        assert!(
+            wrong.is_empty(),
+            "{} of {} parameterNames cases in tests/fixtures/validation-cases.json disagree with check():\n{}",
+            wrong.len(),
+            table.parameter_names.len(),
+            wrong.join("\n")
+        );
+    }
 }
