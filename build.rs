@@ -1,12 +1,11 @@
 //! Links the `bootstrap` binary as a position-dependent executable (`-no-pie`) on Linux.
 //!
 //! A position-independent executable is loaded at a random address, so before `main` the dynamic
-//! loader patches every pointer in the binary's data (22,319 relocations, 538 KB of them in the
-//! x86_64 release build) and each patched page becomes a private copy. Linked at a fixed address, the
-//! linker writes those pointers once and the pages stay shared with the file: a cold start on the
-//! benchmark machine takes about 95 fewer page faults and 0.7 to 0.9 ms less CPU
-//! (`docs/benchmarks.md`). Lambda gives a function CPU in proportion to its memory, a fraction of
-//! one CPU at the template's 128 MB, so CPU time saved there is time saved.
+//! loader patches every pointer in the binary's data and each patched page becomes a private copy.
+//! Linked at a fixed address, the linker writes those pointers once and the pages stay shared with the
+//! file, so a cold start takes fewer page faults and less CPU (measured in docs/benchmarks.md). Lambda
+//! gives a function CPU in proportion to its memory, a fraction of one CPU at the template's 128 MB, so
+//! CPU time saved there is time saved.
 //!
 //! What it gives up: the executable's own code and data are at the same address in every process
 //! (the stack, heap and shared libraries are still randomised), as in Go's default Linux builds.

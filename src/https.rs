@@ -36,9 +36,8 @@ impl Https {
     }
 
     /// Builds the connector on a blocking thread of the runtime while the process goes on to ask for
-    /// its first event, so the TLS setup (about 1 ms of CPU on the benchmark machine, most of it
-    /// decoding the CA bundle) overlaps that instead of delaying the first AWS call. A call that comes
-    /// sooner waits for it.
+    /// its first event, so the TLS setup (most of it decoding the CA bundle; docs/benchmarks.md has its
+    /// cost) overlaps that instead of delaying the first AWS call. A call that comes sooner waits for it.
     pub fn prepare_in_background(&self) {
         let https = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -89,8 +88,8 @@ fn connector_trusting(trust_store: TrustStore) -> Connector {
 
 /// A connector that trusts exactly the certificates of `pem`, or `None` if the SDK rejects one of them.
 /// The SDK panics on a certificate it cannot parse that was given to it (its default trust store
-/// skips one instead). Checking each certificate before would decode the bundle twice, which costs
-/// about 1 ms of a cold start on the benchmark machine; the panic is caught instead.
+/// skips one instead). Checking each certificate before would decode the bundle twice, the largest
+/// part of the TLS setup done twice on every cold start; the panic is caught instead.
 fn connector_trusting_bundle(pem: Vec<u8>) -> Option<Connector> {
     std::panic::catch_unwind(move || connector_trusting(TrustStore::empty().with_pem_certificate(pem))).ok()
 }
