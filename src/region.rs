@@ -154,26 +154,20 @@ mod tests {
             .expect("tests/fixtures/validation-cases.json is a valid table")
     }
 
-    #[test]
-    fn every_region_of_the_shared_validation_table_agrees() {
-        let cases = table().regions;
-        assert!(cases.len() > 30, "the table has its regions");
-        let wrong: Vec<String> = cases
-            .iter()
-            .filter(|case| partition_of(&case.region) != case.partition.as_deref())
-            .map(|case| {
-                format!(
-                    "{:?} ({}): partition_of gives {:?}, the table {:?}",
-                    case.region,
-                    case.why,
-                    partition_of(&case.region),
-                    case.partition
-                )
-            })
-            .collect();
+    /// Asserts that `disagreement` finds nothing wrong with any of `cases`, the `kind` section of the
+    /// table, which must hold more than `at_least` cases.
+    fn assert_all_agree<T>(
+        kind: &str,
+        checked: &str,
+        cases: &[T],
+        at_least: usize,
+        disagreement: impl Fn(&T) -> Option<String>,
+    ) {
+        assert!(cases.len() > at_least, "the table has its {kind}");
+        let wrong: Vec<String> = cases.iter().filter_map(disagreement).collect();
         assert!(
             wrong.is_empty(),
-            "{} of {} regions cases in tests/fixtures/validation-cases.json disagree with partition_of():\n{}",
+            "{} of {} {kind} cases in tests/fixtures/validation-cases.json disagree with {checked}:\n{}",
             wrong.len(),
             cases.len(),
             wrong.join("\n")
@@ -181,33 +175,34 @@ mod tests {
     }
 
     #[test]
-    fn every_region_list_of_the_shared_validation_table_agrees() {
-        let cases = table().region_lists;
-        assert!(cases.len() > 15, "the table has its region lists");
-        let wrong: Vec<String> = cases
-            .iter()
-            .filter_map(|case| {
-                let shown = format!("{:?} ({})", case.regions, case.why);
-                match (check_list(&case.regions), &case.partition, &case.error) {
-                    (Ok(got), Some(want), None) if got == want.as_str() => None,
-                    (Ok(got), Some(want), None) => Some(format!("{shown}: partition {got}, the table {want}")),
-                    (Ok(got), None, _) => Some(format!("{shown}: accepted ({got}), but the table refuses it")),
-                    (Err(reason), Some(_), _) => Some(format!("{shown}: refused ({reason}), but the table accepts it")),
-                    (Err(reason), None, Some(error)) if reason.contains(error.as_str()) => None,
-                    (Err(reason), None, Some(error)) => {
-                        Some(format!("{shown}: refused with {reason:?}, which lacks {error:?}"))
-                    }
-                    (_, None, None) => Some(format!("{shown}: a refused case needs the error its message contains")),
-                    (_, Some(_), Some(_)) => Some(format!("{shown}: an accepted case has no error")),
-                }
+    fn every_region_of_the_shared_validation_table_agrees() {
+        assert_all_agree("regions", "partition_of()", &table().regions, 30, |case| {
+            let got = partition_of(&case.region);
+            (got != case.partition.as_deref()).then(|| {
+                format!(
+                    "{:?} ({}): partition_of gives {got:?}, the table {:?}",
+                    case.region, case.why, case.partition
+                )
             })
-            .collect();
-        assert!(
-            wrong.is_empty(),
-            "{} of {} regionLists cases in tests/fixtures/validation-cases.json disagree with check_list():\n{}",
-            wrong.len(),
-            cases.len(),
-            wrong.join("\n")
-        );
+        });
+    }
+
+    #[test]
+    fn every_region_list_of_the_shared_validation_table_agrees() {
+        assert_all_agree("regionLists", "check_list()", &table().region_lists, 15, |case| {
+            let shown = format!("{:?} ({})", case.regions, case.why);
+            match (check_list(&case.regions), &case.partition, &case.error) {
+                (Ok(got), Some(want), None) if got == want.as_str() => None,
+                (Ok(got), Some(want), None) => Some(format!("{shown}: partition {got}, the table {want}")),
+                (Ok(got), None, _) => Some(format!("{shown}: accepted ({got}), but the table refuses it")),
+                (Err(reason), Some(_), _) => Some(format!("{shown}: refused ({reason}), but the table accepts it")),
+                (Err(reason), None, Some(error)) if reason.contains(error.as_str()) => None,
+                (Err(reason), None, Some(error)) => {
+                    Some(format!("{shown}: refused with {reason:?}, which lacks {error:?}"))
+                }
+                (_, None, None) => Some(format!("{shown}: a refused case needs the error its message contains")),
+                (_, Some(_), Some(_)) => Some(format!("{shown}: an accepted case has no error")),
+            }
+        });
     }
 }

@@ -101,20 +101,13 @@ async fn on_a_multi_threaded_runtime_the_reason_still_names_the_step_that_hung()
 #[tokio::test]
 async fn a_hung_handler_is_still_put_before_the_lambda_deadline() {
     // GIVEN a direct Create whose handler hangs, and a Lambda deadline 3 s away
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Hang);
-    let ctx = context(FUNCTION_ARN, epoch_millis_in(Duration::from_secs(3)));
     let started = Instant::now();
 
     // WHEN the Lambda handler runs
-    let event = LambdaEvent::new(fixture_to("create", &receiver.url), ctx);
-    let returned = tokio::time::timeout(
-        Duration::from_secs(10),
-        responder(&stub, ResponseMode::Auto).respond(event),
-    )
-    .await
-    .expect("the guard ends the request; the test timeout never does")
-    .map_err(|err| err.to_string());
+    let invoked = Invoke::fixture("create", Behaviour::Hang)
+        .deadline_ms(epoch_millis_in(Duration::from_secs(3)))
+        .run()
+        .await;
     let elapsed = started.elapsed();
 
     // THEN a FAILED answer naming the hung step was PUT before the Lambda deadline
@@ -122,33 +115,27 @@ async fn a_hung_handler_is_still_put_before_the_lambda_deadline() {
         elapsed < Duration::from_millis(2900),
         "the answer came after {elapsed:?}"
     );
-    let body = the_only_put(&receiver).json();
-    assert_eq!(body["Status"], "FAILED", "{body}");
+    assert_eq!(invoked.answer()["Status"], "FAILED");
+    let reason = invoked.reason();
     assert!(
-        reason_of(&body).contains("ran out of time during DescribeKey in us-east-1"),
-        "{body}"
+        reason.contains("ran out of time during DescribeKey in us-east-1"),
+        "{reason}"
     );
-    assert_eq!(returned, Ok(json!({ "Status": "FAILED" })));
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "FAILED" })));
 }
 
 #[tokio::test]
 async fn a_lambda_deadline_in_the_past_means_no_deadline_rather_than_no_time_left() {
     // GIVEN a direct Create that succeeds, with the fake past deadline that local emulators send
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Succeed);
-    let ctx = context(FUNCTION_ARN, 1_000);
-
     // WHEN the Lambda handler runs
-    let event = LambdaEvent::new(fixture_to("create", &receiver.url), ctx);
-    let returned = responder(&stub, ResponseMode::Auto)
-        .respond(event)
-        .await
-        .map_err(|err| err.to_string());
+    let invoked = Invoke::fixture("create", Behaviour::Succeed)
+        .deadline_ms(1_000)
+        .run()
+        .await;
 
     // THEN the handler ran to completion instead of timing out at once
-    let body = the_only_put(&receiver).json();
-    assert_eq!(body["Status"], "SUCCESS", "{body}");
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.answer()["Status"], "SUCCESS");
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }
 
 #[tokio::test]
@@ -184,43 +171,33 @@ async fn a_panicking_handler_is_answered_failed_as_an_internal_error() {
 #[tokio::test]
 async fn a_panicking_handler_still_gets_its_answer_put_in_direct_mode() {
     // GIVEN a direct Create and a handler that panics
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Panic);
-
     // WHEN the Lambda handler runs
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Panic).run().await;
 
     // THEN a FAILED answer was PUT and Lambda is told the invocation succeeded
-    let body = the_only_put(&receiver).json();
-    assert_eq!(body["Status"], "FAILED", "{body}");
-    let reason = reason_of(&body);
+    assert_eq!(invoked.answer()["Status"], "FAILED");
+    let reason = invoked.reason();
     assert!(reason.contains("internal error"), "{reason}");
     assert!(reason.contains(CREATE_REQUEST_ID), "{reason}");
-    assert_eq!(returned, Ok(json!({ "Status": "FAILED" })));
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "FAILED" })));
 }
 
 #[tokio::test]
 async fn the_rollback_delete_of_a_create_that_changed_nothing_never_reaches_the_handler() {
     // GIVEN a Delete whose PhysicalResourceId is the failed-Create marker, and a handler that would
     // fail
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Fail);
-    let mut delete = fixture_to("delete", &receiver.url);
     let failed_id = format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}");
-    delete["PhysicalResourceId"] = Value::String(failed_id.clone());
 
     // WHEN the function handles it
-    let returned = invoke(&responder(&stub, ResponseMode::Auto), delete, FUNCTION_ARN).await;
+    let invoked = Invoke::fixture("delete", Behaviour::Fail)
+        .with("PhysicalResourceId", json!(failed_id))
+        .run()
+        .await;
 
     // THEN it succeeds with the marker as id, and the handler was never called
-    let body = the_only_put(&receiver).json();
+    let body = invoked.answer();
     assert_eq!(body["Status"], "SUCCESS", "{body}");
     assert_eq!(body["PhysicalResourceId"], failed_id.as_str());
-    assert_eq!(stub.calls(), 0);
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.calls, 0);
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }

@@ -4,31 +4,24 @@
 use serde_json::json;
 
 use super::*;
+use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::unqualified;
 
 #[tokio::test]
 async fn a_direct_invocation_puts_exactly_one_answer_with_an_empty_content_type() {
     // GIVEN RESPONSE_MODE auto, and a Create whose ServiceToken names the invoked function
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Succeed);
-
     // WHEN the function handles it
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Succeed).run().await;
 
     // THEN one PUT carries the answer to the pre-signed URL, with an empty Content-Type
-    let put = the_only_put(&receiver);
+    let body = invoked.answer();
+    let put = &invoked.puts[0];
     assert_eq!(put.target, "/response?X-Amz-Signature=secret");
     assert_eq!(
         put.content_type.as_deref(),
         Some(""),
         "the signature covers no content type"
     );
-    let body = put.json();
     assert_eq!(body["Status"], "SUCCESS", "{body}");
     assert_eq!(body["RequestId"], CREATE_REQUEST_ID);
     assert_eq!(
@@ -38,30 +31,24 @@ async fn a_direct_invocation_puts_exactly_one_answer_with_an_empty_content_type(
     assert_eq!(body["LogicalResourceId"], "AppKeyReplicas");
     assert_eq!(body["PhysicalResourceId"], STUB_PHYSICAL_ID);
     assert_eq!(body["Data"]["Attr"], "value");
-    assert_eq!(stub.calls(), 1);
+    assert_eq!(invoked.calls, 1);
     // AND Lambda is told the invocation succeeded, so that it never retries an answered request
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }
 
 #[tokio::test]
 async fn a_direct_invocation_through_an_alias_still_answers_through_the_response_url() {
     // GIVEN RESPONSE_MODE auto, and the function invoked through its `live` alias while the
     // ServiceToken names it without a qualifier
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Succeed);
-
     // WHEN the function handles a request
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("delete", &receiver.url),
-        &format!("{FUNCTION_ARN}:live"),
-    )
-    .await;
+    let invoked = Invoke::fixture("delete", Behaviour::Succeed)
+        .through(&format!("{FUNCTION_ARN}:live"))
+        .run()
+        .await;
 
     // THEN the qualifier is ignored: the answer is PUT, once, and Lambda gets success
-    let put = the_only_put(&receiver);
-    assert_eq!(put.content_type.as_deref(), Some(""));
-    let body = put.json();
+    let body = invoked.answer();
+    assert_eq!(invoked.puts[0].content_type.as_deref(), Some(""));
     assert_eq!(body["Status"], "SUCCESS", "{body}");
     for field in [
         "Status",
@@ -75,70 +62,53 @@ async fn a_direct_invocation_through_an_alias_still_answers_through_the_response
             "{field} is missing in {body}"
         );
     }
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }
 
 #[tokio::test]
 async fn response_mode_cloudformation_puts_even_when_the_service_token_names_another_function() {
     // GIVEN RESPONSE_MODE=cloudformation, and a ServiceToken that is not the invoked function
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Succeed);
-
     // WHEN the function handles it
-    let returned = invoke(
-        &responder(&stub, ResponseMode::CloudFormation),
-        fixture_to("delete", &receiver.url),
-        FRAMEWORK_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("delete", Behaviour::Succeed)
+        .mode(ResponseMode::CloudFormation)
+        .through(FRAMEWORK_ARN)
+        .run()
+        .await;
 
     // THEN the answer is PUT anyway
-    assert_eq!(the_only_put(&receiver).json()["Status"], "SUCCESS");
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.answer()["Status"], "SUCCESS");
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }
 
 #[tokio::test]
 async fn a_failure_is_put_as_failed_and_lambda_still_gets_success() {
     // GIVEN a handler that fails, invoked directly
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Fail);
-
     // WHEN the function handles a Create
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Fail).run().await;
 
     // THEN FAILED is PUT with the handler's error as the reason and the failed-Create marker as id
-    let body = the_only_put(&receiver).json();
+    let body = invoked.answer();
     assert_eq!(body["Status"], "FAILED", "{body}");
-    assert_eq!(reason_of(&body), "invalid request: stub refused");
+    assert_eq!(invoked.reason(), "invalid request: stub refused");
     assert_eq!(
         body["PhysicalResourceId"],
-        format!("{}{CREATE_REQUEST_ID}", crate::protocol::request::FAILED_CREATE_PREFIX)
+        format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}")
     );
     // AND Lambda is told the invocation succeeded: the answer was delivered
-    assert_eq!(returned, Ok(json!({ "Status": "FAILED" })));
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "FAILED" })));
 }
 
 #[tokio::test]
 async fn an_answer_is_still_delivered_when_the_first_two_puts_fail_with_500() {
     // GIVEN a ResponseURL that answers 500 to the first two PUTs
-    let receiver = Receiver::start(2).await;
-    let stub = Stub::new(Behaviour::Succeed);
-
     // WHEN the function answers a direct Create
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Succeed)
+        .failing_puts(2)
+        .run()
+        .await;
 
     // THEN it PUT three times, the same answer each time, and the third was accepted
-    let received = receiver.received();
+    let received = &invoked.puts;
     assert_eq!(received.len(), 3, "two failed PUTs and one accepted: {received:?}");
     assert!(received.iter().all(|r| r.method == "PUT" && r.body == received[0].body));
     let last = received[2].json();
@@ -146,100 +116,69 @@ async fn an_answer_is_still_delivered_when_the_first_two_puts_fail_with_500() {
     assert_eq!(last["RequestId"], CREATE_REQUEST_ID);
     assert_eq!(last["PhysicalResourceId"], STUB_PHYSICAL_ID);
     // AND the handler ran once: only the delivery was retried
-    assert_eq!(stub.calls(), 1);
-    assert_eq!(returned, Ok(json!({ "Status": "SUCCESS" })));
+    assert_eq!(invoked.calls, 1);
+    assert_eq!(invoked.returned, Ok(json!({ "Status": "SUCCESS" })));
 }
 
 #[tokio::test]
 async fn a_provider_framework_success_is_returned_and_never_put() {
     // GIVEN RESPONSE_MODE auto, and a ServiceToken naming the Provider framework, not this function
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Succeed);
-
     // WHEN the function handles a Create that succeeds
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FRAMEWORK_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Succeed)
+        .through(FRAMEWORK_ARN)
+        .run()
+        .await;
 
-    // THEN the framework gets {PhysicalResourceId, Data, NoEcho} as the return value
-    let value = returned.expect("a success is an Ok value");
-    assert_eq!(value["PhysicalResourceId"], STUB_PHYSICAL_ID);
-    assert_eq!(value["Data"], json!({"Attr": "value"}));
-    assert_eq!(value["NoEcho"], false);
+    // THEN the framework gets {PhysicalResourceId, Data, NoEcho} as the return value, and only that
     assert_eq!(
-        value.as_object().map(|o| o.len()),
-        Some(3),
-        "nothing else is returned: {value}"
+        invoked.returned,
+        Ok(json!({"PhysicalResourceId": STUB_PHYSICAL_ID, "Data": {"Attr": "value"}, "NoEcho": false}))
     );
     // AND nothing was PUT to the ResponseURL the framework passed along
-    assert!(receiver.received().is_empty(), "{:?}", receiver.received());
+    assert!(invoked.puts.is_empty(), "{:?}", invoked.puts);
 }
 
 #[tokio::test]
 async fn a_provider_framework_failure_is_an_error_whose_text_is_the_reason() {
     // GIVEN RESPONSE_MODE auto, a ServiceToken naming the Provider framework, and a handler that fails
-    let receiver = Receiver::start(0).await;
-    let stub = Stub::new(Behaviour::Fail);
-
     // WHEN the function handles a Create
-    let returned = invoke(
-        &responder(&stub, ResponseMode::Auto),
-        fixture_to("create", &receiver.url),
-        FRAMEWORK_ARN,
-    )
-    .await;
+    let invoked = Invoke::fixture("create", Behaviour::Fail)
+        .through(FRAMEWORK_ARN)
+        .run()
+        .await;
 
     // THEN the invocation fails with the reason as its error text, and nothing was PUT
-    assert_eq!(
-        returned.expect_err("a failure is an error result"),
-        "invalid request: stub refused"
-    );
-    assert!(receiver.received().is_empty(), "{:?}", receiver.received());
+    assert_eq!(invoked.returned, Err("invalid request: stub refused".to_string()));
+    assert!(invoked.puts.is_empty(), "{:?}", invoked.puts);
 }
 
 #[tokio::test]
 async fn response_mode_provider_never_puts_even_when_the_service_token_names_this_function() {
     // GIVEN RESPONSE_MODE=provider and a ServiceToken that names the invoked function
-    let receiver = Receiver::start(0).await;
-    let succeeding = Stub::new(Behaviour::Succeed);
-    let failing = Stub::new(Behaviour::Fail);
-
     // WHEN the function handles a request that succeeds, then one that fails
-    let deleted = invoke(
-        &responder(&succeeding, ResponseMode::ProviderFramework),
-        fixture_to("delete", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
-    let created = invoke(
-        &responder(&failing, ResponseMode::ProviderFramework),
-        fixture_to("create", &receiver.url),
-        FUNCTION_ARN,
-    )
-    .await;
+    let provider = ResponseMode::ProviderFramework;
+    let deleted = Invoke::fixture("delete", Behaviour::Succeed).mode(provider).run().await;
+    let created = Invoke::fixture("create", Behaviour::Fail).mode(provider).run().await;
 
     // THEN both are answered by the return value only
-    let deleted = deleted.expect("the Delete succeeds");
-    assert_eq!(deleted["PhysicalResourceId"], STUB_PHYSICAL_ID);
-    assert_eq!(created.expect_err("the Create fails"), "invalid request: stub refused");
-    assert!(receiver.received().is_empty(), "{:?}", receiver.received());
+    let value = deleted.returned.expect("the Delete succeeds");
+    assert_eq!(value["PhysicalResourceId"], STUB_PHYSICAL_ID);
+    assert_eq!(created.returned, Err("invalid request: stub refused".to_string()));
+    assert!(deleted.puts.is_empty() && created.puts.is_empty());
 }
 
 #[tokio::test]
 async fn an_event_without_a_response_url_in_direct_mode_is_an_invocation_error() {
     // GIVEN RESPONSE_MODE=cloudformation and an event that has no ResponseURL
-    let stub = Stub::new(Behaviour::Succeed);
-    let mut event = test_support::fixture("delete");
-    event.as_object_mut().expect("an object").remove("ResponseURL");
-
     // WHEN the function handles it
-    let returned = invoke(&responder(&stub, ResponseMode::CloudFormation), event, FUNCTION_ARN).await;
+    let invoked = Invoke::fixture("delete", Behaviour::Succeed)
+        .mode(ResponseMode::CloudFormation)
+        .with("ResponseURL", Value::Null)
+        .run()
+        .await;
 
     // THEN nobody can be answered, so the invocation itself fails and says why
-    let err = returned.expect_err("no ResponseURL is an error");
+    let err = invoked.returned.expect_err("no ResponseURL is an error");
     assert!(err.contains("no ResponseURL"), "{err}");
 }
 

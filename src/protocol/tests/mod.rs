@@ -119,28 +119,108 @@ fn epoch_millis_in(from_now: Duration) -> u64 {
         .as_millis() as u64
 }
 
-/// Answers `payload` as invoked through `invoked_function_arn`, with no deadline.
-async fn invoke(responder: &Responder<Stub>, payload: Value, invoked_function_arn: &str) -> Result<Value, String> {
-    let event = LambdaEvent::new(payload, context(invoked_function_arn, 0));
-    responder.respond(event).await.map_err(|err| err.to_string())
+/// One invocation to make: a fixture event answered by a stub, with its ResponseURL pointed at a local
+/// [`Receiver`]. By default: RESPONSE_MODE auto, invoked as the fixtures' `ServiceToken`, no deadline.
+struct Invoke {
+    behaviour: Behaviour,
+    mode: ResponseMode,
+    event: Value,
+    invoked_function_arn: String,
+    deadline_ms: u64,
+    failing_puts: usize,
 }
 
-/// The fixture `name` answering to `url`.
-fn fixture_to(name: &str, url: &str) -> Value {
-    let mut event = test_support::fixture(name);
-    event["ResponseURL"] = Value::String(url.to_string());
-    event
+/// What came of an [`Invoke`].
+struct Invoked {
+    /// What the function returned to Lambda.
+    returned: Result<Value, String>,
+    /// Every request the ResponseURL received.
+    puts: Vec<Received>,
+    /// How often the handler was called.
+    calls: usize,
 }
 
-/// The one request the receiver got; fails if it got none or several.
-fn the_only_put(receiver: &Receiver) -> Received {
-    let received = receiver.received();
-    assert_eq!(received.len(), 1, "exactly one answer is delivered: {received:?}");
-    let put = received.into_iter().next().expect("one request");
-    assert_eq!(put.method, "PUT");
-    put
+impl Invoke {
+    /// The fixture `name` (`create`, `update`, `delete`), answered by a stub that behaves as told.
+    fn fixture(name: &str, behaviour: Behaviour) -> Self {
+        Invoke {
+            behaviour,
+            mode: ResponseMode::Auto,
+            event: test_support::fixture(name),
+            invoked_function_arn: FUNCTION_ARN.to_string(),
+            deadline_ms: 0,
+            failing_puts: 0,
+        }
+    }
+
+    /// In response mode `mode`.
+    fn mode(mut self, mode: ResponseMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Invoked through `arn` instead of the fixtures' `ServiceToken`.
+    fn through(mut self, arn: &str) -> Self {
+        self.invoked_function_arn = arn.to_string();
+        self
+    }
+
+    /// With a Lambda deadline of `deadline_ms` (epoch milliseconds).
+    fn deadline_ms(mut self, deadline_ms: u64) -> Self {
+        self.deadline_ms = deadline_ms;
+        self
+    }
+
+    /// The ResponseURL answers 500 to the first `count` PUTs.
+    fn failing_puts(mut self, count: usize) -> Self {
+        self.failing_puts = count;
+        self
+    }
+
+    /// With `field` of the event set to `value`, or removed when `value` is `null`.
+    fn with(mut self, field: &str, value: Value) -> Self {
+        let event = self.event.as_object_mut().expect("the fixtures are objects");
+        if value.is_null() {
+            event.remove(field);
+        } else {
+            event.insert(field.to_string(), value);
+        }
+        self
+    }
+
+    /// Runs the responder on the event (at most 10 s) and collects what happened.
+    async fn run(mut self) -> Invoked {
+        let receiver = Receiver::start(self.failing_puts).await;
+        if let Some(url) = self.event.get_mut("ResponseURL") {
+            *url = Value::String(receiver.url.clone());
+        }
+        let stub = Stub::new(self.behaviour);
+        let event = LambdaEvent::new(self.event, context(&self.invoked_function_arn, self.deadline_ms));
+        let returned = tokio::time::timeout(Duration::from_secs(10), responder(&stub, self.mode).respond(event))
+            .await
+            .expect("every invocation ends within 10 s")
+            .map_err(|err| err.to_string());
+        Invoked {
+            returned,
+            puts: receiver.received(),
+            calls: stub.calls(),
+        }
+    }
 }
 
-fn reason_of(body: &Value) -> &str {
-    body["Reason"].as_str().expect("the answer has a Reason")
+impl Invoked {
+    /// The body of the one answer PUT; fails unless exactly one PUT was received.
+    fn answer(&self) -> Value {
+        assert_eq!(self.puts.len(), 1, "exactly one answer is delivered: {:?}", self.puts);
+        assert_eq!(self.puts[0].method, "PUT");
+        self.puts[0].json()
+    }
+
+    /// The answer's `Reason`.
+    fn reason(&self) -> String {
+        self.answer()["Reason"]
+            .as_str()
+            .expect("the answer has a Reason")
+            .to_string()
+    }
 }
