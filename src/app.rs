@@ -7,16 +7,24 @@ use std::sync::Arc;
 use crate::Error;
 use crate::aws::{self, Clients};
 use crate::https::Https;
-use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode};
+use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
+use crate::region::partition_of;
 use crate::resources::{self, Context, Scope};
+
+/// The environment variable that lets local tests receive answers on a loopback URL. Named so that
+/// nobody takes it for a production setting; the deployment templates never set it.
+pub const TEST_ONLY_RESPONSE_URL_PREFIX: &str = "MRK_PROVIDER_TEST_ONLY_RESPONSE_URL_PREFIX";
 
 /// The function's configuration, read once from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `RESPONSE_MODE`.
     pub response_mode: ResponseMode,
-    /// What resources may touch (`PARAMETER_PREFIX`).
+    /// What resources may touch (`PARAMETER_PREFIX`, `ALLOWED_REGIONS`).
     pub scope: Scope,
+    /// Where answers may be PUT: CloudFormation's response buckets, and for local tests only, the
+    /// loopback URL of [`TEST_ONLY_RESPONSE_URL_PREFIX`].
+    pub response_urls: ResponseUrls,
     /// A configuration problem, answered as FAILED on every request (an init error would leave the
     /// stack waiting).
     pub problem: Option<String>,
@@ -27,6 +35,7 @@ impl Default for Config {
         Config {
             response_mode: ResponseMode::Auto,
             scope: Scope::default(),
+            response_urls: ResponseUrls::default(),
             problem: None,
         }
     }
@@ -51,6 +60,23 @@ impl Config {
                 config.scope.parameter_prefix = prefix;
             } else {
                 config.problem = Some(format!("PARAMETER_PREFIX is '{prefix}'; it must start with '/'"));
+            }
+        }
+        if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {
+            let regions: Vec<String> = regions.split(',').map(|r| r.trim().to_string()).collect();
+            match regions.iter().find(|r| partition_of(r).is_none()) {
+                Some(bad) => {
+                    config.problem = Some(format!(
+                        "ALLOWED_REGIONS names '{bad}', which is not a region; list regions such as us-east-1,eu-west-1"
+                    ))
+                }
+                None => config.scope.allowed_regions = Some(regions.into_iter().collect()),
+            }
+        }
+        if let Some(prefix) = var(TEST_ONLY_RESPONSE_URL_PREFIX).filter(|p| !p.trim().is_empty()) {
+            match ResponseUrls::with_loopback_prefix(prefix.trim()) {
+                Ok(urls) => config.response_urls = urls,
+                Err(why) => config.problem = Some(format!("{TEST_ONLY_RESPONSE_URL_PREFIX}: {why}")),
             }
         }
         config
@@ -96,8 +122,8 @@ pub async fn responder_from_env() -> Responder<App> {
     https.prepare_in_background();
     let config = Config::from_vars(|name| std::env::var(name).ok());
     let clients = Clients::from_config(&aws::load_config(&https).await);
-    let mode = config.response_mode;
-    Responder::new(Arc::new(App::new(clients, config)), mode, https)
+    let (mode, response_urls) = (config.response_mode, config.response_urls.clone());
+    Responder::new(Arc::new(App::new(clients, config)), mode, https).with_response_urls(response_urls)
 }
 
 #[cfg(test)]

@@ -24,14 +24,25 @@ pub fn partition_of(region: &str) -> Option<&'static str> {
     Some(partition)
 }
 
-/// Checks a list of region names: not empty, each a region name, none listed twice, all in one
-/// partition. Returns that partition, or the first problem as a phrase for an error message.
+/// The most regions one list may name: more than any partition has.
+pub const MAX_REGIONS: usize = 50;
+
+/// Checks a list of region names: not empty, at most [`MAX_REGIONS`], each a region name, none listed
+/// twice, all in one partition. Returns that partition, or the first problem as a phrase for an error
+/// message.
 pub fn check_list(regions: &[String]) -> Result<&'static str, String> {
     let Some(first) = regions.first() else {
         return Err("the list is empty; name at least one region".into());
     };
+    if regions.len() > MAX_REGIONS {
+        return Err(format!(
+            "{} regions are listed; at most {MAX_REGIONS} are accepted",
+            regions.len()
+        ));
+    }
     let partition = partition_of(first).ok_or_else(|| format!("'{first}' is not a region name"))?;
-    for (i, region) in regions.iter().enumerate() {
+    let mut seen = std::collections::HashSet::with_capacity(regions.len());
+    for region in regions {
         match partition_of(region) {
             None => return Err(format!("'{region}' is not a region name")),
             Some(other) if other != partition => {
@@ -41,7 +52,7 @@ pub fn check_list(regions: &[String]) -> Result<&'static str, String> {
             }
             Some(_) => {}
         }
-        if regions[..i].contains(region) {
+        if !seen.insert(region.as_str()) {
             return Err(format!("'{region}' is listed twice"));
         }
     }

@@ -187,13 +187,52 @@ impl TestApp {
 
     /// A responder that runs the app, in the response mode of the environment.
     pub fn responder(self) -> Responder<App> {
-        let mode = self.config().response_mode;
-        Responder::new(self.build(), mode, Https::default())
+        let config = self.config();
+        Responder::new(self.build(), config.response_mode, Https::default()).with_response_urls(config.response_urls)
     }
 
     /// Builds the app and answers `request` with it, with no deadline.
     pub async fn answer(self, request: Request) -> Answer {
         run(self.build(), request, Deadline::unknown()).await
+    }
+}
+
+/// Log lines written by the production JSON subscriber (at TRACE for the crate) while a test runs.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Captures what this thread logs (a current-thread test runtime runs the handler's task here too)
+    /// until the guard is dropped.
+    pub fn logs_of_this_thread() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(crate::logging::filter(Some("trace")))
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_target(false)
+            .without_time()
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -270,6 +309,13 @@ impl Receiver {
             received,
             task,
         }
+    }
+
+    /// `http://127.0.0.1:PORT`, where the receiver listens.
+    pub fn origin(&self) -> &str {
+        self.url
+            .split_once("/response")
+            .map_or(self.url.as_str(), |(origin, _)| origin)
     }
 
     /// Everything received so far.

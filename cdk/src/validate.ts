@@ -55,9 +55,12 @@ export function regionProblem(region: string): string | undefined {
     : undefined;
 }
 
+/** The most regions one list may name, as the provider accepts (`MAX_REGIONS` in src/region.rs). */
+export const MAX_REGIONS = 50;
+
 /**
- * Checks a list of regions: not empty, each a region name, none twice, one partition. Tokens are
- * skipped. Returns the partition of the known regions (if any) or throws.
+ * Checks a list of regions: not empty, at most {@link MAX_REGIONS}, each a region name, none twice, one
+ * partition. Tokens are skipped. Returns the partition of the known regions (if any) or throws.
  */
 export function checkRegionList(scope: IConstruct, property: string, regions: string[]): string | undefined {
   if (!isLiteral(regions)) {
@@ -65,6 +68,12 @@ export function checkRegionList(scope: IConstruct, property: string, regions: st
   }
   if (regions.length === 0) {
     throw new MrkProviderValidationError(scope, `${property} is empty; name at least one region`);
+  }
+  if (regions.length > MAX_REGIONS) {
+    throw new MrkProviderValidationError(
+      scope,
+      `${property}: ${regions.length} regions are listed; at most ${MAX_REGIONS} are accepted`,
+    );
   }
   let first: { region: string; partition: string } | undefined;
   const seen = new Set<string>();

@@ -50,9 +50,10 @@ impl Deadline {
         self.at.map(|at| at - self.margin)
     }
 
-    /// The Lambda deadline itself, the last moment to deliver the answer.
+    /// The last moment to deliver the answer: a quarter of the margin before the Lambda deadline, so
+    /// that the outcome is still logged and the invocation returns before Lambda stops the process.
     pub fn answer_until(&self) -> Option<Instant> {
-        self.at
+        self.at.map(|at| at - self.margin / 4)
     }
 }
 
@@ -78,6 +79,16 @@ mod tests {
             work > Duration::from_secs(50) && work < Duration::from_secs(55),
             "{work:?}"
         );
+    }
+
+    #[test]
+    fn the_answer_stops_after_the_work_and_before_the_lambda_deadline() {
+        let deadline = Deadline::after(Duration::from_secs(60));
+        let (work, answer) = (deadline.work_until().unwrap(), deadline.answer_until().unwrap());
+        let at = deadline.at.unwrap();
+        assert_eq!(at - work, Duration::from_secs(6));
+        assert_eq!(at - answer, Duration::from_millis(1500));
+        assert!(Deadline::unknown().answer_until().is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use backon::{ExponentialBuilder, Retryable};
 use tokio::time::Instant;
 
-use super::request::redact_url;
+use super::response_url::redact_url;
 use crate::https::Https;
 
 /// How long one PUT may take, connection included.

@@ -9,8 +9,10 @@ pub mod deadline;
 pub mod deliver;
 pub mod guard;
 pub mod handler;
+pub mod raw_event;
 pub mod render;
 pub mod request;
+pub mod response_url;
 
 use std::sync::Arc;
 
@@ -23,8 +25,12 @@ pub use guard::run;
 pub use handler::{Handler, Invocation};
 pub use render::{Answer, MAX_RESPONSE_BYTES, Outcome, Rendered};
 pub use request::{Envelope, Request, RequestType};
+pub use response_url::ResponseUrls;
+
+use crate::Error;
 
 use crate::https::Https;
+use response_url::redact_url;
 
 /// How answers are delivered (`RESPONSE_MODE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,23 +48,43 @@ pub struct Responder<H> {
     handler: Arc<H>,
     mode: ResponseMode,
     https: Https,
+    response_urls: ResponseUrls,
 }
 
 impl<H: Handler> Responder<H> {
-    /// A responder that runs `handler` and PUTs answers through `https`.
+    /// A responder that runs `handler` and PUTs answers through `https`, only to CloudFormation's
+    /// response buckets.
     pub fn new(handler: Arc<H>, mode: ResponseMode, https: Https) -> Self {
-        Responder { handler, mode, https }
+        Responder {
+            handler,
+            mode,
+            https,
+            response_urls: ResponseUrls::default(),
+        }
+    }
+
+    /// The same, PUTting answers to the URLs that `response_urls` allows.
+    pub fn with_response_urls(self, response_urls: ResponseUrls) -> Self {
+        Responder { response_urls, ..self }
     }
 
     /// Answers one custom-resource event.
     pub async fn respond(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
         let (payload, context) = event.into_parts();
         let deadline = Deadline::from_epoch_millis(context.deadline);
-        let parsed = Request::parse(&payload);
+        let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
+            Some(why) => Err(Error::InvalidRequest(why.to_string())),
+            None => Request::parse(&payload),
+        };
         let envelope = match &parsed {
             Ok(request) => Envelope::of(request),
             Err(_) => Envelope::salvage(&payload),
         };
+        if let Some(problem) = envelope.oversized() {
+            // Refused before the span, whose fields would carry the oversized values into every line.
+            warn!(lambda_request_id = %context.request_id, %problem, "event refused: CloudFormation never sends one like it");
+            return Err(format!("event refused: {problem}").into());
+        }
         let span = info_span!(
             "request",
             request_id = %envelope.request_id,
@@ -69,6 +95,11 @@ impl<H: Handler> Responder<H> {
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);
         async move {
+            if direct {
+                // Before anything is done: a request whose answer cannot be delivered changes nothing.
+                let partition = response_url::partition_of_function(&context.invoked_function_arn).unwrap_or("aws");
+                self.check_response_url(envelope.response_url.as_deref(), partition)?;
+            }
             let answer = match parsed {
                 Ok(request) => run(self.handler.clone(), request, deadline).await,
                 Err(err) => Answer::Failed {
@@ -117,15 +148,24 @@ impl<H: Handler> Responder<H> {
             Answer::Success(_) => "SUCCESS",
             Answer::Failed { .. } => "FAILED",
         };
-        let Some(url) = envelope.response_url.as_deref() else {
-            // Without a URL there is nobody to answer; an error makes the failure visible to the caller.
-            return Err("the event has no ResponseURL, so no answer can be sent".into());
-        };
+        // Checked before the handler ran; an envelope without a URL never gets here.
+        let url = envelope.response_url.as_deref().unwrap_or_default();
         match deliver::deliver(&self.https, url, rendered.body, deadline.answer_until()).await {
-            Ok(()) => info!(url = %request::redact_url(url), status, "answer delivered"),
-            Err(err) => error!(url = %request::redact_url(url), status, error = %err, "answer NOT delivered"),
+            Ok(()) => info!(url = %redact_url(url), status, "answer delivered"),
+            Err(err) => error!(url = %redact_url(url), status, error = %err, "answer NOT delivered"),
         }
         Ok(json!({ "Status": status }))
+    }
+
+    /// An error for Lambda when `url` is absent or not one answers may go to; it is logged, redacted,
+    /// and never contacted.
+    fn check_response_url(&self, url: Option<&str>, partition: &str) -> Result<(), lambda_runtime::Error> {
+        // Without a URL there is nobody to answer; an error makes the failure visible to the caller.
+        let url = url.ok_or("the event has no ResponseURL, so no answer can be sent")?;
+        self.response_urls.check(url, partition).map_err(|why| {
+            warn!(url = %redact_url(url), %why, "ResponseURL refused: nothing was done and nothing is sent");
+            format!("ResponseURL refused: {why}; CloudFormation sends a URL of its response buckets").into()
+        })
     }
 }
 

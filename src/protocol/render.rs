@@ -88,36 +88,73 @@ pub fn render(envelope: &Envelope, answer: Answer, log_stream: &str) -> Rendered
     }
 }
 
-fn render_failed(envelope: &Envelope, physical_resource_id: String, mut reason: String) -> Rendered {
-    loop {
-        let body = to_json(
-            envelope,
+/// The most bytes of JSON that each echoed field may take in a rendered answer. CloudFormation never
+/// sends longer ones (the responder refuses such events before rendering, see [`Envelope::oversized`]);
+/// here they bound what rendering can produce, so that any envelope leaves room for a reason.
+const STACK_ID_BUDGET: usize = 640;
+const REQUEST_ID_BUDGET: usize = 320;
+const LOGICAL_ID_BUDGET: usize = 320;
+const PHYSICAL_ID_BUDGET: usize = 1100;
+
+/// Renders a FAILED answer in one pass: the envelope and id cut to their budgets if they exceed them,
+/// then the reason cut to the room that is left.
+fn render_failed(envelope: &Envelope, physical_resource_id: String, reason: String) -> Rendered {
+    let envelope = Envelope {
+        stack_id: fit(&envelope.stack_id, STACK_ID_BUDGET),
+        request_id: fit(&envelope.request_id, REQUEST_ID_BUDGET),
+        logical_resource_id: fit(&envelope.logical_resource_id, LOGICAL_ID_BUDGET),
+        ..Envelope::default()
+    };
+    let physical_resource_id = fit(&physical_resource_id, PHYSICAL_ID_BUDGET);
+    let failed = |reason: &str| {
+        to_json(
+            &envelope,
             Status::Failed,
             &physical_resource_id,
-            &reason,
+            reason,
             &Outcome::default(),
-        );
-        let excess = body.len().saturating_sub(MAX_RESPONSE_BYTES);
-        if excess == 0 || reason.is_empty() {
-            return Rendered {
-                answer: Answer::Failed {
-                    physical_resource_id,
-                    reason,
-                },
-                body,
-            };
-        }
-        reason = cut(&reason, reason.len().saturating_sub(excess + 3));
+        )
+    };
+    let room = MAX_RESPONSE_BYTES.saturating_sub(failed("").len());
+    let reason = fit(&reason, room);
+    let body = failed(&reason);
+    Rendered {
+        answer: Answer::Failed {
+            physical_resource_id,
+            reason,
+        },
+        body,
     }
 }
 
-/// The first `max_bytes` of `text` (on a character boundary) followed by `...`.
-fn cut(text: &str, max_bytes: usize) -> String {
-    let mut end = max_bytes.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
+/// `text` unchanged when its JSON string (escapes included, quotes not) takes at most `budget` bytes;
+/// else its longest beginning that fits with `...` after it. One pass over at most `budget` characters.
+fn fit(text: &str, budget: usize) -> String {
+    const ELLIPSIS: &str = "...";
+    let mut used = 0;
+    let mut cut_at = None;
+    for (at, c) in text.char_indices() {
+        if used + ELLIPSIS.len() <= budget {
+            cut_at = Some(at);
+        }
+        used += json_len(c);
+        if used > budget {
+            return match cut_at {
+                Some(end) => format!("{}{ELLIPSIS}", &text[..end]),
+                None => String::new(),
+            };
+        }
     }
-    format!("{}...", &text[..end])
+    text.to_string()
+}
+
+/// How many bytes `c` takes inside a JSON string as serde_json writes it.
+fn json_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
 }
 
 fn to_json(envelope: &Envelope, status: Status, physical_id: &str, reason: &str, outcome: &Outcome) -> Vec<u8> {
@@ -196,5 +233,55 @@ mod tests {
         let rendered = render(&envelope(), failed, "stream");
         assert!(rendered.body.len() <= MAX_RESPONSE_BYTES, "{}", rendered.body.len());
         assert!(json(&rendered)["Reason"].as_str().unwrap().ends_with("..."));
+    }
+
+    #[test]
+    fn a_reason_that_fits_is_sent_whole_and_one_byte_more_is_cut() {
+        let base = render_failed(&envelope(), "p".into(), String::new()).body.len();
+        let room = MAX_RESPONSE_BYTES - base;
+        let exact = render_failed(&envelope(), "p".into(), "r".repeat(room));
+        assert_eq!(exact.body.len(), MAX_RESPONSE_BYTES);
+        assert_eq!(json(&exact)["Reason"].as_str().unwrap().len(), room);
+        let over = render_failed(&envelope(), "p".into(), "r".repeat(room + 1));
+        assert_eq!(over.body.len(), MAX_RESPONSE_BYTES);
+        assert!(json(&over)["Reason"].as_str().unwrap().ends_with("r..."));
+    }
+
+    #[test]
+    fn envelope_fields_too_long_to_echo_are_cut_and_the_answer_still_fits() {
+        // GIVEN an envelope whose echoed fields alone are far over 4096 bytes, in characters that JSON
+        // escapes and in characters of four bytes
+        let envelope = Envelope {
+            stack_id: "\u{1}".repeat(200_000),
+            request_id: "\"".repeat(100_000),
+            logical_resource_id: "\u{1F600}".repeat(1_000),
+            ..envelope()
+        };
+        // WHEN a FAILED answer with a long reason and a long id is rendered
+        let failed = Answer::Failed {
+            physical_resource_id: "x".repeat(1 << 20),
+            reason: "why".repeat(10_000),
+        };
+        let rendered = render(&envelope, failed, "stream");
+        // THEN it fits, is valid JSON, and keeps a reason
+        assert!(rendered.body.len() <= MAX_RESPONSE_BYTES, "{}", rendered.body.len());
+        let body = json(&rendered);
+        assert_eq!(body["Status"], "FAILED");
+        assert!(body["Reason"].as_str().unwrap().starts_with("why"), "{body}");
+        assert!(body["LogicalResourceId"].as_str().unwrap().ends_with("\u{1F600}..."));
+    }
+
+    #[test]
+    fn fit_counts_escapes_and_never_splits_a_character() {
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "...");
+        assert_eq!(fit("abcde", 4), "a...");
+        assert_eq!(fit("ab", 1), "");
+        assert_eq!(fit("\"\"", 4), "\"\"");
+        assert_eq!(fit("\"\"\"", 5), "\"...");
+        assert_eq!(fit("\u{1}x", 7), "\u{1}x");
+        assert_eq!(fit("é", 2), "é");
+        assert_eq!(fit("éé", 3), "...");
+        assert_eq!(fit("aééé", 5), "a...");
     }
 }

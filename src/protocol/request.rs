@@ -46,7 +46,8 @@ pub struct Request {
     pub logical_resource_id: String,
     /// `Custom::ReplicaKey`, ...
     pub resource_type: String,
-    /// Pre-signed S3 URL for the answer. Secret: log it only through [`redact_url`].
+    /// Pre-signed S3 URL for the answer. Secret: log it only through
+    /// [`super::response_url::redact_url`].
     pub response_url: String,
     /// The id answered by Create; absent on Create.
     pub physical_resource_id: Option<String>,
@@ -136,6 +137,16 @@ fn object(field: &str, value: Value) -> Result<Map<String, Value>, Error> {
     }
 }
 
+/// The longest `StackId` CloudFormation sends: an ARN with a stack name of at most 128 characters and
+/// a UUID is about 250 bytes.
+pub const MAX_STACK_ID_BYTES: usize = 512;
+/// The longest `RequestId`: CloudFormation and the CDK Provider framework send a 36-character UUID.
+pub const MAX_REQUEST_ID_BYTES: usize = 256;
+/// The longest `LogicalResourceId`: a template's logical ids have at most 255 characters.
+pub const MAX_LOGICAL_ID_BYTES: usize = 255;
+/// The longest `PhysicalResourceId`: CloudFormation accepts at most 1 KB.
+pub const MAX_PHYSICAL_ID_BYTES: usize = 1024;
+
 /// What can be read from an event that failed to parse, so that a FAILED answer can still be sent.
 #[derive(Debug, Default, Clone)]
 pub struct Envelope {
@@ -173,6 +184,34 @@ impl Envelope {
         }
     }
 
+    /// Which echoed field, if any, is longer than CloudFormation ever sends, so that no answer
+    /// CloudFormation accepts could echo it: a phrase naming the field and its length.
+    pub fn oversized(&self) -> Option<String> {
+        let fields = [
+            ("StackId", self.stack_id.len(), MAX_STACK_ID_BYTES),
+            ("RequestId", self.request_id.len(), MAX_REQUEST_ID_BYTES),
+            (
+                "LogicalResourceId",
+                self.logical_resource_id.len(),
+                MAX_LOGICAL_ID_BYTES,
+            ),
+            (
+                "PhysicalResourceId",
+                self.physical_resource_id.as_ref().map_or(0, String::len),
+                MAX_PHYSICAL_ID_BYTES,
+            ),
+            (
+                "ResponseURL",
+                self.response_url.as_ref().map_or(0, String::len),
+                super::response_url::MAX_URL_BYTES,
+            ),
+        ];
+        fields
+            .into_iter()
+            .find(|(_, len, max)| len > max)
+            .map(|(field, len, max)| format!("its {field} is {len} bytes long; CloudFormation sends at most {max}"))
+    }
+
     /// The envelope of a request that did parse.
     pub fn of(request: &Request) -> Self {
         Envelope {
@@ -183,14 +222,6 @@ impl Envelope {
             physical_resource_id: request.physical_resource_id.clone(),
             service_token: request.service_token().map(str::to_string),
         }
-    }
-}
-
-/// The URL without its query string, which holds the pre-signed signature.
-pub fn redact_url(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?<redacted>"),
-        None => url.to_string(),
     }
 }
 
@@ -259,12 +290,5 @@ mod tests {
         let envelope = Envelope::salvage(&event);
         assert!(envelope.response_url.unwrap().starts_with("https://"));
         assert_eq!(envelope.logical_resource_id, "AppKeyReplicas");
-    }
-
-    #[test]
-    fn the_signature_of_a_response_url_is_redacted() {
-        let redacted = redact_url("https://b.s3.amazonaws.com/arn%3A/x?X-Amz-Signature=secret&X-Amz-Credential=c");
-        assert_eq!(redacted, "https://b.s3.amazonaws.com/arn%3A/x?<redacted>");
-        assert!(!redacted.contains("secret"));
     }
 }

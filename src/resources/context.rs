@@ -1,6 +1,9 @@
 //! What every resource handler works with: the [`Context`] of one request (clients, the deployment's
 //! [`Scope`], the request and its progress), and the id that names a resource for its whole life.
 
+use std::collections::BTreeSet;
+
+use crate::Error;
 use crate::aws::Clients;
 use crate::protocol::{Invocation, Request};
 
@@ -9,12 +12,50 @@ use crate::protocol::{Invocation, Request};
 pub struct Scope {
     /// `PARAMETER_PREFIX`: the SSM path every parameter name must start with (`/` allows any).
     pub parameter_prefix: String,
+    /// `ALLOWED_REGIONS`: the only regions a Create or Update may name; `None` (unset or empty) allows
+    /// any.
+    pub allowed_regions: Option<BTreeSet<String>>,
 }
 
 impl Default for Scope {
     fn default() -> Self {
         Scope {
             parameter_prefix: "/".into(),
+            allowed_regions: None,
+        }
+    }
+}
+
+impl Scope {
+    /// `true` when `region` may be called.
+    pub fn allows(&self, region: &str) -> bool {
+        self.allowed_regions
+            .as_ref()
+            .is_none_or(|allowed| allowed.contains(region))
+    }
+
+    /// Checks, before any call, that every region a Create or Update names is allowed: an error on
+    /// `property` of `resource_type` naming the first one that is not.
+    pub fn check_regions<'r>(
+        &self,
+        resource_type: &'static str,
+        property: &str,
+        regions: impl IntoIterator<Item = &'r str>,
+    ) -> Result<(), Error> {
+        match (
+            regions.into_iter().find(|region| !self.allows(region)),
+            &self.allowed_regions,
+        ) {
+            (Some(region), Some(allowed)) => Err(Error::invalid(
+                resource_type,
+                property,
+                format!(
+                    "'{region}' is not one of this provider's AllowedRegions ({}); deploy the provider \
+                     with it added, or choose another region",
+                    allowed.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 }

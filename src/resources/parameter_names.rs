@@ -5,6 +5,9 @@
 pub const MAX_NAME_LENGTH: usize = 1011;
 /// The deepest hierarchy SSM accepts.
 pub const MAX_LEVELS: usize = 15;
+/// The most parameter names one resource may write or read: far more than fit in one answer's
+/// attributes, so real use never reaches it; it bounds the work a single request can ask for.
+pub const MAX_NAMES_PER_RESOURCE: usize = 500;
 
 /// Checks one parameter name; the error says what is wrong with it, in words a user can act on.
 ///

@@ -177,9 +177,10 @@ async fn an_event_without_a_response_url_in_direct_mode_is_an_invocation_error()
         .run()
         .await;
 
-    // THEN nobody can be answered, so the invocation itself fails and says why
+    // THEN nobody can be answered, so the invocation itself fails and says why, before the handler
     let err = invoked.returned.expect_err("no ResponseURL is an error");
     assert!(err.contains("no ResponseURL"), "{err}");
+    assert_eq!(invoked.calls, 0);
 }
 
 #[test]

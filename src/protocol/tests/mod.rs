@@ -6,6 +6,7 @@
 mod bad_events;
 mod deadline_guard;
 mod delivery;
+mod hostile;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
-use super::{Handler, Invocation, Outcome, Responder, ResponseMode};
+use super::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
 use crate::Error;
 use crate::https::Https;
 use crate::test_support::{self, Received, Receiver};
@@ -97,9 +98,11 @@ impl Handler for Stub {
     }
 }
 
-/// A responder running `stub` in `mode`.
+/// A responder running `stub` in `mode`, answering CloudFormation's response buckets and, as the
+/// tests' receivers listen there, any port of 127.0.0.1.
 fn responder(stub: &Arc<Stub>, mode: ResponseMode) -> Responder<Stub> {
-    Responder::new(stub.clone(), mode, Https::default())
+    let local = ResponseUrls::with_loopback_prefix("http://127.0.0.1").expect("a loopback URL");
+    Responder::new(stub.clone(), mode, Https::default()).with_response_urls(local)
 }
 
 /// A Lambda context for `invoked_function_arn` with the given deadline (epoch millis; 0 = unknown).
@@ -128,6 +131,7 @@ struct Invoke {
     invoked_function_arn: String,
     deadline_ms: u64,
     failing_puts: usize,
+    loopback_answers: bool,
 }
 
 /// What came of an [`Invoke`].
@@ -150,7 +154,14 @@ impl Invoke {
             invoked_function_arn: FUNCTION_ARN.to_string(),
             deadline_ms: 0,
             failing_puts: 0,
+            loopback_answers: true,
         }
+    }
+
+    /// Answers only to CloudFormation's response buckets, as in production: not to the receiver.
+    fn production_urls(mut self) -> Self {
+        self.loopback_answers = false;
+        self
     }
 
     /// In response mode `mode`.
@@ -188,15 +199,24 @@ impl Invoke {
         self
     }
 
-    /// Runs the responder on the event (at most 10 s) and collects what happened.
+    /// Runs the responder on the event (at most 10 s) and collects what happened. A `ResponseURL` that
+    /// starts with `http://receiver` is pointed at the test's receiver, path and query kept.
     async fn run(mut self) -> Invoked {
         let receiver = Receiver::start(self.failing_puts).await;
-        if let Some(url) = self.event.get_mut("ResponseURL") {
-            *url = Value::String(receiver.url.clone());
+        if let Some(Value::String(url)) = self.event.get_mut("ResponseURL") {
+            *url = match url.strip_prefix("http://receiver") {
+                Some(rest) => format!("{}{rest}", receiver.origin()),
+                None if url.starts_with("https://cloudformation-custom-resource-response-") => receiver.url.clone(),
+                None => url.clone(),
+            };
         }
         let stub = Stub::new(self.behaviour);
         let event = LambdaEvent::new(self.event, context(&self.invoked_function_arn, self.deadline_ms));
-        let returned = tokio::time::timeout(Duration::from_secs(10), responder(&stub, self.mode).respond(event))
+        let responder = match self.loopback_answers {
+            true => responder(&stub, self.mode),
+            false => Responder::new(stub.clone(), self.mode, Https::default()),
+        };
+        let returned = tokio::time::timeout(Duration::from_secs(10), responder.respond(event))
             .await
             .expect("every invocation ends within 10 s")
             .map_err(|err| err.to_string());

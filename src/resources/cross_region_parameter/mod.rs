@@ -37,6 +37,7 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     match request.request_type {
         RequestType::Create => {
             let spec = Spec::from_properties(&request.properties, prefix)?;
+            check_regions(cx, &spec)?;
             let physical_id = stack_scoped_id(request);
             // Claimed before anything is written, so that a failed Create's rollback Delete removes
             // what this attempt wrote.
@@ -47,6 +48,7 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         }
         RequestType::Update => {
             let spec = Spec::from_properties(&request.properties, prefix)?;
+            check_regions(cx, &spec)?;
             let old = request
                 .old_properties
                 .as_ref()
@@ -55,7 +57,10 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
                 warn!("the old properties are not valid; writing every parameter and removing none");
             }
             let job = Job::new(cx, &spec);
-            job.apply(&plan_update(old.as_ref(), &spec)).await?;
+            let mut plan = plan_update(old.as_ref(), &spec);
+            // A removed region outside the deployment's scope was never written: nothing to delete.
+            plan.regions.retain(|region| cx.scope.allows(&region.region));
+            job.apply(&plan).await?;
             // The id CloudFormation knows: a different one would make it delete the old resource.
             let physical_id = request
                 .physical_resource_id
@@ -65,6 +70,12 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         }
         RequestType::Delete => delete(cx).await,
     }
+}
+
+/// Checks, before any call, that every region of a Create or Update is in the deployment's scope.
+fn check_regions(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
+    cx.scope
+        .check_regions(RESOURCE_TYPE, "Regions", spec.regions.iter().map(String::as_str))
 }
 
 /// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever
@@ -81,9 +92,11 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
     };
     let names: Vec<String> = spec.parameters.keys().cloned().collect();
     let plan = Plan {
+        // A region outside the deployment's scope was never written: nothing of it to delete.
         regions: spec
             .regions
             .iter()
+            .filter(|region| cx.scope.allows(region))
             .map(|region| RegionPlan {
                 region: region.clone(),
                 writes: Vec::new(),

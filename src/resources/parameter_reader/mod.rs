@@ -36,6 +36,8 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         return Ok(Outcome::id(physical_id));
     }
     let spec = Spec::from_properties(&request.properties, &cx.scope.parameter_prefix)?;
+    cx.scope
+        .check_regions(RESOURCE_TYPE, "Region", [spec.region.as_str()])?;
     read(cx, &spec, physical_id).await
 }
 

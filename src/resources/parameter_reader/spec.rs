@@ -1,11 +1,13 @@
 //! `Custom::CrossRegionParameterReader` properties (SPEC section 5): decoding and validation.
 
+use std::collections::BTreeSet;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::region::partition_of;
-use crate::resources::parameter_names;
+use crate::resources::parameter_names::{self, MAX_NAMES_PER_RESOURCE};
 use crate::resources::properties::{self, flex};
 
 /// The resource type whose properties this module reads.
@@ -54,9 +56,19 @@ impl Spec {
         if names.is_empty() {
             return Err(invalid("Names", "the list is empty; name at least one parameter"));
         }
-        for (i, name) in names.iter().enumerate() {
+        if names.len() > MAX_NAMES_PER_RESOURCE {
+            return Err(invalid(
+                "Names",
+                format!(
+                    "{} names are listed; at most {MAX_NAMES_PER_RESOURCE} are accepted",
+                    names.len()
+                ),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for name in &names {
             parameter_names::check(name, prefix).map_err(|reason| invalid("Names", reason))?;
-            if names[..i].contains(name) {
+            if !seen.insert(name) {
                 return Err(invalid("Names", format!("'{name}' is listed twice")));
             }
         }

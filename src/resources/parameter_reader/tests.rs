@@ -2,9 +2,6 @@
 //! A call that no rule matches panics inside the handler, which the protocol layer turns into FAILED,
 //! so an unexpected call fails the test.
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::operation::get_parameters::GetParametersOutput;
 use aws_sdk_ssm::types::{Parameter, ParameterType};
@@ -15,7 +12,7 @@ use serde_json::{Value, json};
 use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::{Answer, Envelope, MAX_RESPONSE_BYTES, render};
-use crate::test_support::{TestApp, event, failure, fixture, success, typed_request};
+use crate::test_support::{Captured, TestApp, event, failure, fixture, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnReader";
 
@@ -228,21 +225,6 @@ async fn values_too_large_for_the_answer_fail_with_a_reason() {
     assert!(!String::from_utf8_lossy(&rendered.body).contains("xxxx"));
 }
 
-/// Log lines written by the subscriber under test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() {
     // GIVEN a SecureString read with decryption, and the production JSON log format at TRACE for the
@@ -253,18 +235,7 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
         true,
         vec![parameter("/app/db-password", SECRET, ParameterType::SecureString)],
     );
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(crate::logging::filter(Some("trace")))
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .without_time()
-        .with_writer(move || writer.clone())
-        .finish();
-    let _logs = tracing::subscriber::set_default(subscriber);
+    let (captured, _logs) = Captured::logs_of_this_thread();
     let responder = TestApp::new()
         .env("RESPONSE_MODE", "provider")
         .ssm("us-east-1", vec![read.clone()])
@@ -285,7 +256,7 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
     assert_eq!(returned["Data"]["Value"], SECRET);
     assert_eq!(returned["Data"]["/app/db-password"], SECRET);
     // AND the logs name the parameter but never show its value
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("/app/db-password"), "the logs were captured: {logs}");
     assert!(logs.contains("SUCCESS"), "{logs}");
     assert!(!logs.contains(SECRET), "{logs}");
@@ -298,4 +269,46 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
         assert_eq!(line["span"]["resource_type"], RESOURCE_TYPE, "{line}");
     }
     assert!(logs.contains("parameters read"), "{logs}");
+}
+
+#[tokio::test]
+async fn a_region_outside_allowed_regions_is_refused_before_any_call() {
+    // GIVEN ALLOWED_REGIONS without eu-west-1, and no SSM rules: any call would fail the test
+    let app = TestApp::new().env("ALLOWED_REGIONS", "us-east-1");
+    let request = typed_request(
+        RESOURCE_TYPE,
+        LOGICAL_ID,
+        "create",
+        props("eu-west-1", &["/app/key-arn"], false),
+        None,
+    );
+
+    // WHEN the reader is created
+    let (_, reason) = failure(app.answer(request).await);
+
+    // THEN the reason names the region and the allowed ones
+    assert!(
+        reason.starts_with(
+            "invalid property 'Region' for Custom::CrossRegionParameterReader: 'eu-west-1' is not one of this \
+             provider's AllowedRegions (us-east-1)"
+        ),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn more_names_than_the_bound_are_refused_before_any_call_and_before_the_duplicate_check() {
+    // GIVEN 501 names, and 40,000, one name repeated
+    let many: Vec<String> = (0..501).map(|i| format!("/app/n{i}")).collect();
+    let repeated: Vec<String> = vec!["/app/same".to_string(); 40_000];
+    for (names, count) in [(many, 501), (repeated, 40_000)] {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        // WHEN a reader of them is created (no rules: any call would fail the test)
+        let (_, reason) = failure(answer(vec![], "create", props("eu-west-1", &names, false)).await);
+        // THEN the reason names the bound
+        assert!(
+            reason.ends_with(&format!("{count} names are listed; at most 500 are accepted")),
+            "{reason}"
+        );
+    }
 }

@@ -35,11 +35,11 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
     match request.request_type {
         RequestType::Create => {
-            let spec = Spec::from_properties(&request.properties)?;
+            let spec = checked_spec(cx)?;
             Job::new(cx, &spec).create().await
         }
         RequestType::Update => {
-            let spec = Spec::from_properties(&request.properties)?;
+            let spec = checked_spec(cx)?;
             let job = Job::new(cx, &spec);
             if request.physical_resource_id.as_deref() == Some(spec.primary.arn.as_str()) {
                 let old = request
@@ -54,6 +54,20 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         }
         RequestType::Delete => delete(cx).await,
     }
+}
+
+/// The properties of a Create or Update, validated, with every region they name in the deployment's
+/// scope: all before any call.
+fn checked_spec(cx: Context<'_>) -> Result<Spec, Error> {
+    let spec = Spec::from_properties(&cx.request().properties)?;
+    let scope = cx.scope;
+    scope.check_regions(RESOURCE_TYPE, "PrimaryKeyArn", [spec.primary.region.as_str()])?;
+    scope.check_regions(
+        RESOURCE_TYPE,
+        "ReplicaRegions",
+        spec.replica_regions.iter().map(String::as_str),
+    )?;
+    Ok(spec)
 }
 
 /// Deletes what the resource owns. Properties that do not validate mean nothing was ever made.
@@ -71,6 +85,8 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
     if let Some(primary) = KeyArn::parse(&physical_id) {
         spec.primary = primary;
     }
+    // A region outside the deployment's scope was never written: nothing of it to delete.
+    spec.replica_regions.retain(|region| cx.scope.allows(region));
     let job = Job::new(cx, &spec);
     let alias = spec.alias.as_deref();
     let results = join_all(
@@ -171,7 +187,9 @@ impl<'a> Job<'a> {
 
     async fn update(&self, old: Option<&Spec>) -> Result<Outcome, Error> {
         self.check_primary().await?;
-        let plan = plan_update(old, self.spec);
+        let mut plan = plan_update(old, self.spec);
+        // A removed region outside the deployment's scope was never written: nothing of it to delete.
+        plan.removed.retain(|region| self.cx.scope.allows(region));
         info!(added = ?plan.added, removed = ?plan.removed, kept = ?plan.kept, "updating in place");
         let old_alias = old.and_then(|o| o.alias.as_deref());
         let converge = plan
