@@ -1,6 +1,6 @@
 """`make bench`: cold start, memory, package size and stack wait time, ours against the CDK's handlers.
 
-Everything runs in one go on the same local AWS (tests/e2e/localaws, moto on 127.0.0.1), with the
+Everything runs in one go on the same local AWS (mrk_harness.localaws, moto on 127.0.0.1), with the
 end-to-end harness's Lambda Runtime API and ResponseURL receiver:
 
 1. Cold invocation, spawn → answer PUT, a fresh process each run, ours and the peer alternately:
@@ -24,7 +24,7 @@ the harness take by themselves.
 It prints a table, writes the results as JSON, and marks each target met or not; it fails only when a
 measurement itself could not be made (a run answered FAILED, a process hung, ...).
 
-    PYTHONPATH=tests/e2e .venv/bin/python bench/bench.py --bootstrap target/release/bootstrap \\
+    .venv/bin/python bench/bench.py --bootstrap target/release/bootstrap \\
         --artifact target/lambda/bootstrap/bootstrap
 """
 
@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from harness import ACCOUNT, FUNCTION_ARN, ROOT, Function, ResponseReceiver, RuntimeApi, Stack, cfn_strings
-from localaws import LocalAws
+from mrk_harness import ACCOUNT, FUNCTION_ARN, ROOT, Function, ResponseReceiver, RuntimeApi, Stack, cfn_strings
+from mrk_harness.localaws import LocalAws
 
 BENCH = Path(__file__).resolve().parent
 PEER_JS = BENCH / "peer.js"
