@@ -143,8 +143,8 @@ examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/pac
 .PHONY: bench
 
 ## bench: cold start, memory, artifact size, fan-out and bulk against the CDK's handlers, with a reference client
-## for 1b (bench/floor) (docs/benchmarks.md);
-## prints a table and writes bench/results.json. The peers come from npm at bench time (bench/package.json).
+## for the 5-name writer (bench/floor); prints a table and writes bench/results.json (docs/benchmarks.md).
+## The peers come from npm at bench time (bench/package.json).
 bench: $(VENV)/.installed build
 	$(CARGO) build --release --bin bootstrap
 	$(CARGO) build --release --locked --manifest-path bench/floor/Cargo.toml --target-dir target

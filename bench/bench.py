@@ -1,28 +1,26 @@
 """`make bench`: cold start, memory, package size and stack wait time, ours against the CDK's handlers.
 
-Everything runs in one go on the same local AWS (mrk_harness.localaws, moto on 127.0.0.1), with the
-end-to-end harness's Lambda Runtime API and ResponseURL receiver:
+Everything runs in one go on one local AWS (mrk_harness.localaws: moto on 127.0.0.1), with the
+harness's Lambda Runtime API and ResponseURL receiver. The figures, named as the table and
+results.json name them (docs/benchmarks.md says how each is measured, and holds the results):
 
-1. Cold invocation, spawn → answer PUT, a fresh process each run, ours and the peer alternately:
-   (a) a ReplicaKey Create into one region, against the CDK `AwsCustomResource` doing KMS.replicateKey;
-   (b) a CrossRegionParameter Create of 5 parameters into one region, against the CDK's cross-region
-       SSM export writer; (c) a reader Create of one parameter from another region, against
-       `AwsCustomResource` doing SSM.getParameter (the seeds' "SSMParameterReader").
-2. Init: spawn → the first `GET /runtime/invocation/next`.
-3. Peak RSS of each process in (1): its VmHWM once it has answered (ours: read from /proc after the
-   invocation's result is posted, before it is stopped; a peer: read by the wrapper just before it exits).
-   Not wait4's `ru_maxrss`: the kernel folds the pre-exec high-water mark into it, and a child forked
-   from this Python process starts with the parent's ~70 MiB.
-4. The zipped arm64 `bootstrap` that Lambda runs.
-5. Fan-out: a ReplicaKey Create into 1, 4 and 10 regions, 100 ms added to every KMS call.
-6. Bulk: 200 parameters into 3 regions under a 40 TPS limit per region.
+- replica-key-1-region-cold, writer-5-names-cold, reader-1-name-cold: a fresh process from spawn to
+  its answer PUT, ours and the CDK peer in turn: a ReplicaKey Create into one region (peer: an
+  `AwsCustomResource` calling KMS replicateKey), a CrossRegionParameter Create of 5 names into one
+  region (peer: the CDK's cross-region SSM export writer), a reader Create of one name from another
+  region (peer: an `AwsCustomResource` with only onUpdate, calling SSM getParameter). Beside the
+  writer runs a reference client (bench/floor) that makes only the writer's calls, to show what the
+  local AWS and the harness take by themselves.
+- init: spawn to the first `GET /runtime/invocation/next`.
+- peak-rss: each cold process's VmHWM once it has answered.
+- artifact-size: the zipped arm64 `bootstrap` that Lambda runs.
+- fan-out: a ReplicaKey Create into 1, 4 and 10 regions, 100 ms added to every KMS call.
+- bulk-200-names: 200 parameters into 3 regions under a 40 TPS limit per region.
 
-Beside 1b it runs a reference (bench/floor): a client that makes only the calls a 5-name
-CrossRegionParameter Create needs (no SDK, no TLS setup, no signing), to show what the local AWS and
-the harness take by themselves.
-
-It prints a table, writes the results as JSON, and marks each target met or not; it fails only when a
-measurement itself could not be made (a run answered FAILED, a process hung, ...).
+The modules: processes.py starts and times the processes, figures.py holds each figure's runs,
+machine.py probes the machine and the artifact, report.py judges the targets and draws the table.
+It prints the table, writes the results as JSON, and marks each target met or not; it fails only when
+a measurement itself could not be made (a run answered FAILED, a process hung, ...).
 
     .venv/bin/python bench/bench.py --bootstrap target/release/bootstrap \\
         --artifact target/lambda/bootstrap/bootstrap
@@ -40,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from common import BENCH, BenchError
-from figures import Bench
+from figures import ARTIFACT_SIZE, BULK, COLD, FAN_OUT, Bench, key
 from machine import QUIET_BUSY, OtherWork, artifact, machine, wait_for_quiet
 from mrk_harness import ROOT
 from mrk_harness.localaws import LocalAws
@@ -50,11 +48,11 @@ from report import table, targets
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap", type=Path, default=ROOT / "target" / "release" / "bootstrap",
-                        help="our native release binary (figures 1-3, 5, 6)")
+                        help="our native release binary (every figure but artifact-size)")
     parser.add_argument("--artifact", type=Path, default=ROOT / "target" / "lambda" / "bootstrap" / "bootstrap",
-                        help="the arm64 bootstrap that `make build` makes (figure 4)")
+                        help="the arm64 bootstrap that `make build` makes (artifact-size)")
     parser.add_argument("--reference", type=Path, default=ROOT / "target" / "release" / "mrk-bench-floor",
-                        help="the 1b reference client that `make bench` builds from bench/floor (optional)")
+                        help="the writer reference client that `make bench` builds from bench/floor (optional)")
     parser.add_argument("--runs", type=int, default=7, help="cold runs per figure (after one warm-up)")
     parser.add_argument("--slow-runs", type=int, default=3, help="fan-out and bulk runs")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
@@ -82,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                      "build": "cargo build --release (native); Lambda runs the arm64 build",
                      "bytes": bootstrap.stat().st_size},
             "cold": "fresh process per run, spawn -> answer PUT at the ResponseURL receiver; one discarded "
-                    "warm-up per side, then ours, the peer (and in 1b the reference client) in turn",
+                    "warm-up per side, then ours, the peer (and in writer-5-names-cold the reference client) "
+                    "in turn",
             "peak_rss": "VmHWM once the process has answered (ours: from /proc after the invocation's result is "
                         "posted; peers: read by bench/peer.js just before exit)",
         }
@@ -91,28 +90,25 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results["method"]["reference"] = {
                 "binary": str(reference.relative_to(ROOT) if reference.is_relative_to(ROOT) else reference),
-                "what": "1b only: GET next, the same 5 PutParameter bodies at once (a thread and a connection "
-                        "each), the answer PUT; no AWS SDK, no TLS setup, no signing, no retries, no logs"}
+                "what": "writer-5-names-cold only: GET next, the same 5 PutParameter bodies at once (a thread "
+                        "and a connection each), the answer PUT; no AWS SDK, no TLS setup, no signing, no retries, "
+                        "no logs"}
         bench = Bench(aws, bootstrap, Path(tmp), args.runs, args.slow_runs, reference)
         try:
             bench.warm_local_aws()
-            print("1-3 cold invocations", flush=True)
-            results["figures"]["cold"] = {
-                "replica_key": bench.cold_replica_key(),
-                "parameters": bench.cold_parameters(),
-                "reader": bench.cold_reader(),
-            }
-            print("5 fan-out", flush=True)
-            results["figures"]["fanout"] = bench.fanout()
-            print("6 bulk", flush=True)
-            results["figures"]["bulk"] = bench.bulk()
+            print(", ".join(name for name, _, _ in COLD.values()) + " (and init, peak-rss)", flush=True)
+            results["figures"]["cold"] = bench.cold_figures()
+            print(FAN_OUT, flush=True)
+            results["figures"][key(FAN_OUT)] = bench.fanout()
+            print(BULK, flush=True)
+            results["figures"][key(BULK)] = bench.bulk()
         finally:
             bench.close()
-    print("4 artifact", flush=True)
+    print(ARTIFACT_SIZE, flush=True)
     if args.artifact.exists():
-        results["figures"]["artifact"] = artifact(args.artifact.resolve())
+        results["figures"][key(ARTIFACT_SIZE)] = artifact(args.artifact.resolve())
     else:
-        results["skipped"]["artifact"] = f"{args.artifact} is missing (run `make build`)"
+        results["skipped"][key(ARTIFACT_SIZE)] = f"{args.artifact} is missing (run `make build`)"
     results["seconds"] = round(time.monotonic() - started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["machine"]["other_work_cpu_share"] = round(other_work.share(), 3)

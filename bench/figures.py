@@ -23,6 +23,25 @@ BULK_TPS = 40
 FANOUT_LATENCY_MS = 100
 BULK_BOUND_S = BULK_NAMES * len(BULK_REGIONS) / BULK_TPS
 
+# The figures' names, as the table, results.json and docs/benchmarks.md give them. In results.json a
+# figure's key is its name with underscores; the cold ones sit under "cold", without the "-cold".
+COLD = {  # key: (name, what ours is sent, the peer it is measured against)
+    "replica_key_1_region": ("replica-key-1-region-cold", "ReplicaKey Create, 1 region",
+                             "AwsCustomResource KMS.replicateKey"),
+    "writer_5_names": ("writer-5-names-cold", "CrossRegionParameter Create, 5 names", "CDK export writer"),
+    "reader_1_name": ("reader-1-name-cold", "reader Create, 1 name", "AwsCustomResource SSM.getParameter"),
+}
+INIT = "init"
+PEAK_RSS = "peak-rss"
+ARTIFACT_SIZE = "artifact-size"
+FAN_OUT = "fan-out"
+BULK = f"bulk-{BULK_NAMES}-names"
+
+
+def key(name: str) -> str:
+    """A figure's key in results.json."""
+    return name.replace("-", "_")
+
 
 class Bench(Runner):
     """Each figure's runs: the events it sends, the state it sets up in the local AWS, what it counts."""
@@ -39,6 +58,10 @@ class Bench(Runner):
         return key["KeyMetadata"]["Arn"]
 
     # ---------------------------------------------------------------------------------- figures
+    def cold_figures(self) -> dict[str, Any]:
+        return {"replica_key_1_region": self.cold_replica_key(), "writer_5_names": self.cold_writer(),
+                "reader_1_name": self.cold_reader()}
+
     def cold_replica_key(self) -> dict[str, Any]:
         stack = Stack("bench-keys", "us-east-1")
 
@@ -54,9 +77,9 @@ class Bench(Runner):
             return self.peer_event("Custom::AWS", "AppKeyReplica",
                                    {"Create": json.dumps(call), "InstallLatestAwsSdk": False}, stack)
 
-        return self.cold("1a ReplicaKey", "us-east-1", ours, "aws-custom-resource", peer)
+        return self.cold(COLD["replica_key_1_region"][0], "us-east-1", ours, "aws-custom-resource", peer)
 
-    def cold_parameters(self) -> dict[str, Any]:
+    def cold_writer(self) -> dict[str, Any]:
         stack = Stack("bench-export", "us-east-1")
 
         def names(who: str, serial: int) -> dict[str, str]:
@@ -73,7 +96,7 @@ class Bench(Runner):
             writer = {"region": "eu-west-1", "exports": names("cdk", serial)}
             return self.peer_event("Custom::CrossRegionExportWriter", "ExportsWriter", {"WriterProps": writer}, stack)
 
-        return self.cold("1b CrossRegionParameter", "us-east-1", provider_event("ours"), "ssm-writer", peer,
+        return self.cold(COLD["writer_5_names"][0], "us-east-1", provider_event("ours"), "ssm-writer", peer,
                          provider_event("floor"))
 
     def cold_reader(self) -> dict[str, Any]:
@@ -86,14 +109,15 @@ class Bench(Runner):
                                    {"Region": "us-east-1", "Names": [name]}, stack)
 
         def peer(serial: int) -> Callable:
-            # The seeds' SSMParameterReader: an AwsCustomResource with only onUpdate, which the
-            # construct also uses as onCreate; a physical id that changes on every deployment.
+            # How a CDK app reads a parameter from another region without this provider: an
+            # AwsCustomResource with only onUpdate (the construct also uses it as onCreate) calling SSM
+            # getParameter, with a physical id that changes on every deployment, so it reads each time.
             call = json.dumps({"service": "SSM", "action": "getParameter", "parameters": {"Name": name},
                                "region": "us-east-1", "physicalResourceId": {"id": str(time.time_ns())}})
             return self.peer_event("Custom::AWS", "PrimaryKeyArnReader",
                                    {"Create": call, "Update": call, "InstallLatestAwsSdk": False}, stack)
 
-        return self.cold("1c reader", "eu-west-1", ours, "aws-custom-resource", peer)
+        return self.cold(COLD["reader_1_name"][0], "eu-west-1", ours, "aws-custom-resource", peer)
 
     def fanout(self) -> dict[str, Any]:
         counts = (1, 4, 10)
@@ -114,7 +138,7 @@ class Bench(Runner):
                     if answer.status != "SUCCESS":
                         raise BenchError(f"fan-out into {n} regions answered {answer.status}: {answer.reason}")
                     made = len(self.aws.calls(service="kms"))
-                    print(f"  5 fan-out: run {run or 'warm-up'}: {n:2d} regions {answer.answered_after * 1000:.0f} ms"
+                    print(f"  {FAN_OUT}: run {run or 'warm-up'}: {n:2d} regions {answer.answered_after * 1000:.0f} ms"
                           f" ({made} KMS calls)", flush=True)
                     if run:
                         walls[n].append(answer.answered_after)
@@ -147,7 +171,7 @@ class Bench(Runner):
                 failed = BULK_NAMES * len(BULK_REGIONS) - found
                 runs.append({"wall_s": answer.answered_after, "status": answer.status, "reason": answer.reason,
                              "written": found, "failed_writes": failed, "throttled_calls": throttled})
-                print(f"  6 bulk: run {run + 1}: ours {answer.answered_after:.2f} s {answer.status}, {found} written, "
+                print(f"  {BULK}: run {run + 1}: ours {answer.answered_after:.2f} s {answer.status}, {found} written, "
                       f"{throttled} calls throttled", flush=True)
         finally:
             function.close()
@@ -201,7 +225,7 @@ class Bench(Runner):
                                      if body["Status"] != "SUCCESS"}),
                   "written": found, "failed_writes": BULK_NAMES * len(BULK_REGIONS) - found,
                   "throttled_calls": throttled}
-        print(f"  6 bulk: run {run + 1}: CDK writer {wall:.2f} s {'/'.join(result['statuses'])}, {found} written, "
+        print(f"  {BULK}: run {run + 1}: CDK writer {wall:.2f} s {'/'.join(result['statuses'])}, {found} written, "
               f"{throttled} calls throttled", flush=True)
         return result
 

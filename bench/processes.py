@@ -51,7 +51,8 @@ class Child:
         return True
 
     def vm_hwm_kib(self) -> int | None:
-        """VmHWM (peak RSS) from /proc while the process still runs."""
+        """VmHWM (peak RSS) from /proc while the process still runs. Not wait4's ru_maxrss: that counts the
+        memory this Python process had before the exec (docs/benchmarks.md)."""
         try:
             for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -130,7 +131,7 @@ class Runner:
                  reference: Path | None = None) -> None:
         self.aws = aws
         self.bootstrap = bootstrap
-        self.reference = reference  # the 1b reference client (bench/floor), if built
+        self.reference = reference  # the writer reference client (bench/floor), if built
         self.workdir = workdir
         self.runs = runs
         self.slow_runs = slow_runs
