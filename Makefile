@@ -4,9 +4,8 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-E2E := PYTHONPATH=tests/e2e $(VPY)
 # The end-to-end suite, on the binary that MRK_BOOTSTRAP names (the debug build when unset).
-E2E_SUITE := $(E2E) -m pytest -p no:cacheprovider tests/e2e -q
+E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
 
 .PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
@@ -54,12 +53,14 @@ arm64-emulator:
 ## demo: the seeds' flow on the local AWS, printed region by region
 demo: $(VENV)/.installed
 	$(CARGO) build
-	$(E2E) tests/e2e/demo.py
+	$(VPY) tests/e2e/demo.py
 
-# The project-local Python environment with pinned packages (moto, boto3, pytest).
-$(VENV)/.installed: tests/e2e/requirements.txt
+# The project-local Python environment: pinned packages (moto, boto3, pytest), then the harness that
+# the suite, the demo and the bench share (tests/harness), editable, so that edits to it need no reinstall.
+$(VENV)/.installed: tests/e2e/requirements.txt tests/harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e tests/harness
 	touch $@
 
 # --- Deployment (SAM) and lint -------------------------------------------------------------------
@@ -148,10 +149,10 @@ examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/pac
 .PHONY: bench
 
 ## bench: cold start, memory, artifact size, fan-out and bulk against the CDK's handlers, with a reference client
-## for 1b (bench/floor) (docs/benchmarks.md);
-## prints a table and writes bench/results.json. The peers come from npm at bench time (bench/package.json).
+## for the 5-name writer (bench/floor); prints a table and writes bench/results.json (docs/benchmarks.md).
+## The peers come from npm at bench time (bench/package.json).
 bench: $(VENV)/.installed build
 	$(CARGO) build --release --bin bootstrap
 	$(CARGO) build --release --locked --manifest-path bench/floor/Cargo.toml --target-dir target
 	npm ci --prefix bench --no-audit --no-fund
-	$(E2E) bench/bench.py --bootstrap target/release/bootstrap --artifact target/lambda/bootstrap/bootstrap
+	$(VPY) bench/bench.py --bootstrap target/release/bootstrap --artifact target/lambda/bootstrap/bootstrap

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import Function, Stack
-from localaws import LocalAws
+from mrk_harness import Function, Stack
+from mrk_harness.localaws import LocalAws
 
 # A replica stays `Creating` this long, so the function's wait is exercised for real.
 CREATING_SECONDS = float(os.environ.get("E2E_CREATING_SECONDS", "1.5"))

@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import Answer, Function, Stack
-from localaws import LocalAws
+from mrk_harness import Answer, Function, Stack
+from mrk_harness.localaws import LocalAws
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 PARAMETER = "/app/primary-key-arn"

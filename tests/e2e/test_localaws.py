@@ -1,7 +1,7 @@
-"""Tests of the local AWS (tests/e2e/localaws): fidelity fixes, fault modes,
+"""Tests of the local AWS (mrk_harness.localaws, in tests/harness): fidelity fixes, fault modes,
 call log, launcher.
 
-Run: cd /work/main && PYTHONPATH=tests/e2e python -m pytest tests/e2e/test_localaws.py -q
+Run: .venv/bin/python -m pytest tests/e2e/test_localaws.py -q (after `make .venv/.installed`)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from localaws import LocalAws, LocalAwsError
+from mrk_harness.localaws import LocalAws, LocalAwsError
 
 PRIMARY = "us-east-1"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -518,7 +518,7 @@ def test_control_api_over_plain_http(aws):
 
 
 def test_fidelity_patch_fails_loudly_when_moto_internal_is_missing():
-    from localaws import fidelity
+    from mrk_harness.localaws import fidelity
 
     with pytest.raises(fidelity.FidelityPatchError, match="'replicate_key'.*no attribute 'gone'"):
         fidelity._require(object, "gone", "replicate_key")
@@ -527,7 +527,7 @@ def test_fidelity_patch_fails_loudly_when_moto_internal_is_missing():
 def test_moto_module_list_is_taken_once_and_keeps_its_names(monkeypatch):
     from moto import backends
 
-    from localaws import server
+    from mrk_harness.localaws import server
 
     original = backends.list_of_moto_modules
     expected = list(original())

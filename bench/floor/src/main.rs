@@ -1,5 +1,5 @@
-//! The 1b reference of `make bench`: the least a process can do to answer a CrossRegionParameter
-//! Create against the local AWS. It asks the Runtime API for the event, sends one PutParameter per
+//! The writer reference client of `make bench` (the writer-5-names-cold figure): the least a process
+//! can do to answer a CrossRegionParameter Create against the local AWS. It asks the Runtime API for the event, sends one PutParameter per
 //! name, all at once (a thread and a connection each, as the provider sends them), with the body the
 //! provider sends, PUTs SUCCESS to the ResponseURL, and posts the invocation's result.
 //!

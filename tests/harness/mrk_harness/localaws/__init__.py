@@ -2,7 +2,7 @@
 
 moto's server (pinned in tests/e2e/requirements.txt) on 127.0.0.1, with a
 fidelity layer for multi-Region KMS keys (fidelity.py) and fault injection /
-call log / control API (faults.py). Start it with ``python -m localaws`` or,
+call log / control API (faults.py). Start it with ``python -m mrk_harness.localaws`` or,
 from tests, ``with LocalAws(...) as aws:``. See README.md.
 """
 

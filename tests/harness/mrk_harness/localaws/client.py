@@ -1,4 +1,4 @@
-"""Python API for tests: start ``python -m localaws`` as a subprocess and talk
+"""Python API for tests: start ``python -m mrk_harness.localaws`` as a subprocess and talk
 to it (boto3 clients, fault injection, config, call log, reset)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 READY_PREFIX = "LOCALAWS_READY"
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # tests/e2e
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -73,13 +72,12 @@ class LocalAws:
         self._tmpdir = tempfile.TemporaryDirectory(prefix="localaws-")
         self.log_path = Path(self._tmpdir.name) / "localaws.log"
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         env.update(DUMMY_CREDENTIALS)
         cmd = [
             self.python,
             "-m",
-            "localaws",
+            "mrk_harness.localaws",
             "--port",
             str(self.port),
             "--creating-seconds",
@@ -102,7 +100,7 @@ class LocalAws:
                 stderr=log,
                 text=True,
                 env=env,
-                cwd=PACKAGE_PARENT,
+                cwd=self._tmpdir.name,  # the interpreter's installed mrk_harness, not whatever is in the cwd
             )
         finally:
             log.close()

@@ -62,7 +62,7 @@ def _require(obj: Any, name: str, patch: str) -> Any:
             f"localaws fidelity patch {patch!r} cannot be applied: "
             f"{getattr(obj, '__name__', obj)!r} has no attribute {name!r} "
             f"(moto is not {PINNED_MOTO_VERSION} or its internals changed); "
-            "update tests/e2e/localaws/fidelity.py"
+            "update tests/harness/mrk_harness/localaws/fidelity.py"
         )
     return getattr(obj, name)
 

@@ -1,7 +1,7 @@
 """Re-measure moto's fidelity gaps with boto3.
 
-    PYTHONPATH=tests/e2e python -m localaws.probe --plain   # unpatched moto
-    PYTHONPATH=tests/e2e python -m localaws.probe           # with fidelity.py
+    .venv/bin/python -m mrk_harness.localaws.probe --plain   # unpatched moto
+    .venv/bin/python -m mrk_harness.localaws.probe           # with fidelity.py
 
 Starts its own LocalAws (127.0.0.1 only) and prints, per check, what the
 server did and whether that is what AWS does. Exit code 0 either way.
@@ -114,7 +114,7 @@ def run(aws: LocalAws) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m localaws.probe")
+    p = argparse.ArgumentParser(prog="python -m mrk_harness.localaws.probe")
     p.add_argument("--plain", action="store_true", help="probe moto without the fidelity patches")
     args = p.parse_args(argv)
     with LocalAws(creating_seconds=CREATING_SECONDS, fidelity=not args.plain) as aws:

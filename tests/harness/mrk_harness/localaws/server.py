@@ -1,4 +1,4 @@
-"""The launcher behind ``python -m localaws``: moto's threaded werkzeug server
+"""The launcher behind ``python -m mrk_harness.localaws``: moto's threaded werkzeug server
 on 127.0.0.1 with the fidelity patches applied and the fault/control
 middleware in front."""
 
@@ -22,7 +22,7 @@ DEFAULT_MAX_LIFETIME = 3600.0
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m localaws",
+        prog="python -m mrk_harness.localaws",
         description="Local AWS (moto server + fidelity patches + fault injection) on 127.0.0.1",
     )
     p.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free port)")
