@@ -50,7 +50,8 @@ arm64-emulator:
 			|| { $(APT) update && $(APT) install -y --no-install-recommends $(ARM64_PACKAGES); }; \
 	fi
 
-## demo: the seeds' flow on the local AWS, printed region by region
+## demo: the main flow on the local AWS (replicate a key, push its ARN to other regions, read it back there),
+## printed region by region
 demo: $(VENV)/.installed
 	$(CARGO) build
 	$(VPY) tests/e2e/demo.py

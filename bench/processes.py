@@ -17,7 +17,16 @@ from typing import Any
 from collections.abc import Callable
 
 from common import BENCH, MIB, BenchError, median, summary
-from mrk_harness import ACCOUNT, FUNCTION_ARN, ResponseReceiver, RuntimeApi, Stack, cfn_strings
+from mrk_harness import (
+    ACCOUNT,
+    FUNCTION_ARN,
+    LOOPBACK,
+    TEST_ONLY_RESPONSE_URL_PREFIX,
+    ResponseReceiver,
+    RuntimeApi,
+    Stack,
+    cfn_strings,
+)
 from mrk_harness.localaws import LocalAws
 
 PEER_JS = BENCH / "peer.js"
@@ -157,6 +166,7 @@ class Runner:
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
             "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/22/[$LATEST]bench",
             "LOG_LEVEL": "info",
+            TEST_ONLY_RESPONSE_URL_PREFIX: LOOPBACK,
             **self.aws.env(region),
         }
 

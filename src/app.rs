@@ -127,4 +127,6 @@ pub async fn responder_from_env() -> Responder<App> {
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;

@@ -97,7 +97,8 @@ def log(message: str) -> None:
 
 
 class Acceptance:
-    """The seeds' flow, step by step; `run` returns the process exit code."""
+    """The main flow (replicate a key, push its ARN across regions, read it back), step by step; `run`
+    returns the process exit code."""
 
     def __init__(self, cloud: Cloud, names: Names, keep_on_failure: bool = False) -> None:
         self.cloud = cloud

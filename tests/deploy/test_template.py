@@ -93,9 +93,15 @@ def test_the_template_parameters_reach_the_function_environment():
         assert name in parameters, name
     assert PROPS["Environment"]["Variables"] == {
         "PARAMETER_PREFIX": {"Ref": "ParameterPrefix"},
+        "ALLOWED_REGIONS": {"Fn::Join": [",", {"Ref": "AllowedRegions"}]},
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "RESPONSE_MODE": {"Ref": "ResponseMode"},
     }
+
+
+def test_no_template_sets_the_test_only_response_url_variable():
+    for template in (ROOT / "template.yaml", *sorted((ROOT / "examples").glob("*.yaml"))):
+        assert "MRK_PROVIDER_TEST_ONLY" not in template.read_text(), template
 
 
 def test_every_environment_variable_is_read_by_the_code():

@@ -1,4 +1,5 @@
-"""`make demo`: the seeds' flow through the real binary on the local AWS, printed region by region.
+"""`make demo`: the main flow (replicate a key, push its ARN across regions, read it back) through the
+real binary on the local AWS, printed region by region.
 
 1. A primary stack in us-east-1 has a multi-Region key (what `AWS::KMS::Key` with `MultiRegion: true`
    makes), a `Custom::ReplicaKey` that replicates it into eu-west-1 and ap-southeast-2, and a

@@ -1,5 +1,6 @@
 """End-to-end: Custom::CrossRegionParameter and Custom::CrossRegionParameterReader through the real
-binary, and the seeds' whole flow, checked through the AWS API afterwards."""
+binary, and the whole main flow (replicate a key, push its ARN across regions, read it back), checked
+through the AWS API afterwards."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def owner(aws, region, name):
     return {t["Key"]: t["Value"] for t in tags}
 
 
-def test_the_seeds_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, function, stack):
+def test_the_main_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, function, stack):
     # a primary stack in us-east-1: the key, its replicas, and its ARN pushed into eu-west-1
     kms = aws.client("kms", "us-east-1")
     arn = kms.create_key(MultiRegion=True, Description="seed key")["KeyMetadata"]["Arn"]

@@ -11,7 +11,9 @@ Installed into the project's `.venv` by the Makefile (`pip install -e tests/harn
 from .lambda_runtime import (
     ACCOUNT,
     FUNCTION_ARN,
+    LOOPBACK,
     ROOT,
+    TEST_ONLY_RESPONSE_URL_PREFIX,
     Answer,
     Function,
     Put,
@@ -27,7 +29,9 @@ from .lambda_runtime import (
 __all__ = [
     "ACCOUNT",
     "FUNCTION_ARN",
+    "LOOPBACK",
     "ROOT",
+    "TEST_ONLY_RESPONSE_URL_PREFIX",
     "Answer",
     "Function",
     "Put",

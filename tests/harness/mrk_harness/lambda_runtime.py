@@ -30,6 +30,11 @@ FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:mrk-provider"
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 
 
+# Lets the function answer on a loopback URL (src/app.rs); the deployment templates never set it.
+TEST_ONLY_RESPONSE_URL_PREFIX = "MRK_PROVIDER_TEST_ONLY_RESPONSE_URL_PREFIX"
+LOOPBACK = "http://127.0.0.1"
+
+
 def binary_path() -> Path:
     """The binary under test: $MRK_BOOTSTRAP, else the debug build that `make test` made."""
     return Path(os.environ.get("MRK_BOOTSTRAP", ROOT / "target" / "debug" / "bootstrap"))
@@ -106,7 +111,8 @@ class RuntimeApi:
                         request_id, deadline_ms, arn, event = api._events.get(timeout=0.5)
                     except queue.Empty:
                         continue
-                    body = json.dumps(event).encode()
+                    # Bytes go out as they are: tests send payloads that are not JSON.
+                    body = event if isinstance(event, bytes) else json.dumps(event).encode()
                     return self._reply(
                         200,
                         body,
@@ -145,9 +151,10 @@ class RuntimeApi:
         host, port = self._server.server_address[:2]
         return f"{host}:{port}"
 
-    def invoke(self, event: dict, timeout: float = 60.0, deadline_in: float | None = None,
+    def invoke(self, event: dict | bytes, timeout: float = 60.0, deadline_in: float | None = None,
                function_arn: str | None = None) -> Result:
-        """Queues one invocation and waits (at most `timeout` s) for the function to report it."""
+        """Queues one invocation (a JSON event, or the payload's bytes as they are) and waits (at most
+        `timeout` s) for the function to report it."""
         request_id = str(uuid.uuid4())
         deadline_ms = int((time.time() + (deadline_in if deadline_in is not None else timeout)) * 1000)
         self._events.put((request_id, deadline_ms, function_arn or self.function_arn, event))
@@ -180,7 +187,7 @@ class Put:
 class ResponseReceiver:
     """The ResponseURL that CloudFormation pre-signs: records PUTs, can fail the next N with 500."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.puts: list[Put] = []
         self._fail_next = 0
         self._lock = threading.Condition()
@@ -197,7 +204,7 @@ class ResponseReceiver:
                     receiver._lock.notify_all()
                 self._reply(500 if failing else 200)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((host, 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def url(self, request_id: str) -> str:
@@ -306,6 +313,8 @@ class Function:
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_EC2_METADATA_DISABLED": "true",
             "LOG_LEVEL": "debug",
+            # The ResponseURL receiver listens on 127.0.0.1; in production only CloudFormation's buckets.
+            TEST_ONLY_RESPONSE_URL_PREFIX: LOOPBACK,
         }
         environment.update(env or {})
         self._log = open(log_path, "ab")
@@ -315,7 +324,7 @@ class Function:
 
     def send(self, request_type: str, resource_type: str, logical_id: str, properties: dict, stack: Stack,
              old_properties: dict | None = None, physical_id: str | None = None, deadline_in: float = 60.0,
-             timeout: float = 90.0, request_id: str | None = None, raw: dict | None = None) -> Answer:
+             timeout: float = 90.0, request_id: str | None = None, raw: dict | bytes | None = None) -> Answer:
         """Sends one event as CloudFormation would and returns what CloudFormation would see."""
         request_id = request_id or str(uuid.uuid4())
         event = raw if raw is not None else self.event(
@@ -347,6 +356,12 @@ class Function:
     def logs(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
+
+    def peak_memory_bytes(self) -> int:
+        """The process's peak resident memory so far (VmHWM)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(kib) * 1024
 
     def close(self) -> None:
         if self.process.poll() is None:
