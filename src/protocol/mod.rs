@@ -95,11 +95,11 @@ impl<H: Handler> Responder<H> {
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);
         async move {
-            if direct {
-                // Before anything is done: a request whose answer cannot be delivered changes nothing.
-                let partition = response_url::partition_of_function(&context.invoked_function_arn).unwrap_or("aws");
-                self.check_response_url(envelope.response_url.as_deref(), partition)?;
-            }
+            // Checked before anything is done: a request whose answer cannot be delivered changes nothing.
+            let answer_url = match direct {
+                true => Some(self.checked_response_url(&envelope, &context.invoked_function_arn)?),
+                false => None,
+            };
             let answer = match parsed {
                 Ok(request) => run(self.handler.clone(), request, deadline).await,
                 Err(err) => Answer::Failed {
@@ -115,10 +115,9 @@ impl<H: Handler> Responder<H> {
                 Answer::Success(outcome) => info!(physical_id = %outcome.physical_resource_id, "SUCCESS"),
                 Answer::Failed { reason, .. } => warn!(%reason, "FAILED"),
             }
-            if direct {
-                self.put(&envelope, rendered, deadline).await
-            } else {
-                provider_framework_result(rendered.answer)
+            match answer_url {
+                Some(url) => self.put(url, rendered, deadline).await,
+                None => provider_framework_result(rendered.answer),
             }
         }
         .instrument(span)
@@ -138,18 +137,11 @@ impl<H: Handler> Responder<H> {
 
     /// Answers through `ResponseURL`. Always returns success to Lambda, so that Lambda's asynchronous
     /// retries never re-run a request that was already answered.
-    async fn put(
-        &self,
-        envelope: &Envelope,
-        rendered: Rendered,
-        deadline: Deadline,
-    ) -> Result<Value, lambda_runtime::Error> {
+    async fn put(&self, url: &str, rendered: Rendered, deadline: Deadline) -> Result<Value, lambda_runtime::Error> {
         let status = match &rendered.answer {
             Answer::Success(_) => "SUCCESS",
             Answer::Failed { .. } => "FAILED",
         };
-        // Checked before the handler ran; an envelope without a URL never gets here.
-        let url = envelope.response_url.as_deref().unwrap_or_default();
         match deliver::deliver(&self.https, url, rendered.body, deadline.answer_until()).await {
             Ok(()) => info!(url = %redact_url(url), status, "answer delivered"),
             Err(err) => error!(url = %redact_url(url), status, error = %err, "answer NOT delivered"),
@@ -157,12 +149,22 @@ impl<H: Handler> Responder<H> {
         Ok(json!({ "Status": status }))
     }
 
-    /// An error for Lambda when `url` is absent or not one answers may go to; it is logged, redacted,
-    /// and never contacted.
-    fn check_response_url(&self, url: Option<&str>, partition: &str) -> Result<(), lambda_runtime::Error> {
+    /// The envelope's `ResponseURL` when answers may go there, for a function of the partition of
+    /// `invoked_function_arn`; else an error for Lambda. A refused URL is logged, redacted, and never
+    /// contacted.
+    fn checked_response_url<'e>(
+        &self,
+        envelope: &'e Envelope,
+        invoked_function_arn: &str,
+    ) -> Result<&'e str, lambda_runtime::Error> {
         // Without a URL there is nobody to answer; an error makes the failure visible to the caller.
-        let url = url.ok_or("the event has no ResponseURL, so no answer can be sent")?;
-        self.response_urls.check(url, partition).map_err(|why| {
+        let url = envelope
+            .response_url
+            .as_deref()
+            .ok_or("the event has no ResponseURL, so no answer can be sent")?;
+        // Lambda always passes the function's ARN; a local emulator's stand-in counts as `aws`.
+        let partition = response_url::partition_of_function(invoked_function_arn).unwrap_or("aws");
+        self.response_urls.check(url, partition).map(|()| url).map_err(|why| {
             warn!(url = %redact_url(url), %why, "ResponseURL refused: nothing was done and nothing is sent");
             format!("ResponseURL refused: {why}; CloudFormation sends a URL of its response buckets").into()
         })
