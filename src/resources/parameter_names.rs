@@ -9,6 +9,17 @@ pub const MAX_LEVELS: usize = 15;
 /// attributes, so real use never reaches it; it bounds the work a single request can ask for.
 pub const MAX_NAMES_PER_RESOURCE: usize = 500;
 
+/// Checks that a resource names at most [`MAX_NAMES_PER_RESOURCE`] parameters; the problem, as a phrase
+/// that says how they were given (`"names are listed"`), when it names more.
+pub fn check_count(count: usize, given: &str) -> Result<(), String> {
+    if count > MAX_NAMES_PER_RESOURCE {
+        return Err(format!(
+            "{count} {given}; at most {MAX_NAMES_PER_RESOURCE} are accepted"
+        ));
+    }
+    Ok(())
+}
+
 /// Checks one parameter name; the error says what is wrong with it, in words a user can act on.
 ///
 /// `prefix` is a path: `/app` and `/app/` both allow `/app/anything` and nothing else (not `/app`

@@ -13,7 +13,7 @@ use crate::aws::ssm::ParameterAttributes;
 use crate::protocol::MAX_RESPONSE_BYTES;
 use crate::region::check_list;
 use crate::resources::ownership::validate_tags;
-use crate::resources::parameter_names::{self, MAX_NAMES_PER_RESOURCE};
+use crate::resources::parameter_names;
 use crate::resources::properties::{self, Tag, flex};
 
 /// The resource type whose properties this module reads.
@@ -184,15 +184,8 @@ fn validate_parameters(parameters: &BTreeMap<String, String>, tier: &ParameterTi
             "the map is empty; give at least one name and value",
         ));
     }
-    if parameters.len() > MAX_NAMES_PER_RESOURCE {
-        return Err(invalid(
-            "Parameters",
-            format!(
-                "{} parameters are given; at most {MAX_NAMES_PER_RESOURCE} are accepted",
-                parameters.len()
-            ),
-        ));
-    }
+    parameter_names::check_count(parameters.len(), "parameters are given")
+        .map_err(|reason| invalid("Parameters", reason))?;
     let limit = max_value_bytes(tier);
     for (name, value) in parameters {
         parameter_names::check(name, prefix).map_err(|reason| invalid("Parameters", reason))?;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::region::partition_of;
-use crate::resources::parameter_names::{self, MAX_NAMES_PER_RESOURCE};
+use crate::resources::parameter_names;
 use crate::resources::properties::{self, flex};
 
 /// The resource type whose properties this module reads.
@@ -56,15 +56,7 @@ impl Spec {
         if names.is_empty() {
             return Err(invalid("Names", "the list is empty; name at least one parameter"));
         }
-        if names.len() > MAX_NAMES_PER_RESOURCE {
-            return Err(invalid(
-                "Names",
-                format!(
-                    "{} names are listed; at most {MAX_NAMES_PER_RESOURCE} are accepted",
-                    names.len()
-                ),
-            ));
-        }
+        parameter_names::check_count(names.len(), "names are listed").map_err(|reason| invalid("Names", reason))?;
         let mut seen = BTreeSet::new();
         for name in &names {
             parameter_names::check(name, prefix).map_err(|reason| invalid("Names", reason))?;

@@ -210,6 +210,20 @@ fn schedule_deletion(days: i32) -> Rule {
         .then_output(|| ScheduleKeyDeletionOutput::builder().build())
 }
 
+/// The rules of a region whose Enabled replica this resource owns and whose alias points at it, with
+/// the DeleteAlias and ScheduleKeyDeletion (7 days) rules that removing it calls, to count.
+fn an_owned_replica_to_remove() -> (Vec<Rule>, Rule, Rule) {
+    let (remove_alias, schedule) = (delete_alias(), schedule_deletion(7));
+    let rules = vec![
+        describe_replica(&[Some(KeyState::Enabled)]),
+        list_tags(owner_tags()),
+        alias_points_at(KEY_ID),
+        remove_alias.clone(),
+        schedule.clone(),
+    ];
+    (rules, remove_alias, schedule)
+}
+
 fn cancel_deletion() -> Rule {
     mock!(Client::cancel_key_deletion)
         .match_requests(|r| r.key_id() == Some(KEY_ID))
@@ -591,18 +605,9 @@ async fn a_region_that_fails_fails_the_create_and_the_rollback_delete_removes_th
     assert_eq!(into_eu.num_calls(), 1);
 
     // WHEN CloudFormation sends the rollback Delete with that id
-    let (remove_alias, schedule) = (delete_alias(), schedule_deletion(7));
+    let (eu_west_1, remove_alias, schedule) = an_owned_replica_to_remove();
     let kms = vec![
-        (
-            "eu-west-1",
-            vec![
-                describe_replica(&[Some(KeyState::Enabled)]),
-                list_tags(owner_tags()),
-                alias_points_at(KEY_ID),
-                remove_alias.clone(),
-                schedule.clone(),
-            ],
-        ),
+        ("eu-west-1", eu_west_1),
         ("ap-southeast-2", vec![describe_replica(&[None])]),
     ];
     let mut delete = request("delete", props(json!({})), None);
@@ -898,20 +903,10 @@ async fn a_primary_outside_allowed_regions_fails_an_update_before_any_call() {
 async fn a_delete_skips_a_region_outside_allowed_regions_and_deletes_the_others() {
     // GIVEN ALLOWED_REGIONS without ap-southeast-2, and a replica of ours in eu-west-1; no rule for
     // ap-southeast-2, so a call there would fail the test
-    let (remove_alias, schedule) = (delete_alias(), schedule_deletion(7));
-    let kms = vec![(
-        "eu-west-1",
-        vec![
-            describe_replica(&[Some(KeyState::Enabled)]),
-            list_tags(owner_tags()),
-            alias_points_at(KEY_ID),
-            remove_alias.clone(),
-            schedule.clone(),
-        ],
-    )];
+    let (eu_west_1, remove_alias, schedule) = an_owned_replica_to_remove();
     let app = TestApp::new()
         .env("ALLOWED_REGIONS", "us-east-1,eu-west-1")
-        .kms_by_region(kms);
+        .kms("eu-west-1", eu_west_1);
 
     // WHEN the resource is deleted
     let outcome = success(app.answer(request("delete", props(json!({})), None)).await);
