@@ -172,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn changed_settings_rewrite_every_name() {
+    fn a_changed_type_key_tier_or_description_rewrites_every_name() {
         let old = two_regions(json!({"/a": "1", "/b": "2"}), json!({}));
         for change in [
             json!({"Description": "new"}),
