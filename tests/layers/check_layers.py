@@ -21,7 +21,7 @@ LAYERS = {
     "main": {"app", "logging"},
     "app": {"aws", "https", "protocol", "resources", "error"},
     "resources": {"aws", "protocol", "progress", "region", "error"},
-    "protocol": {"progress", "https", "error"},
+    "protocol": {"progress", "https", "region", "error"},
     "aws": {"progress", "https", "error"},
     "lib": {"app", "aws", "error", "https", "logging", "progress", "protocol", "region", "resources"},
 }
