@@ -19,7 +19,7 @@ from pathlib import Path
 # in the crate: the leaves.
 LAYERS = {
     "main": {"app", "logging"},
-    "app": {"aws", "https", "protocol", "resources", "error"},
+    "app": {"aws", "https", "protocol", "resources", "region", "error"},
     "resources": {"aws", "protocol", "progress", "region", "error"},
     "protocol": {"progress", "https", "region", "error"},
     "aws": {"progress", "https", "error"},
