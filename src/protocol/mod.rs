@@ -90,7 +90,7 @@ impl<H: Handler> Responder<H> {
             request_id = %envelope.request_id,
             lambda_request_id = %context.request_id,
             logical_id = %envelope.logical_resource_id,
-            resource_type = parsed.as_ref().map_or("unknown", |r| r.resource_type.as_str()),
+            resource_type = envelope.resource_type.as_deref().unwrap_or("unknown"),
             request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str()),
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);

@@ -183,6 +183,7 @@ mod tests {
             logical_resource_id: "Res".into(),
             physical_resource_id: None,
             service_token: None,
+            resource_type: None,
         }
     }
 

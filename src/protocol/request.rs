@@ -146,6 +146,8 @@ pub const MAX_REQUEST_ID_BYTES: usize = 256;
 pub const MAX_LOGICAL_ID_BYTES: usize = 255;
 /// The longest `PhysicalResourceId`: CloudFormation accepts at most 1 KB.
 pub const MAX_PHYSICAL_ID_BYTES: usize = 1024;
+/// The longest `ResourceType`: a custom resource type name has at most 60 characters.
+pub const MAX_RESOURCE_TYPE_BYTES: usize = 256;
 
 /// What can be read from an event that failed to parse, so that a FAILED answer can still be sent.
 #[derive(Debug, Default, Clone)]
@@ -162,6 +164,8 @@ pub struct Envelope {
     pub physical_resource_id: Option<String>,
     /// `ResourceProperties.ServiceToken`.
     pub service_token: Option<String>,
+    /// `ResourceType`, when the event has one; logged with every line of the request.
+    pub resource_type: Option<String>,
 }
 
 impl Envelope {
@@ -170,6 +174,7 @@ impl Envelope {
         let text = |key: &str| event.get(key).and_then(Value::as_str).map(str::to_string);
         Envelope {
             response_url: text("ResponseURL"),
+            resource_type: text("ResourceType"),
             stack_id: text("StackId").unwrap_or_default(),
             request_id: text("RequestId").unwrap_or_default(),
             logical_resource_id: text("LogicalResourceId").unwrap_or_default(),
@@ -205,6 +210,11 @@ impl Envelope {
                 self.response_url.as_ref().map_or(0, String::len),
                 super::response_url::MAX_URL_BYTES,
             ),
+            (
+                "ResourceType",
+                self.resource_type.as_ref().map_or(0, String::len),
+                MAX_RESOURCE_TYPE_BYTES,
+            ),
         ];
         fields
             .into_iter()
@@ -216,6 +226,7 @@ impl Envelope {
     pub fn of(request: &Request) -> Self {
         Envelope {
             response_url: Some(request.response_url.clone()),
+            resource_type: Some(request.resource_type.clone()),
             stack_id: request.stack_id.clone(),
             request_id: request.request_id.clone(),
             logical_resource_id: request.logical_resource_id.clone(),

@@ -65,6 +65,7 @@ def test_oversized_envelope_fields_are_refused_at_once_without_an_answer(functio
         ("RequestId", "r" * (1 << 20)),
         ("LogicalResourceId", "\U0001F600" * 1000),
         ("PhysicalResourceId", "p" * 5000),
+        ("ResourceType", "Custom::" + "t" * 5000),
     ]:
         request_id, event = envelope(function, stack, request_type="Update")
         event[field] = value

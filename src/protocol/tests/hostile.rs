@@ -70,6 +70,7 @@ async fn an_envelope_too_long_to_echo_is_refused_at_once_without_a_put() {
         ("RequestId", "r".repeat(1 << 20)),
         ("LogicalResourceId", "\u{1F600}".repeat(1_000)),
         ("PhysicalResourceId", "p".repeat(1 << 20)),
+        ("ResourceType", format!("Custom::{}", "t".repeat(1 << 20))),
     ] {
         let started = Instant::now();
         // WHEN the function is invoked with it
