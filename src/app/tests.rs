@@ -57,6 +57,42 @@ fn a_parameter_prefix_must_start_with_a_slash() {
     assert!(problem.contains("PARAMETER_PREFIX is 'app/'"), "{problem}");
 }
 
+#[test]
+fn allowed_regions_are_a_trimmed_list_of_region_names_and_a_bad_one_is_a_problem() {
+    let allowed = config(&[("ALLOWED_REGIONS", " us-east-1 ,eu-west-1")])
+        .scope
+        .allowed_regions;
+    let expected = ["eu-west-1", "us-east-1"].map(String::from).into_iter().collect();
+    assert_eq!(allowed, Some(expected));
+    assert_eq!(config(&[("ALLOWED_REGIONS", " ")]).scope.allowed_regions, None);
+    let bad = config(&[("ALLOWED_REGIONS", "us-east-1,Ireland")]);
+    assert_eq!(bad.scope.allowed_regions, None);
+    assert!(
+        bad.problem
+            .unwrap_or_default()
+            .contains("ALLOWED_REGIONS names 'Ireland'"),
+        "the problem names the bad entry"
+    );
+}
+
+#[test]
+fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
+    let local = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "http://127.0.0.1")]);
+    assert_eq!(
+        (local.response_urls.check("http://127.0.0.1:9/r", "aws"), local.problem),
+        (Ok(()), None)
+    );
+    assert!(config(&[]).response_urls.check("http://127.0.0.1:9/r", "aws").is_err());
+    let remote = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "https://attacker.example/")]);
+    assert!(
+        remote
+            .problem
+            .unwrap_or_default()
+            .starts_with(TEST_ONLY_RESPONSE_URL_PREFIX)
+    );
+    assert!(remote.response_urls.check("https://attacker.example/x", "aws").is_err());
+}
+
 #[tokio::test]
 async fn an_unsupported_type_fails_its_create_naming_the_supported_types() {
     // GIVEN an app with no AWS rules
