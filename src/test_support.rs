@@ -201,12 +201,18 @@ impl TestApp {
 #[derive(Clone, Default)]
 pub struct Captured(Arc<Mutex<Vec<u8>>>);
 
-impl Captured {
-    /// Captures what this thread logs (a current-thread test runtime runs the handler's task here too)
-    /// until the guard is dropped.
-    pub fn logs_of_this_thread() -> (Self, tracing::subscriber::DefaultGuard) {
-        let captured = Captured::default();
-        let writer = captured.clone();
+thread_local! {
+    /// Where this thread's log lines go while it captures them.
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The test binary's one subscriber, global, writing each thread's lines to its capture if it has
+/// one. One global subscriber rather than one per test: with per-thread subscribers, tracing caches
+/// each call site's interest across threads, and a site first reached by a test without a subscriber
+/// could stay silent for the test that captures.
+fn install_the_test_subscriber() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
         let subscriber = tracing_subscriber::fmt()
             .json()
             .with_env_filter(crate::logging::filter(Some("trace")))
@@ -214,25 +220,53 @@ impl Captured {
             .with_span_list(false)
             .with_target(false)
             .without_time()
-            .with_writer(move || writer.clone())
+            .with_writer(|| ThisThreadsCapture)
             .finish();
-        (captured, tracing::subscriber::set_default(subscriber))
-    }
-
-    /// Everything logged so far.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
+        // Fails only if another global subscriber was set first, which no test does.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
 }
 
-impl std::io::Write for Captured {
+/// Writes to the current thread's capture, or nowhere.
+struct ThisThreadsCapture;
+
+impl std::io::Write for ThisThreadsCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|capture| {
+            if let Some(captured) = capture.borrow().as_ref() {
+                captured.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// A log capture in progress; it ends when this is dropped.
+pub struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+impl Captured {
+    /// Captures what this thread logs (a current-thread test runtime runs the handler's task here too)
+    /// until the returned [`Capturing`] is dropped.
+    pub fn logs_of_this_thread() -> (Self, Capturing) {
+        install_the_test_subscriber();
+        let captured = Captured::default();
+        CAPTURE.with(|capture| *capture.borrow_mut() = Some(captured.clone()));
+        (captured, Capturing)
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
 
