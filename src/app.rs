@@ -20,7 +20,7 @@ pub const TEST_ONLY_RESPONSE_URL_PREFIX: &str = "MRK_PROVIDER_TEST_ONLY_RESPONSE
 pub struct Config {
     /// `RESPONSE_MODE`.
     pub response_mode: ResponseMode,
-    /// What resources may touch (`PARAMETER_PREFIX`, `ALLOWED_REGIONS`).
+    /// What resources may touch (`PARAMETER_PREFIX`, `ALLOWED_REGIONS`, `DECRYPT_PREFIX`).
     pub scope: Scope,
     /// Where answers may be PUT: CloudFormation's response buckets, and for local tests only, the
     /// loopback URL of [`TEST_ONLY_RESPONSE_URL_PREFIX`].
@@ -60,6 +60,13 @@ impl Config {
                 config.scope.parameter_prefix = prefix;
             } else {
                 config.problem = Some(format!("PARAMETER_PREFIX is '{prefix}'; it must start with '/'"));
+            }
+        }
+        if let Some(prefix) = var("DECRYPT_PREFIX").filter(|p| !p.trim().is_empty()) {
+            if prefix.starts_with('/') {
+                config.scope.decrypt_prefix = Some(prefix);
+            } else {
+                config.problem = Some(format!("DECRYPT_PREFIX is '{prefix}'; it must start with '/'"));
             }
         }
         if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {

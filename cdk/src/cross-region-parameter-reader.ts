@@ -16,7 +16,8 @@ export interface CrossRegionParameterReaderProps extends MrkProviderProps {
 
   /**
    * Decrypt `SecureString` values (`WithDecryption`). The provider then sets `NoEcho`, so CloudFormation
-   * does not show the values; the attributes are still plain strings in the stack.
+   * does not show the values; the attributes are still plain strings in the stack. The provider decrypts
+   * only names under its `DecryptPrefix` (empty by default: none) and refuses the others.
    * @default false
    */
   readonly withDecryption?: boolean;

@@ -15,6 +15,9 @@ pub struct Scope {
     /// `ALLOWED_REGIONS`: the only regions a Create or Update may name; `None` (unset or empty) allows
     /// any.
     pub allowed_regions: Option<BTreeSet<String>>,
+    /// `DECRYPT_PREFIX`: the SSM path whose SecureStrings a reader may decrypt; `None` (unset or
+    /// empty) decrypts none.
+    pub decrypt_prefix: Option<String>,
 }
 
 impl Default for Scope {
@@ -22,6 +25,7 @@ impl Default for Scope {
         Scope {
             parameter_prefix: "/".into(),
             allowed_regions: None,
+            decrypt_prefix: None,
         }
     }
 }

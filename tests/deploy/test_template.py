@@ -89,10 +89,11 @@ def test_logs_go_to_a_log_group_with_retention():
 
 def test_the_template_parameters_reach_the_function_environment():
     parameters = TEMPLATE["Parameters"]
-    for name in ("ParameterPrefix", "AllowedRegions", "LogLevel", "ResponseMode"):
+    for name in ("ParameterPrefix", "DecryptPrefix", "AllowedRegions", "LogLevel", "ResponseMode"):
         assert name in parameters, name
     assert PROPS["Environment"]["Variables"] == {
         "PARAMETER_PREFIX": {"Ref": "ParameterPrefix"},
+        "DECRYPT_PREFIX": {"Ref": "DecryptPrefix"},
         "ALLOWED_REGIONS": {"Fn::Join": [",", {"Ref": "AllowedRegions"}]},
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "RESPONSE_MODE": {"Ref": "ResponseMode"},
@@ -220,11 +221,26 @@ def test_every_operation_the_provider_calls_is_granted():
     assert not extra, f"granted but never needed: {sorted(extra)}"
 
 
-def test_secure_string_key_use_is_bound_to_parameters_under_the_prefix_through_ssm():
-    [statement] = [s for _, s in statements() if "kms:Decrypt" in actions(s)]
+def test_secure_string_encryption_is_bound_to_parameters_under_the_prefix_through_ssm():
+    [statement] = [s for _, s in statements() if "kms:Encrypt" in actions(s)]
+    assert actions(statement) == ["kms:Encrypt", "kms:GenerateDataKey"]
     like = statement["Condition"]["StringLike"]
     assert like["kms:ViaService"] == "ssm.*.amazonaws.com"
     assert sub_text(like["kms:EncryptionContext:PARAMETER_ARN"]).endswith(":parameter${ParameterPrefix}*")
+
+
+def test_decryption_is_bound_to_the_decrypt_prefix_and_to_nothing_when_it_is_empty():
+    [statement] = [s for _, s in statements() if "kms:Decrypt" in actions(s)]
+    assert actions(statement) == ["kms:Decrypt"]
+    like = statement["Condition"]["StringLike"]
+    assert like["kms:ViaService"] == "ssm.*.amazonaws.com"
+    condition, when_set, when_empty = like["kms:EncryptionContext:PARAMETER_ARN"]["Fn::If"]
+    assert condition == "DecryptsSecureStrings"
+    assert sub_text(when_set).endswith(":parameter${DecryptPrefix}*")
+    assert "*" not in when_empty and not when_empty.startswith("arn:")
+    assert TEMPLATE["Conditions"]["DecryptsSecureStrings"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DecryptPrefix"}, ""]}]}
+    assert TEMPLATE["Parameters"]["DecryptPrefix"]["Default"] == ""
 
 
 def test_logs_are_written_to_the_function_log_group_only():

@@ -146,6 +146,19 @@ def test_payloads_that_are_not_json_are_answered_failed_at_their_response_url(fu
     assert attacker.puts == []
 
 
+def test_a_secure_string_outside_the_decrypt_prefix_is_never_decrypted(function, stack, aws):
+    # This module's function has no DECRYPT_PREFIX: it decrypts nothing.
+    secret = "hostile-secret-7c2e"
+    aws.client("ssm", "us-east-1").put_parameter(Name="/app/db-password", Value=secret, Type="SecureString")
+    request_id, event = envelope(function, stack, resource_type="Custom::CrossRegionParameterReader",
+                                 properties={"Region": "us-east-1", "Names": ["/app/db-password"],
+                                             "WithDecryption": True})
+    answer = send(function, request_id, event)
+    assert_one_failed_answer(answer, "this provider decrypts no SecureStrings")
+    assert secret not in answer.puts[0].body.decode()
+    assert secret not in function.logs()
+
+
 def test_the_process_stays_small_after_every_hostile_event(function):
     if emulator():
         pytest.skip("under qemu the peak memory is the emulator's, not the function's")

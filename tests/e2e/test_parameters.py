@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-FUNCTION_ENV = {"PARAMETER_PREFIX": "/app/"}
+FUNCTION_ENV = {"PARAMETER_PREFIX": "/app/", "DECRYPT_PREFIX": "/app/"}
 WRITER, READER, KEYS = "Custom::CrossRegionParameter", "Custom::CrossRegionParameterReader", "Custom::ReplicaKey"
 
 

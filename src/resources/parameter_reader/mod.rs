@@ -19,6 +19,7 @@ use crate::Error;
 use crate::aws::ssm::MAX_NAMES_PER_CALL;
 use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::{Context, stack_scoped_id};
+use crate::resources::parameter_names;
 
 pub use spec::{RESOURCE_TYPE, Spec};
 
@@ -38,7 +39,35 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let spec = Spec::from_properties(&request.properties, &cx.scope.parameter_prefix)?;
     cx.scope
         .check_regions(RESOURCE_TYPE, "Region", [spec.region.as_str()])?;
+    check_decryption(cx, &spec)?;
     read(cx, &spec, physical_id).await
+}
+
+/// Decryption only of names under the deployment's `DECRYPT_PREFIX`, checked before any call: SSM's
+/// AWS managed key lets every reader of a parameter decrypt it, so for those only this check stands.
+fn check_decryption(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
+    if !spec.with_decryption {
+        return Ok(());
+    }
+    let refused = |reason: String| Err(Error::invalid(RESOURCE_TYPE, "WithDecryption", reason));
+    let Some(prefix) = cx.scope.decrypt_prefix.as_deref() else {
+        return refused(
+            "this provider decrypts no SecureStrings (its DecryptPrefix is empty); set WithDecryption to \
+             false, or deploy the provider with DecryptPrefix set to the path it may decrypt"
+                .into(),
+        );
+    };
+    match spec
+        .names
+        .iter()
+        .find(|name| parameter_names::check(name, prefix).is_err())
+    {
+        Some(name) => refused(format!(
+            "'{name}' is outside this provider's DecryptPrefix '{prefix}'; read it without decryption, or \
+             deploy the provider with a DecryptPrefix that covers it"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Reads every name; the values become the attributes.

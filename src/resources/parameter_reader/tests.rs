@@ -238,6 +238,7 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
     let (captured, _logs) = Captured::logs_of_this_thread();
     let responder = TestApp::new()
         .env("RESPONSE_MODE", "provider")
+        .env("DECRYPT_PREFIX", "/app/")
         .ssm("us-east-1", vec![read.clone()])
         .responder();
     let mut payload = event("create", props("us-east-1", &["/app/db-password"], true), None);
@@ -311,4 +312,90 @@ async fn more_names_than_the_bound_are_refused_before_any_call_and_before_the_du
             "{reason}"
         );
     }
+}
+
+#[tokio::test]
+async fn decryption_is_refused_before_any_call_without_a_decrypt_prefix_or_outside_it() {
+    for (env, names, expected) in [
+        (
+            None,
+            &["/app/db-password"][..],
+            "this provider decrypts no SecureStrings (its DecryptPrefix is empty)",
+        ),
+        (
+            Some("/app/secrets/"),
+            &["/app/secrets/a", "/app/db-password"][..],
+            "'/app/db-password' is outside this provider's DecryptPrefix '/app/secrets/'",
+        ),
+        (
+            Some("/app/secrets"),
+            &["/app/secretsX"][..],
+            "'/app/secretsX' is outside",
+        ),
+    ] {
+        // GIVEN a DECRYPT_PREFIX (or none) and no SSM rules: any call would fail the test
+        let app = env
+            .into_iter()
+            .fold(TestApp::new(), |app, prefix| app.env("DECRYPT_PREFIX", prefix));
+        let request = typed_request(
+            RESOURCE_TYPE,
+            LOGICAL_ID,
+            "create",
+            props("eu-west-1", names, true),
+            None,
+        );
+
+        // WHEN a reader with WithDecryption reads the names
+        let (_, reason) = failure(app.answer(request).await);
+
+        // THEN it fails on WithDecryption, naming what is outside
+        assert!(
+            reason.starts_with("invalid property 'WithDecryption' for Custom::CrossRegionParameterReader: "),
+            "{reason}"
+        );
+        assert!(reason.contains(expected), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn names_under_the_decrypt_prefix_are_read_with_decryption_and_without_it_anywhere() {
+    // GIVEN DECRYPT_PREFIX /app/secrets/
+    let (decrypted, plain) = (
+        get(
+            &["/app/secrets/a"],
+            true,
+            vec![parameter("/app/secrets/a", "s", ParameterType::SecureString)],
+        ),
+        get(
+            &["/app/other"],
+            false,
+            vec![parameter("/app/other", "o", ParameterType::String)],
+        ),
+    );
+    let app = || {
+        TestApp::new()
+            .env("DECRYPT_PREFIX", "/app/secrets/")
+            .ssm("eu-west-1", vec![decrypted.clone(), plain.clone()])
+    };
+
+    // WHEN one reader decrypts a name under it and another reads a name outside it plainly
+    let secret = typed_request(
+        RESOURCE_TYPE,
+        LOGICAL_ID,
+        "create",
+        props("eu-west-1", &["/app/secrets/a"], true),
+        None,
+    );
+    let other = typed_request(
+        RESOURCE_TYPE,
+        LOGICAL_ID,
+        "create",
+        props("eu-west-1", &["/app/other"], false),
+        None,
+    );
+
+    // THEN both succeed
+    assert_eq!(success(app().answer(secret).await).data["Value"], "s");
+    assert_eq!(success(app().answer(other).await).data["Value"], "o");
+    assert_eq!((decrypted.num_calls(), plain.num_calls()), (1, 1));
 }
