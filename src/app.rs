@@ -9,7 +9,7 @@ use crate::aws::{self, Clients};
 use crate::https::Https;
 use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
 use crate::region::partition_of;
-use crate::resources::{self, Context, Scope};
+use crate::resources::{self, Scope};
 
 /// The environment variable that lets local tests receive answers on a loopback URL. Named so that
 /// nobody takes it for a production setting; the deployment templates never set it.
@@ -113,12 +113,7 @@ impl Handler for App {
         if let Some(problem) = &self.config.problem {
             return Err(Error::Configuration(problem.clone()));
         }
-        let cx = Context {
-            clients: &self.clients,
-            scope: &self.config.scope,
-            invocation,
-        };
-        resources::dispatch(cx).await
+        resources::dispatch(&self.clients, &self.config.scope, invocation).await
     }
 }
 

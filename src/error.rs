@@ -60,6 +60,10 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// The request's stack could not be confirmed as its sender (SPEC section 7): which check failed.
+    #[error("the request was refused and nothing was changed: {0}")]
+    UnverifiedCaller(String),
+
     /// A key or parameter exists and another owner (or no owner) holds it; the text names the owner
     /// and what to do.
     #[error("{0}")]
@@ -210,7 +214,7 @@ fn hint_for(code: &str) -> &'static str {
         "AccessDeniedException" | "AccessDenied" | "UnrecognizedClientException" => {
             ". Check that the region is in the provider's AllowedRegions and that its role allows this action"
         }
-        "ThrottlingException" | "TooManyUpdates" | "ThrottledException" => {
+        "ThrottlingException" | "Throttling" | "TooManyUpdates" | "ThrottledException" => {
             ". AWS kept throttling after retries; deploy again or lower the number of concurrent deployments"
         }
         "LimitExceededException" | "ParameterLimitExceeded" => {

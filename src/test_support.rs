@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::app::{App, Config};
-use crate::aws::{Clients, retry_config, with_ssm_retries};
+use crate::aws::{ClientMakers, Clients, retry_config, with_ssm_retries};
 use crate::https::Https;
 use crate::protocol::{Answer, Deadline, Outcome, Request, Responder, run};
 use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
@@ -99,6 +99,59 @@ pub fn stack_id() -> String {
         .to_string()
 }
 
+/// The ARN of the function that receives the fixtures' requests.
+pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:mrk-provider";
+
+/// A Lambda context of the function [`FUNCTION_ARN`], with no deadline.
+pub fn lambda_context() -> lambda_runtime::Context {
+    let mut context = lambda_runtime::Context::default();
+    context.invoked_function_arn = FUNCTION_ARN.to_string();
+    context
+}
+
+/// CloudFormation rules for the fixtures' stack: it is in `status` and has every logical id, as a
+/// resource of `resource_type`. Only requests about that stack match them.
+pub fn calling_stack_rules(status: &str, resource_type: &str) -> Vec<Rule> {
+    use aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceOutput;
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+    use aws_sdk_cloudformation::types::{Stack, StackResourceDetail, StackStatus};
+    let status = StackStatus::from(status);
+    let resource_type = resource_type.to_string();
+    vec![
+        aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stacks)
+            .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
+            .sequence()
+            .output(move || {
+                DescribeStacksOutput::builder()
+                    .stacks(
+                        Stack::builder()
+                            .stack_id(stack_id())
+                            .stack_name("app-keys")
+                            .stack_status(status.clone())
+                            .build(),
+                    )
+                    .build()
+            })
+            .repeatedly()
+            .build(),
+        aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stack_resource)
+            .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
+            .sequence()
+            .output(move || {
+                DescribeStackResourceOutput::builder()
+                    .stack_resource_detail(
+                        StackResourceDetail::builder()
+                            .stack_id(stack_id())
+                            .resource_type(resource_type.clone())
+                            .build(),
+                    )
+                    .build()
+            })
+            .repeatedly()
+            .build(),
+    ]
+}
+
 /// The two owner tags of the resource `logical_id` of the fixtures' stack, as key-value pairs.
 pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
     vec![
@@ -108,18 +161,23 @@ pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
 }
 
 /// Builds the [`App`] a test runs: AWS clients that answer with `aws-smithy-mocks` rules per region
-/// (any order; a call that no rule matches panics inside the handler, which the protocol answers as
-/// FAILED), and the configuration of the environment variables given. SSM clients are paced by the
-/// same rate limiter as in production.
+/// (any order, the first matching rule answers; a call that no rule matches panics inside the handler,
+/// which the protocol answers as FAILED), and the configuration of the environment variables given.
+/// SSM clients are paced by the same rate limiter as in production. Unless a test gives its own,
+/// CloudFormation in us-east-1 shows the fixtures' stack `UPDATE_IN_PROGRESS` with the request's
+/// resource ([`calling_stack_rules`]), so the caller check passes.
 #[derive(Default)]
 pub struct TestApp {
     kms: HashMap<String, Vec<Rule>>,
     ssm: HashMap<String, Vec<Rule>>,
+    cloudformation: HashMap<String, Vec<Rule>>,
+    /// The stack status and resource type of the default CloudFormation rules.
+    calling_stack: Option<(String, String)>,
     env: Vec<(String, String)>,
 }
 
 impl TestApp {
-    /// An app with no rules (any AWS call fails the test) and an empty environment.
+    /// An app with no rules (any KMS or SSM call fails the test) and an empty environment.
     pub fn new() -> Self {
         TestApp::default()
     }
@@ -133,6 +191,19 @@ impl TestApp {
     /// SSM in `region` answers with `rules`.
     pub fn ssm(mut self, region: &str, rules: Vec<Rule>) -> Self {
         self.ssm.entry(region.to_string()).or_default().extend(rules);
+        self
+    }
+
+    /// CloudFormation in `region` answers with `rules`, before the default rules of the calling stack.
+    pub fn cloudformation(mut self, region: &str, rules: Vec<Rule>) -> Self {
+        self.cloudformation.entry(region.to_string()).or_default().extend(rules);
+        self
+    }
+
+    /// CloudFormation shows the calling stack in `status`, with its resources of `resource_type`
+    /// (by default `UPDATE_IN_PROGRESS`, and the request's type).
+    pub fn calling_stack(mut self, status: &str, resource_type: &str) -> Self {
+        self.calling_stack = Some((status.to_string(), resource_type.to_string()));
         self
     }
 
@@ -165,23 +236,40 @@ impl TestApp {
     /// The app.
     pub fn build(self) -> Arc<App> {
         let config = self.config();
-        let (kms, ssm) = (self.kms, self.ssm);
-        let clients = Clients::new(
-            move |region| {
+        let (kms, ssm, mut cloudformation) = (self.kms, self.ssm, self.cloudformation);
+        let (status, resource_type) = self.calling_stack.unwrap_or_else(|| {
+            (
+                "UPDATE_IN_PROGRESS".into(),
+                crate::resources::replica_key::RESOURCE_TYPE.into(),
+            )
+        });
+        cloudformation
+            .entry("us-east-1".to_string())
+            .or_default()
+            .extend(calling_stack_rules(&status, &resource_type));
+        let clients = Clients::new(ClientMakers {
+            kms: move |region: &str| {
                 let rules = kms.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
                     .region(region.clone())
                     .retry_config(retry_config()))
             },
-            move |region| {
+            ssm: move |region: &str| {
                 let rules = ssm.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
                     c.region(region.clone())
                 ))
             },
-        );
+            cloudformation: move |region: &str| {
+                let rules = cloudformation.get(region).cloned().unwrap_or_default();
+                let region = Region::new(region.to_string());
+                mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
+                    .region(region.clone())
+                    .retry_config(retry_config()))
+            },
+        });
         Arc::new(App::new(clients, config))
     }
 
@@ -191,9 +279,13 @@ impl TestApp {
         Responder::new(self.build(), config.response_mode, Https::default()).with_response_urls(config.response_urls)
     }
 
-    /// Builds the app and answers `request` with it, with no deadline.
-    pub async fn answer(self, request: Request) -> Answer {
-        run(self.build(), request, Deadline::unknown()).await
+    /// Builds the app and answers `request` with it, with no deadline; unless set, the calling stack's
+    /// resource has the request's type.
+    pub async fn answer(mut self, request: Request) -> Answer {
+        if self.calling_stack.is_none() {
+            self.calling_stack = Some(("UPDATE_IN_PROGRESS".into(), request.resource_type.clone()));
+        }
+        run(self.build(), request, FUNCTION_ARN, Deadline::unknown()).await
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::{Answer, Request};
-use crate::test_support::{TestApp, failure, fixture, success};
+use crate::test_support::{TestApp, failure, fixture, lambda_context, success};
 
 /// The `RequestId` of the create fixture.
 const CREATE_REQUEST_ID: &str = "6d0e9b8a-4c2f-4a8e-9f1d-2b3c4d5e6f70";
@@ -179,16 +179,16 @@ async fn a_configuration_problem_fails_an_ordinary_delete_too() {
 #[tokio::test]
 async fn a_request_through_the_responder_reaches_the_resource_handler() {
     // GIVEN the responder of an app in provider-framework mode, and a reader Delete (no AWS call)
-    let responder = TestApp::new().env("RESPONSE_MODE", "provider").responder();
+    let responder = TestApp::new()
+        .env("RESPONSE_MODE", "provider")
+        .calling_stack("DELETE_IN_PROGRESS", "Custom::CrossRegionParameterReader")
+        .responder();
     let mut event = fixture("delete");
     event["ResourceType"] = json!("Custom::CrossRegionParameterReader");
 
     // WHEN it answers
     let returned = responder
-        .respond(lambda_runtime::LambdaEvent::new(
-            event,
-            lambda_runtime::Context::default(),
-        ))
+        .respond(lambda_runtime::LambdaEvent::new(event, lambda_context()))
         .await
         .map_err(|err| err.to_string());
 

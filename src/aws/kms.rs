@@ -6,6 +6,7 @@
 use aws_sdk_kms::Client;
 use aws_sdk_kms::types::{KeyMetadata, Tag};
 
+use super::write_gate::WriteGate;
 use crate::Error;
 use crate::progress::Progress;
 use crate::progress::Step;
@@ -15,6 +16,7 @@ pub struct Kms<'a> {
     client: Client,
     region: &'a str,
     progress: &'a Progress,
+    gate: &'a WriteGate,
 }
 
 /// What [`Kms::replicate_key`] got.
@@ -53,12 +55,13 @@ fn kms_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
 }
 
 impl<'a> Kms<'a> {
-    /// KMS in `region` through `client`.
-    pub fn new(client: Client, region: &'a str, progress: &'a Progress) -> Self {
+    /// KMS in `region` through `client`; its changes pass `gate` first.
+    pub fn new(client: Client, region: &'a str, progress: &'a Progress, gate: &'a WriteGate) -> Self {
         Kms {
             client,
             region,
             progress,
+            gate,
         }
     }
 
@@ -71,9 +74,11 @@ impl<'a> Kms<'a> {
         self.progress.step(format!("{operation} in {}", self.region))
     }
 
-    fn mutating_step(&self, operation: &str) -> Step<'a> {
+    /// The step of a call that changes the key: it waits at the request's [`WriteGate`] first.
+    async fn mutating_step(&self, what: String) -> Result<Step<'a>, Error> {
+        self.gate.pass().await?;
         self.progress.mark_mutating();
-        self.step(operation)
+        Ok(self.progress.step(what))
     }
 
     /// DescribeKey: the key's metadata, or `None` if the key (or alias) does not exist in the region.
@@ -108,8 +113,9 @@ impl<'a> Kms<'a> {
         replica_region: &str,
         replica: &NewReplica,
     ) -> Result<Replicated, Error> {
-        self.progress.mark_mutating();
-        let _step = self.progress.step(format!("ReplicateKey into {replica_region}"));
+        let _step = self
+            .mutating_step(format!("ReplicateKey into {replica_region}"))
+            .await?;
         let result = self
             .client
             .replicate_key()
@@ -161,7 +167,7 @@ impl<'a> Kms<'a> {
 
     /// TagResource: adds or overwrites tags.
     pub async fn tag_resource(&self, key_id: &str, tags: &[(String, String)]) -> Result<(), Error> {
-        let _step = self.mutating_step("TagResource");
+        let _step = self.mutating_step(format!("TagResource in {}", self.region)).await?;
         self.client
             .tag_resource()
             .key_id(key_id)
@@ -174,7 +180,7 @@ impl<'a> Kms<'a> {
 
     /// UntagResource: removes the tags with these keys.
     pub async fn untag_resource(&self, key_id: &str, keys: &[String]) -> Result<(), Error> {
-        let _step = self.mutating_step("UntagResource");
+        let _step = self.mutating_step(format!("UntagResource in {}", self.region)).await?;
         self.client
             .untag_resource()
             .key_id(key_id)
@@ -187,7 +193,9 @@ impl<'a> Kms<'a> {
 
     /// UpdateKeyDescription.
     pub async fn update_description(&self, key_id: &str, description: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("UpdateKeyDescription");
+        let _step = self
+            .mutating_step(format!("UpdateKeyDescription in {}", self.region))
+            .await?;
         self.client
             .update_key_description()
             .key_id(key_id)
@@ -200,7 +208,7 @@ impl<'a> Kms<'a> {
 
     /// PutKeyPolicy: replaces the `default` policy.
     pub async fn put_key_policy(&self, key_id: &str, policy: &str, bypass_lockout_check: bool) -> Result<(), Error> {
-        let _step = self.mutating_step("PutKeyPolicy");
+        let _step = self.mutating_step(format!("PutKeyPolicy in {}", self.region)).await?;
         self.client
             .put_key_policy()
             .key_id(key_id)
@@ -215,7 +223,7 @@ impl<'a> Kms<'a> {
 
     /// EnableKey.
     pub async fn enable_key(&self, key_id: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("EnableKey");
+        let _step = self.mutating_step(format!("EnableKey in {}", self.region)).await?;
         self.client
             .enable_key()
             .key_id(key_id)
@@ -227,7 +235,7 @@ impl<'a> Kms<'a> {
 
     /// DisableKey.
     pub async fn disable_key(&self, key_id: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("DisableKey");
+        let _step = self.mutating_step(format!("DisableKey in {}", self.region)).await?;
         self.client
             .disable_key()
             .key_id(key_id)
@@ -239,7 +247,9 @@ impl<'a> Kms<'a> {
 
     /// ScheduleKeyDeletion after `pending_window_in_days`; a key that no longer exists is fine.
     pub async fn schedule_key_deletion(&self, key_id: &str, pending_window_in_days: u32) -> Result<(), Error> {
-        let _step = self.mutating_step("ScheduleKeyDeletion");
+        let _step = self
+            .mutating_step(format!("ScheduleKeyDeletion in {}", self.region))
+            .await?;
         let days = i32::try_from(pending_window_in_days).unwrap_or(30);
         match self
             .client
@@ -257,7 +267,9 @@ impl<'a> Kms<'a> {
 
     /// CancelKeyDeletion: the key comes back `Disabled`.
     pub async fn cancel_key_deletion(&self, key_id: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("CancelKeyDeletion");
+        let _step = self
+            .mutating_step(format!("CancelKeyDeletion in {}", self.region))
+            .await?;
         self.client
             .cancel_key_deletion()
             .key_id(key_id)
@@ -269,7 +281,7 @@ impl<'a> Kms<'a> {
 
     /// CreateAlias; `false` when an alias of that name already exists (whatever it points at).
     pub async fn create_alias(&self, alias: &str, key_id: &str) -> Result<bool, Error> {
-        let _step = self.mutating_step("CreateAlias");
+        let _step = self.mutating_step(format!("CreateAlias in {}", self.region)).await?;
         match self
             .client
             .create_alias()
@@ -286,7 +298,7 @@ impl<'a> Kms<'a> {
 
     /// UpdateAlias: points an existing alias at `key_id`.
     pub async fn update_alias(&self, alias: &str, key_id: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("UpdateAlias");
+        let _step = self.mutating_step(format!("UpdateAlias in {}", self.region)).await?;
         self.client
             .update_alias()
             .alias_name(alias)
@@ -299,7 +311,7 @@ impl<'a> Kms<'a> {
 
     /// DeleteAlias; an alias that no longer exists is fine.
     pub async fn delete_alias(&self, alias: &str) -> Result<(), Error> {
-        let _step = self.mutating_step("DeleteAlias");
+        let _step = self.mutating_step(format!("DeleteAlias in {}", self.region)).await?;
         match self.client.delete_alias().alias_name(alias).send().await {
             Ok(_) => Ok(()),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(()),

@@ -1,9 +1,11 @@
 //! AWS access: one client per service and region, built once per process and cached, with retries
 //! and timeouts that fit inside a custom resource's deadline.
 
+pub mod cloudformation;
 pub mod kms;
 pub mod rate_limit;
 pub mod ssm;
+pub mod write_gate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +21,7 @@ use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryA
 use crate::https::Https;
 use crate::progress::Progress;
 use rate_limit::RateLimiter;
+use write_gate::WriteGate;
 
 /// Calls a second that the provider sends to SSM in one region, with [`SSM_BURST`]: at most 38 start
 /// in any one-second window, under SSM's default quota of 40 transactions a second per account and
@@ -177,6 +180,17 @@ struct SsmRegion {
 pub struct Clients {
     kms: RegionCache<aws_sdk_kms::Client>,
     ssm: RegionCache<SsmRegion>,
+    cloudformation: RegionCache<aws_sdk_cloudformation::Client>,
+}
+
+/// The functions that make a region's client of each service (tests pass mocked clients).
+pub struct ClientMakers<K, S, C> {
+    /// KMS.
+    pub kms: K,
+    /// SSM.
+    pub ssm: S,
+    /// CloudFormation.
+    pub cloudformation: C,
 }
 
 impl Clients {
@@ -184,46 +198,63 @@ impl Clients {
     pub fn from_config(config: &SdkConfig) -> Self {
         let kms_config = Arc::new(config.clone());
         let ssm_config = kms_config.clone();
-        Clients::new(
-            move |region| {
+        let cfn_config = kms_config.clone();
+        Clients::new(ClientMakers {
+            kms: move |region: &str| {
                 let conf = aws_sdk_kms::config::Builder::from(kms_config.as_ref())
                     .region(Region::new(region.to_string()))
                     .build();
                 aws_sdk_kms::Client::from_conf(conf)
             },
-            move |region| {
+            ssm: move |region: &str| {
                 let conf = with_ssm_retries(
                     aws_sdk_ssm::config::Builder::from(ssm_config.as_ref()).region(Region::new(region.to_string())),
                 )
                 .build();
                 aws_sdk_ssm::Client::from_conf(conf)
             },
-        )
+            cloudformation: move |region: &str| {
+                let conf = aws_sdk_cloudformation::config::Builder::from(cfn_config.as_ref())
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_cloudformation::Client::from_conf(conf)
+            },
+        })
     }
 
     /// Clients made by the given functions (tests pass mocked clients here).
-    pub fn new(
-        kms: impl Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static,
-        ssm: impl Fn(&str) -> aws_sdk_ssm::Client + Send + Sync + 'static,
-    ) -> Self {
+    pub fn new<K, S, C>(makers: ClientMakers<K, S, C>) -> Self
+    where
+        K: Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static,
+        S: Fn(&str) -> aws_sdk_ssm::Client + Send + Sync + 'static,
+        C: Fn(&str) -> aws_sdk_cloudformation::Client + Send + Sync + 'static,
+    {
+        let ssm = makers.ssm;
         Clients {
-            kms: RegionCache::new(kms),
+            kms: RegionCache::new(makers.kms),
             ssm: RegionCache::new(move |region| SsmRegion {
                 client: ssm(region),
                 limiter: Arc::new(RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST)),
             }),
+            cloudformation: RegionCache::new(makers.cloudformation),
         }
     }
 
-    /// KMS in `region`, reporting its calls to `progress`.
-    pub fn kms<'a>(&self, region: &'a str, progress: &'a Progress) -> kms::Kms<'a> {
-        kms::Kms::new(self.kms.get(region), region, progress)
+    /// KMS in `region`, reporting its calls to `progress`; its changes pass `gate` first.
+    pub fn kms<'a>(&self, region: &'a str, progress: &'a Progress, gate: &'a WriteGate) -> kms::Kms<'a> {
+        kms::Kms::new(self.kms.get(region), region, progress, gate)
     }
 
-    /// SSM in `region`, reporting its calls to `progress`, paced by the region's rate limiter.
-    pub fn ssm<'a>(&self, region: &'a str, progress: &'a Progress) -> ssm::Ssm<'a> {
+    /// SSM in `region`, reporting its calls to `progress`, paced by the region's rate limiter; its
+    /// changes pass `gate` first.
+    pub fn ssm<'a>(&self, region: &'a str, progress: &'a Progress, gate: &'a WriteGate) -> ssm::Ssm<'a> {
         let SsmRegion { client, limiter } = self.ssm.get(region);
-        ssm::Ssm::new(client, limiter, region, progress)
+        ssm::Ssm::new(client, limiter, region, progress, gate)
+    }
+
+    /// CloudFormation in `region`, reporting its calls to `progress`.
+    pub fn cloudformation<'a>(&self, region: &'a str, progress: &'a Progress) -> cloudformation::CloudFormation<'a> {
+        cloudformation::CloudFormation::new(self.cloudformation.get(region), region, progress)
     }
 }
 

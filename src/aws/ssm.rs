@@ -11,6 +11,7 @@ use aws_sdk_ssm::operation::put_parameter::builders::PutParameterFluentBuilder;
 use aws_sdk_ssm::types::{Parameter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
 
 use super::rate_limit::RateLimiter;
+use super::write_gate::WriteGate;
 use crate::Error;
 use crate::progress::Progress;
 use crate::progress::Step;
@@ -24,6 +25,7 @@ pub struct Ssm<'a> {
     limiter: Arc<RateLimiter>,
     region: &'a str,
     progress: &'a Progress,
+    gate: &'a WriteGate,
 }
 
 /// What PutParameter sets besides the value.
@@ -52,13 +54,20 @@ fn ssm_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
 }
 
 impl<'a> Ssm<'a> {
-    /// SSM in `region` through `client`, paced by `limiter`.
-    pub fn new(client: Client, limiter: Arc<RateLimiter>, region: &'a str, progress: &'a Progress) -> Self {
+    /// SSM in `region` through `client`, paced by `limiter`; its changes pass `gate` first.
+    pub fn new(
+        client: Client,
+        limiter: Arc<RateLimiter>,
+        region: &'a str,
+        progress: &'a Progress,
+        gate: &'a WriteGate,
+    ) -> Self {
         Ssm {
             client,
             limiter,
             region,
             progress,
+            gate,
         }
     }
 
@@ -74,9 +83,11 @@ impl<'a> Ssm<'a> {
         step
     }
 
-    async fn mutating_step(&self, what: String) -> Step<'a> {
+    /// The step of a call that changes a parameter: it waits at the request's [`WriteGate`] first.
+    async fn mutating_step(&self, what: String) -> Result<Step<'a>, Error> {
+        self.gate.pass().await?;
         self.progress.mark_mutating();
-        self.step(what).await
+        Ok(self.step(what).await)
     }
 
     fn about(name: &str, err: Error) -> Error {
@@ -95,7 +106,7 @@ impl<'a> Ssm<'a> {
         attributes: &ParameterAttributes,
         tags: &[(String, String)],
     ) -> Result<bool, Error> {
-        let _step = self.mutating_step(format!("PutParameter {name}")).await;
+        let _step = self.mutating_step(format!("PutParameter {name}")).await?;
         let result = self
             .put_parameter(name, value, attributes)
             .overwrite(false)
@@ -116,7 +127,7 @@ impl<'a> Ssm<'a> {
         value: &str,
         attributes: &ParameterAttributes,
     ) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("PutParameter {name}")).await;
+        let _step = self.mutating_step(format!("PutParameter {name}")).await?;
         self.put_parameter(name, value, attributes)
             .overwrite(true)
             .send()
@@ -157,7 +168,7 @@ impl<'a> Ssm<'a> {
     pub async fn delete_parameters(&self, names: &[String]) -> Result<(), Error> {
         let _step = self
             .mutating_step(format!("DeleteParameters of {} names", names.len()))
-            .await;
+            .await?;
         self.client
             .delete_parameters()
             .set_names(Some(names.to_vec()))
@@ -193,7 +204,7 @@ impl<'a> Ssm<'a> {
 
     /// AddTagsToResource: adds tags, overwriting the values of keys the parameter already has.
     pub async fn add_tags(&self, name: &str, tags: &[(String, String)]) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("AddTagsToResource {name}")).await;
+        let _step = self.mutating_step(format!("AddTagsToResource {name}")).await?;
         self.client
             .add_tags_to_resource()
             .resource_type(ResourceTypeForTagging::Parameter)
@@ -207,7 +218,7 @@ impl<'a> Ssm<'a> {
 
     /// RemoveTagsFromResource: removes the tags with these keys.
     pub async fn remove_tags(&self, name: &str, keys: &[String]) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("RemoveTagsFromResource {name}")).await;
+        let _step = self.mutating_step(format!("RemoveTagsFromResource {name}")).await?;
         self.client
             .remove_tags_from_resource()
             .resource_type(ResourceTypeForTagging::Parameter)

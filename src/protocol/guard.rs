@@ -11,16 +11,17 @@ use super::render::{Answer, Outcome};
 use super::request::Request;
 use crate::progress::Progress;
 
-/// Runs `handler` on `request` until the deadline's work limit, and turns what happened into an
-/// [`Answer`]: the handler's outcome or error, an internal error for a panic, or a timeout that says
-/// what was in progress.
-pub async fn run<H: Handler>(handler: Arc<H>, request: Request, deadline: Deadline) -> Answer {
+/// Runs `handler` on `request`, received by the function `function_arn`, until the deadline's work
+/// limit, and turns what happened into an [`Answer`]: the handler's outcome or error, an internal error
+/// for a panic, or a timeout that says what was in progress.
+pub async fn run<H: Handler>(handler: Arc<H>, request: Request, function_arn: &str, deadline: Deadline) -> Answer {
     if request.deletes_a_failed_create() {
         info!("the Create this Delete rolls back failed before changing anything; nothing to delete");
         return Answer::Success(Outcome::id(request.failed_physical_id(None)));
     }
     let invocation = Arc::new(Invocation {
         request,
+        function_arn: function_arn.to_string(),
         progress: Progress::default(),
     });
     // The task carries the request's span, so that the handler's own log lines name the request too.

@@ -21,6 +21,9 @@ pub trait Handler: Send + Sync + 'static {
 pub struct Invocation {
     /// The request.
     pub request: Request,
+    /// The ARN of the function that received it (Lambda's `invoked_function_arn`): whose account and
+    /// region the request must come from.
+    pub function_arn: String,
     /// What the handler is doing; read by the deadline guard.
     pub progress: Progress,
 }

@@ -101,7 +101,7 @@ impl<H: Handler> Responder<H> {
                 false => None,
             };
             let answer = match parsed {
-                Ok(request) => run(self.handler.clone(), request, deadline).await,
+                Ok(request) => run(self.handler.clone(), request, &context.invoked_function_arn, deadline).await,
                 Err(err) => Answer::Failed {
                     physical_resource_id: envelope
                         .physical_resource_id

@@ -5,6 +5,9 @@ use std::collections::BTreeSet;
 
 use crate::Error;
 use crate::aws::Clients;
+use crate::aws::kms::Kms;
+use crate::aws::ssm::Ssm;
+use crate::aws::write_gate::WriteGate;
 use crate::protocol::{Invocation, Request};
 
 /// What the deployment lets resources touch, read once from the function's environment.
@@ -64,8 +67,8 @@ impl Scope {
     }
 }
 
-/// What one resource handler works with: the process's AWS clients, the deployment's scope, and the
-/// request with its progress record.
+/// What one resource handler works with: the process's AWS clients, the deployment's scope, the
+/// request with its progress record, and the gate its changes pass once its caller is verified.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// AWS clients, one per service and region.
@@ -74,12 +77,24 @@ pub struct Context<'a> {
     pub scope: &'a Scope,
     /// The request being handled.
     pub invocation: &'a Invocation,
+    /// Every change to AWS waits here until the caller's stack is verified ([`crate::resources::caller`]).
+    pub gate: &'a WriteGate,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The request being handled.
-    pub fn request(&self) -> &Request {
+    pub fn request(self) -> &'a Request {
         &self.invocation.request
+    }
+
+    /// KMS in `region`, for this request.
+    pub fn kms(self, region: &'a str) -> Kms<'a> {
+        self.clients.kms(region, &self.invocation.progress, self.gate)
+    }
+
+    /// SSM in `region`, for this request.
+    pub fn ssm(self, region: &'a str) -> Ssm<'a> {
+        self.clients.ssm(region, &self.invocation.progress, self.gate)
     }
 }
 

@@ -1,7 +1,9 @@
 //! The resource types, one module each, and what they share: property decoding, the ownership rules
-//! (SPEC section 2) and the parameter-name rules. A resource handler gets a [`Context`] and returns an
-//! [`Outcome`] or an [`Error`]; it never sees how the answer is delivered.
+//! (SPEC section 2), the caller check (section 7) and the parameter-name rules. A resource handler
+//! gets a [`Context`] and returns an [`Outcome`] or an [`Error`]; it never sees how the answer is
+//! delivered.
 
+pub mod caller;
 pub mod context;
 pub mod cross_region_parameter;
 pub mod ownership;
@@ -13,7 +15,9 @@ pub mod replica_key;
 pub use context::{Context, Scope};
 
 use crate::Error;
-use crate::protocol::{Outcome, RequestType};
+use crate::aws::Clients;
+use crate::aws::write_gate::WriteGate;
+use crate::protocol::{Invocation, Outcome, RequestType};
 
 /// The resource types this provider serves.
 pub const SUPPORTED_TYPES: [&str; 3] = [
@@ -22,8 +26,39 @@ pub const SUPPORTED_TYPES: [&str; 3] = [
     parameter_reader::RESOURCE_TYPE,
 ];
 
+/// Runs the handler of the request's resource type beside the check of its caller
+/// ([`caller::verify`]): the handler's reads go ahead at once, its changes wait until the caller is
+/// verified, and its outcome or error counts only then. A refused caller ends the request, the
+/// handler's work dropped where it stands, before any change.
+pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation) -> Result<Outcome, Error> {
+    let (gate, keeper) = WriteGate::closed();
+    let verified = async {
+        caller::verify(clients, invocation).await?;
+        keeper.open();
+        Ok(())
+    };
+    let cx = Context {
+        clients,
+        scope,
+        invocation,
+        gate: &gate,
+    };
+    let (mut verified, mut handled) = (std::pin::pin!(verified), std::pin::pin!(handle(cx)));
+    // The verdict decides first: a refused caller learns nothing from the handler, not even its error.
+    tokio::select! {
+        verdict = &mut verified => {
+            verdict?;
+            handled.await
+        }
+        outcome = &mut handled => {
+            verified.await?;
+            outcome
+        }
+    }
+}
+
 /// Runs the handler of the request's resource type.
-pub async fn dispatch(cx: Context<'_>) -> Result<Outcome, Error> {
+async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
     match request.resource_type.as_str() {
         replica_key::RESOURCE_TYPE => replica_key::handle(cx).await,

@@ -1,9 +1,14 @@
 //! Ownership (SPEC section 2): every replica and parameter the provider creates carries two tags that
 //! name its owner, the stack and the logical id of the resource that made it. Nothing whose owner tags
-//! are absent or different is changed or deleted, unless adopted.
+//! are absent or different is changed or deleted, unless adopted; and `AdoptExisting` adopts only what
+//! no live stack owns ([`check_adoptable`]).
+
+use tracing::info;
 
 use crate::Error;
 use crate::protocol::Request;
+use crate::resources::caller;
+use crate::resources::context::Context;
 use crate::resources::properties::Tag;
 
 /// Tag key holding the owning stack's id.
@@ -59,6 +64,37 @@ impl Owner {
             (Some(stack), Some(logical_id)) => format!("it belongs to {logical_id} in stack {stack}"),
             _ => "it has no mrk-provider owner tags".to_string(),
         }
+    }
+}
+
+/// Checks that `AdoptExisting` may take over `what` (say "the parameter /app/x in eu-west-1"), which
+/// this resource does not own and whose tags are `tags`: only when it has no owner, or when its owner
+/// stack no longer exists (CloudFormation does not know it, or shows it `DELETE_COMPLETE`). Another
+/// resource of the same stack is a live owner; an owner whose stack cannot be read keeps it.
+pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &str) -> Result<(), Error> {
+    let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let Some(owner_stack) = value(OWNER_STACK_TAG) else {
+        return Ok(());
+    };
+    let owner_logical_id = value(OWNER_LOGICAL_ID_TAG).unwrap_or("a resource");
+    let kept = |why: String| {
+        Err(Error::NotOwned(format!(
+            "{what} was not adopted: {why}; AdoptExisting takes over only what no live stack owns, so \
+             remove it from its owner first, or choose another name"
+        )))
+    };
+    if owner_stack == cx.request().stack_id {
+        return kept(format!("it belongs to {owner_logical_id} of this same stack"));
+    }
+    match caller::owner_stack_is_gone(cx.clients, cx.invocation, owner_stack).await {
+        Ok(true) => {
+            info!(owner_stack, "adopting from an owner stack that no longer exists");
+            Ok(())
+        }
+        Ok(false) => kept(format!(
+            "it belongs to {owner_logical_id} in stack {owner_stack}, which still exists"
+        )),
+        Err(why) => kept(why),
     }
 }
 

@@ -22,7 +22,7 @@ async fn a_hung_handler_is_answered_failed_before_the_deadline_naming_the_step_i
     let deadline = Deadline::after(Duration::from_secs(3));
 
     // WHEN the guard runs it
-    let answer = tokio::time::timeout(Duration::from_secs(10), run(stub, create(), deadline))
+    let answer = tokio::time::timeout(Duration::from_secs(10), run(stub, create(), FUNCTION_ARN, deadline))
         .await
         .expect("the guard ends the request; the test timeout never does");
     let elapsed = started.elapsed();
@@ -60,7 +60,13 @@ async fn a_create_that_changed_something_answers_the_id_it_claimed() {
     let stub = Stub::new(Behaviour::HangAfterAChange);
 
     // WHEN the guard stops it
-    let answer = run(stub, create(), Deadline::after(Duration::from_millis(1500))).await;
+    let answer = run(
+        stub,
+        create(),
+        FUNCTION_ARN,
+        Deadline::after(Duration::from_millis(1500)),
+    )
+    .await;
 
     // THEN the answer carries the claimed id, so that the rollback Delete removes what was made
     let Answer::Failed {
@@ -82,7 +88,12 @@ async fn on_a_multi_threaded_runtime_the_reason_still_names_the_step_that_hung()
         // WHEN the deadline guard stops the request
         let answer = tokio::time::timeout(
             Duration::from_secs(10),
-            run(stub, create(), Deadline::after(Duration::from_millis(1500))),
+            run(
+                stub,
+                create(),
+                FUNCTION_ARN,
+                Deadline::after(Duration::from_millis(1500)),
+            ),
         )
         .await
         .expect("the guard ends the request");
@@ -144,9 +155,12 @@ async fn a_panicking_handler_is_answered_failed_as_an_internal_error() {
     let stub = Stub::new(Behaviour::Panic);
 
     // WHEN the guard runs it
-    let answer = tokio::time::timeout(Duration::from_secs(10), run(stub, create(), Deadline::unknown()))
-        .await
-        .expect("a panic ends the request");
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        run(stub, create(), FUNCTION_ARN, Deadline::unknown()),
+    )
+    .await
+    .expect("a panic ends the request");
 
     // THEN it answers FAILED as an internal error, with the request id and the step involved
     let Answer::Failed {

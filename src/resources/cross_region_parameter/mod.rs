@@ -21,7 +21,7 @@ use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
 use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::{Context, stack_scoped_id};
-use crate::resources::ownership::Owner;
+use crate::resources::ownership::{Owner, check_adoptable};
 
 pub use plan::{Plan, RegionPlan, Write, plan_update};
 pub use spec::{RESOURCE_TYPE, Spec};
@@ -126,7 +126,7 @@ impl<'a> Job<'a> {
     }
 
     fn ssm<'r>(&'r self, region: &'r str) -> Ssm<'r> {
-        self.cx.clients.ssm(region, &self.cx.invocation.progress)
+        self.cx.ssm(region)
     }
 
     fn outcome(&self, physical_id: String) -> Outcome {
@@ -211,6 +211,8 @@ impl<'a> Job<'a> {
                     Owner::describe_owner_of(&tags)
                 )));
             }
+            let what = format!("the parameter {name} in {}", ssm.region());
+            check_adoptable(self.cx, &tags, &what).await?;
             info!(
                 region = ssm.region(),
                 name, "adopting a parameter this resource did not own"

@@ -323,6 +323,134 @@ async fn adopt_existing_takes_over_a_foreign_parameter_and_tags_it() {
     assert_eq!((rewrite.num_calls(), retag.num_calls()), (1, 1));
 }
 
+/// What CloudFormation answers about the owner stack of [`foreign_tags`].
+enum OwnerStack {
+    Shows(&'static str),
+    Unknown,
+    Unreadable,
+}
+
+fn owner_stack(answer: OwnerStack) -> Rule {
+    use aws_sdk_cloudformation::operation::describe_stacks::{DescribeStacksError, DescribeStacksOutput};
+    use aws_sdk_cloudformation::types::{Stack, StackStatus};
+    let rule = mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(|r| r.stack_name() == Some("arn:aws:cloudformation:us-east-1:123456789012:stack/other/1"));
+    match answer {
+        OwnerStack::Shows(status) => rule.then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(
+                    Stack::builder()
+                        .stack_id("arn:aws:cloudformation:us-east-1:123456789012:stack/other/1")
+                        .stack_status(StackStatus::from(status))
+                        .build(),
+                )
+                .build()
+        }),
+        OwnerStack::Unknown => rule.then_error(|| {
+            DescribeStacksError::generic(
+                ErrorMetadata::builder()
+                    .code("ValidationError")
+                    .message("Stack with id arn:aws:cloudformation:us-east-1:123456789012:stack/other/1 does not exist")
+                    .build(),
+            )
+        }),
+        OwnerStack::Unreadable => rule.then_error(|| {
+            DescribeStacksError::generic(ErrorMetadata::builder().code("AccessDenied").message("denied").build())
+        }),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_existing_takes_a_parameter_only_from_an_owner_stack_that_is_gone() {
+    for (answer, adopted, expected) in [
+        (
+            OwnerStack::Shows("UPDATE_COMPLETE"),
+            false,
+            "it belongs to Theirs in stack arn:aws:cloudformation:us-east-1:123456789012:stack/other/1, which still exists",
+        ),
+        (OwnerStack::Shows("CREATE_IN_PROGRESS"), false, "which still exists"),
+        (
+            OwnerStack::Unreadable,
+            false,
+            "could not be read: DescribeStacks in us-east-1 failed (AccessDenied)",
+        ),
+        (OwnerStack::Shows("DELETE_COMPLETE"), true, ""),
+        (OwnerStack::Unknown, true, ""),
+    ] {
+        // GIVEN the parameter, owned by another stack's resource, and AdoptExisting
+        let properties = props(json!({
+            "Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "AdoptExisting": "true",
+        }));
+        let (rewrite, retag) = (
+            overwrite("/app/key-arn", KEY_ARN),
+            add_tags("/app/key-arn", owner_tags()),
+        );
+        let owner = owner_stack(answer);
+        let app = TestApp::new().cloudformation("us-east-1", vec![owner.clone()]).ssm(
+            "eu-west-1",
+            vec![
+                put_exists("/app/key-arn"),
+                list_tags("/app/key-arn", foreign_tags()),
+                rewrite.clone(),
+                retag.clone(),
+            ],
+        );
+
+        // WHEN the resource is created
+        let answered = answer_with(app, "create", properties, None).await;
+
+        // THEN it is adopted only when the owner stack is gone; else nothing is written
+        assert_eq!(owner.num_calls(), 1);
+        if adopted {
+            success(answered);
+            assert_eq!((rewrite.num_calls(), retag.num_calls()), (1, 1));
+        } else {
+            let (_, reason) = failure(answered);
+            assert!(
+                reason.starts_with("the parameter /app/key-arn in eu-west-1 was not adopted: "),
+                "{reason}"
+            );
+            assert!(reason.contains(expected), "{reason}");
+            assert!(
+                reason.contains("AdoptExisting takes over only what no live stack owns"),
+                "{reason}"
+            );
+            assert_eq!((rewrite.num_calls(), retag.num_calls()), (0, 0));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_existing_never_takes_a_parameter_from_another_resource_of_the_same_stack() {
+    // GIVEN the parameter belongs to another resource of this very stack (which is live: it asked)
+    let properties = props(json!({
+        "Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "AdoptExisting": "true",
+    }));
+    let rewrite = overwrite("/app/key-arn", KEY_ARN);
+    let sibling = vec![
+        tag(OWNER_STACK_TAG, &stack_id()),
+        tag(OWNER_LOGICAL_ID_TAG, "OtherExport"),
+    ];
+    let ssm = vec![(
+        "eu-west-1",
+        vec![
+            put_exists("/app/key-arn"),
+            list_tags("/app/key-arn", sibling),
+            rewrite.clone(),
+        ],
+    )];
+
+    // WHEN the resource is created
+    let (_, reason) = failure(answer(ssm, "create", properties, None).await);
+
+    // THEN nothing is overwritten, and the reason names the sibling
+    assert!(
+        reason.contains("it belongs to OtherExport of this same stack"),
+        "{reason}"
+    );
+    assert_eq!(rewrite.num_calls(), 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_failed_create_answers_its_id_so_that_the_rollback_deletes_what_was_written() {
     // GIVEN eu-west-1 accepts the write and ap-southeast-2 denies it

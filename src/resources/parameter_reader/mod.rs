@@ -72,7 +72,7 @@ fn check_decryption(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
 
 /// Reads every name; the values become the attributes.
 async fn read(cx: Context<'_>, spec: &Spec, physical_id: String) -> Result<Outcome, Error> {
-    let ssm = cx.clients.ssm(&spec.region, &cx.invocation.progress);
+    let ssm = cx.ssm(&spec.region);
     let calls: Vec<_> = spec
         .names
         .chunks(MAX_NAMES_PER_CALL)

@@ -6,13 +6,13 @@ use aws_sdk_ssm::Client;
 use aws_sdk_ssm::operation::get_parameters::GetParametersOutput;
 use aws_sdk_ssm::types::{Parameter, ParameterType};
 use aws_smithy_mocks::{Rule, mock};
-use lambda_runtime::{Context, LambdaEvent};
+use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 
 use super::RESOURCE_TYPE;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::protocol::{Answer, Envelope, MAX_RESPONSE_BYTES, render};
-use crate::test_support::{Captured, TestApp, event, failure, fixture, success, typed_request};
+use crate::test_support::{Captured, TestApp, event, failure, fixture, lambda_context, success, typed_request};
 
 const LOGICAL_ID: &str = "KeyArnReader";
 
@@ -240,6 +240,7 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
         .env("RESPONSE_MODE", "provider")
         .env("DECRYPT_PREFIX", "/app/")
         .ssm("us-east-1", vec![read.clone()])
+        .calling_stack("CREATE_IN_PROGRESS", RESOURCE_TYPE)
         .responder();
     let mut payload = event("create", props("us-east-1", &["/app/db-password"], true), None);
     payload["ResourceType"] = json!(RESOURCE_TYPE);
@@ -247,7 +248,7 @@ async fn a_decrypted_secure_string_sets_no_echo_and_its_value_is_never_logged() 
 
     // WHEN the Lambda handler answers the CDK Provider framework
     let returned = responder
-        .respond(LambdaEvent::new(payload, Context::default()))
+        .respond(LambdaEvent::new(payload, lambda_context()))
         .await
         .expect("the reader succeeds");
 

@@ -21,10 +21,19 @@ use crate::Error;
 use crate::aws::kms::{Kms, NewReplica, Replicated};
 use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::Context;
-use crate::resources::ownership::Owner;
+use crate::resources::ownership::{Owner, check_adoptable};
 
 pub use plan::{Plan, plan_update};
 pub use spec::{KeyArn, RESOURCE_TYPE, Spec};
+
+/// The tag by which a primary key's owner consents to replicas made by mrk-provider; its value must be
+/// `true`. IAM enforces the same condition on ReplicateKey (template.yaml).
+pub const REPLICABLE_TAG: &str = "mrk-provider:replicable";
+
+/// `true` when a primary key's `tags` carry [`REPLICABLE_TAG`] = `true`.
+pub fn consents_to_replication(tags: &[(String, String)]) -> bool {
+    tags.iter().any(|(key, value)| key == REPLICABLE_TAG && value == "true")
+}
 
 /// How long a replica may stay in `Creating` before the request gives up (the deadline may stop it
 /// sooner).
@@ -143,7 +152,7 @@ impl<'a> Job<'a> {
     }
 
     fn kms(&self, region: &'a str) -> Kms<'a> {
-        self.cx.clients.kms(region, &self.cx.invocation.progress)
+        self.cx.kms(region)
     }
 
     fn key_id(&self) -> &str {
@@ -222,19 +231,18 @@ impl<'a> Job<'a> {
         outcome
     }
 
-    /// DescribeKey on the primary: it must be a multi-Region primary key, not pending deletion.
+    /// DescribeKey and ListResourceTags on the primary, at once: it must be a multi-Region primary
+    /// key, not pending deletion, whose owner consented to its replication (SPEC section 7).
     async fn check_primary(&self) -> Result<(), Error> {
         let primary = &self.spec.primary;
-        let meta = self
-            .kms(&primary.region)
-            .describe_key(&primary.arn)
-            .await?
-            .ok_or_else(|| {
-                Error::UnusablePrimaryKey(format!(
-                    "the primary key {} does not exist in {}; check PrimaryKeyArn",
-                    primary.arn, primary.region
-                ))
-            })?;
+        let kms = self.kms(&primary.region);
+        let (meta, tags) = futures::join!(kms.describe_key(&primary.arn), kms.list_tags(&primary.arn));
+        let meta = meta?.ok_or_else(|| {
+            Error::UnusablePrimaryKey(format!(
+                "the primary key {} does not exist in {}; check PrimaryKeyArn",
+                primary.arn, primary.region
+            ))
+        })?;
         let key_type = meta
             .multi_region_configuration
             .as_ref()
@@ -252,6 +260,13 @@ impl<'a> Job<'a> {
         if meta.key_state == Some(KeyState::PendingDeletion) {
             return Err(Error::UnusablePrimaryKey(format!(
                 "the primary key {} is pending deletion; cancel its deletion before replicating it",
+                primary.arn
+            )));
+        }
+        if !consents_to_replication(&tags?) {
+            return Err(Error::UnusablePrimaryKey(format!(
+                "the primary key {} does not carry the tag {REPLICABLE_TAG} = true, its owner's consent to \
+                 replicas made by mrk-provider; ask the key's owner to add that tag, then deploy again",
                 primary.arn
             )));
         }
@@ -348,6 +363,7 @@ impl<'a> Job<'a> {
                     Owner::describe_owner_of(&tags)
                 )));
             }
+            check_adoptable(self.cx, &tags, &format!("the replica of {key_id} in {region}")).await?;
             info!(region, "adopting a replica this resource did not own");
         }
         if meta.key_state == Some(KeyState::PendingDeletion) {
@@ -428,7 +444,8 @@ impl<'a> Job<'a> {
     }
 
     /// Creates the alias, or accepts it when it already points at this replica. An alias pointing at
-    /// another key is taken over only with `AdoptExisting`.
+    /// another key is taken over only with `AdoptExisting`, and only from a replica that no live stack
+    /// owns ([`Job::check_alias_adoptable`]).
     async fn ensure_alias(&self, kms: &Kms<'a>) -> Result<(), Error> {
         let Some(alias) = self.spec.alias.as_deref() else {
             return Ok(());
@@ -436,20 +453,45 @@ impl<'a> Job<'a> {
         if kms.create_alias(alias, self.key_id()).await? {
             return Ok(());
         }
-        let target = kms.describe_key(alias).await?.map(|meta| meta.key_id);
-        match target {
-            Some(target) if target == self.key_id() => Ok(()),
-            Some(_) if self.spec.adopt_existing => kms.update_alias(alias, self.key_id()).await,
+        match kms.describe_key(alias).await? {
+            Some(target) if target.key_id == self.key_id() => Ok(()),
+            Some(target) if self.spec.adopt_existing => {
+                self.check_alias_adoptable(kms, alias, &target).await?;
+                kms.update_alias(alias, self.key_id()).await
+            }
             Some(target) => Err(Error::AliasTaken(format!(
-                "the alias {alias} already exists in {} and points at key {target}; choose another Alias, \
+                "the alias {alias} already exists in {} and points at key {}; choose another Alias, \
                  or set AdoptExisting to true to point it at the replica",
-                kms.region()
+                kms.region(),
+                target.key_id
             ))),
             None => Err(Error::ChangedConcurrently(format!(
                 "the alias {alias} in {} was changed while it was being created; deploy again",
                 kms.region()
             ))),
         }
+    }
+
+    /// An alias is repointed only away from a multi-Region replica that no live stack owns: repointing
+    /// another stack's alias (or an alias of a single-Region key) would send its users' data to a key
+    /// whose policy this request sets.
+    async fn check_alias_adoptable(&self, kms: &Kms<'a>, alias: &str, target: &KeyMetadata) -> Result<(), Error> {
+        let region = kms.region();
+        let is_replica = target
+            .multi_region_configuration
+            .as_ref()
+            .and_then(|c| c.multi_region_key_type.as_ref())
+            == Some(&MultiRegionKeyType::Replica);
+        if !is_replica {
+            return Err(Error::AliasTaken(format!(
+                "the alias {alias} in {region} points at key {}, which is not a multi-Region replica; \
+                 mrk-provider repoints only aliases of replicas, so choose another Alias",
+                target.key_id
+            )));
+        }
+        let tags = kms.list_tags(&target.key_id).await?;
+        let what = format!("the alias {alias} in {region} (it points at key {})", target.key_id);
+        check_adoptable(self.cx, &tags, &what).await
     }
 
     async fn remove_alias_if_ours(&self, kms: &Kms<'a>, alias: &str) -> Result<(), Error> {

@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use crate::protocol::Answer;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
 use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
+use crate::resources::replica_key::REPLICABLE_TAG;
 use crate::test_support::{self, TestApp, failure, merged, request, success};
 
 const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -97,6 +98,20 @@ fn describe_primary() -> Rule {
                 .key_metadata(key(KeyState::Enabled, MultiRegionKeyType::Primary))
                 .build()
         })
+}
+
+/// The primary's tags carry its owner's consent to replication (either primary of these tests).
+fn primary_consents() -> Rule {
+    mock!(Client::list_resource_tags)
+        .match_requests(|r| r.key_id() == Some(PRIMARY) || r.key_id() == Some(NEW_PRIMARY))
+        .sequence()
+        .output(|| {
+            ListResourceTagsOutput::builder()
+                .tags(tag(REPLICABLE_TAG, "true"))
+                .build()
+        })
+        .repeatedly()
+        .build()
 }
 
 fn get_policy() -> Rule {
@@ -273,8 +288,10 @@ fn update_description(text: &'static str) -> Rule {
         .then_output(|| UpdateKeyDescriptionOutput::builder().build())
 }
 
+/// Answers the request with these KMS rules, the primary consenting to replication.
 async fn answer(kms: Vec<(&str, Vec<Rule>)>, request_type: &str, properties: Value, old: Option<Value>) -> Answer {
     TestApp::new()
+        .kms("us-east-1", vec![primary_consents()])
         .kms_by_region(kms)
         .answer(request(request_type, properties, old))
         .await

@@ -1,0 +1,91 @@
+//! The gate every call that changes AWS passes first (SPEC section 7): a request's changes wait until
+//! its caller is verified, while its reads go ahead, so that the verification costs no round trip of
+//! its own. [`super::kms::Kms`] and [`super::ssm::Ssm`] pass it in their one mutating step, so no
+//! handler can change anything without it.
+
+use tokio::sync::watch;
+
+use crate::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// The verification is still running.
+    Closed,
+    /// The caller is verified: changes go ahead.
+    Open,
+}
+
+/// Where a request's changes wait for its verification. Cheap to pass by reference.
+#[derive(Debug)]
+pub struct WriteGate {
+    state: watch::Receiver<State>,
+}
+
+/// Opens its [`WriteGate`]; dropped without opening it, the gate refuses every change.
+#[derive(Debug)]
+pub struct GateKeeper {
+    state: watch::Sender<State>,
+}
+
+impl WriteGate {
+    /// A closed gate and the keeper that opens it.
+    pub fn closed() -> (WriteGate, GateKeeper) {
+        let (sender, receiver) = watch::channel(State::Closed);
+        (WriteGate { state: receiver }, GateKeeper { state: sender })
+    }
+
+    /// A gate that is open from the start, for calls that need no verification (the AWS layer's own
+    /// tests).
+    pub fn open() -> WriteGate {
+        let (gate, keeper) = WriteGate::closed();
+        keeper.open();
+        gate
+    }
+
+    /// Waits until the gate opens; an error if its keeper was dropped without opening it.
+    pub async fn pass(&self) -> Result<(), Error> {
+        let mut state = self.state.clone();
+        match state.wait_for(|state| *state == State::Open).await {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Error::Internal(
+                "a change was about to be made for a request whose caller was not verified; nothing was changed".into(),
+            )),
+        }
+    }
+}
+
+impl GateKeeper {
+    /// Lets every waiting and later change go ahead.
+    pub fn open(&self) {
+        // A gate that nobody holds any more has no one to let through.
+        let _ = self.state.send(State::Open);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn changes_wait_for_the_keeper_and_pass_once_it_opens() {
+        let (gate, keeper) = WriteGate::closed();
+        let waiting = gate.pass();
+        tokio::pin!(waiting);
+        assert!(
+            futures::poll!(waiting.as_mut()).is_pending(),
+            "a closed gate lets nothing through"
+        );
+        keeper.open();
+        assert!(waiting.await.is_ok());
+        drop(keeper);
+        assert!(gate.pass().await.is_ok(), "an opened gate stays open");
+    }
+
+    #[tokio::test]
+    async fn a_keeper_dropped_without_opening_refuses_every_change() {
+        let (gate, keeper) = WriteGate::closed();
+        drop(keeper);
+        let err = gate.pass().await.unwrap_err();
+        assert!(err.to_string().contains("not verified"), "{err}");
+    }
+}
