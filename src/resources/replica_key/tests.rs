@@ -932,3 +932,211 @@ async fn a_delete_skips_a_region_outside_allowed_regions_and_deletes_the_others(
     assert_eq!(outcome.physical_resource_id, PRIMARY);
     assert_eq!((remove_alias.num_calls(), schedule.num_calls()), (1, 1));
 }
+
+// ---- trust: consent, adoption from live owners, aliases (SPEC sections 2 and 7) ----
+
+/// The primary's tags: `tags`, and nothing else.
+fn primary_tags(tags: Vec<Tag>) -> Rule {
+    mock!(Client::list_resource_tags)
+        .match_requests(|r| r.key_id() == Some(PRIMARY))
+        .then_output(move || ListResourceTagsOutput::builder().set_tags(Some(tags.clone())).build())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_primary_without_its_owners_consent_is_not_replicated() {
+    for tags in [
+        vec![],
+        vec![tag(REPLICABLE_TAG, "false")],
+        vec![tag(REPLICABLE_TAG, "TRUE")],
+        vec![tag("replicable", "true")],
+    ] {
+        // GIVEN a primary whose tags do not say mrk-provider:replicable = true
+        let into_eu = replicate("eu-west-1");
+        let kms = vec![(
+            "us-east-1",
+            vec![
+                primary_tags(tags.clone()),
+                describe_primary(),
+                get_policy(),
+                into_eu.clone(),
+            ],
+        )];
+
+        // WHEN a Create names it
+        let (physical_id, reason) = failure(
+            TestApp::new()
+                .kms_by_region(kms)
+                .answer(request("create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None))
+                .await,
+        );
+
+        // THEN nothing is replicated, and the reason tells the user what to add
+        assert_eq!(into_eu.num_calls(), 0, "{tags:?}");
+        assert!(physical_id.starts_with(FAILED_CREATE_PREFIX), "{physical_id}");
+        assert_eq!(
+            reason,
+            format!(
+                "the primary key {PRIMARY} does not carry the tag mrk-provider:replicable = true, its owner's \
+                 consent to replicas made by mrk-provider; ask the key's owner to add that tag, then deploy again"
+            )
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_update_of_a_primary_whose_consent_was_withdrawn_changes_nothing_but_a_delete_still_deletes() {
+    // GIVEN the consent tag removed from the primary after the replicas were made
+    let kms = |describe: Rule, extra: Vec<Rule>| {
+        let mut us = vec![primary_tags(vec![]), describe_primary(), get_policy()];
+        us.extend(extra);
+        vec![("us-east-1", us), ("eu-west-1", vec![describe])]
+    };
+    let policy = put_policy();
+    let update = TestApp::new().kms_by_region(kms(describe_replica(&[Some(KeyState::Enabled)]), vec![policy.clone()]));
+    let old = props(json!({"ReplicaRegions": ["eu-west-1"]}));
+    let new = props(json!({"ReplicaRegions": ["eu-west-1"], "KeyPolicy": POLICY}));
+
+    // WHEN an Update arrives, THEN it fails and puts no policy
+    let (_, reason) = failure(update.answer(request("update", new, Some(old))).await);
+    assert!(
+        reason.contains("does not carry the tag mrk-provider:replicable = true"),
+        "{reason}"
+    );
+    assert_eq!(policy.num_calls(), 0);
+
+    // AND the Delete of the stack schedules the owned replica's deletion without asking for consent
+    let (rules, _alias, schedule) = an_owned_replica_to_remove();
+    let delete = TestApp::new().kms_by_region(vec![("eu-west-1", rules)]).answer(request(
+        "delete",
+        props(json!({"ReplicaRegions": ["eu-west-1"], "Alias": null})),
+        None,
+    ));
+    success(delete.await);
+    assert_eq!(schedule.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_existing_does_not_take_a_replica_that_another_live_stack_owns() {
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+    use aws_sdk_cloudformation::types::{Stack, StackStatus};
+    // GIVEN a replica in eu-west-1 owned by another stack, which CloudFormation shows at rest
+    let theirs = "arn:aws:cloudformation:us-east-1:123456789012:stack/victim/1";
+    let owner = mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(move |r| r.stack_name() == Some(theirs))
+        .then_output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(
+                    Stack::builder()
+                        .stack_id(theirs)
+                        .stack_status(StackStatus::UpdateComplete)
+                        .build(),
+                )
+                .build()
+        });
+    let (policy, retag, alias) = (put_policy(), tag_with_owner(), create_alias());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate_already_exists("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                list_tags(vec![tag(OWNER_STACK_TAG, theirs), tag(OWNER_LOGICAL_ID_TAG, "Keys")]),
+                policy.clone(),
+                retag.clone(),
+                alias.clone(),
+            ],
+        ),
+    ];
+    let app = TestApp::new()
+        .kms("us-east-1", vec![primary_consents()])
+        .kms_by_region(kms)
+        .cloudformation("us-east-1", vec![owner.clone()]);
+
+    // WHEN an attacker's stack creates a resource on it with AdoptExisting and its own KeyPolicy
+    let grab = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}"#;
+    let properties = props(json!({"ReplicaRegions": ["eu-west-1"], "AdoptExisting": "true", "KeyPolicy": grab}));
+    let (_, reason) = failure(app.answer(request("create", properties, None)).await);
+
+    // THEN no policy, tag or alias was changed, and the reason names the owner
+    assert_eq!((policy.num_calls(), retag.num_calls(), alias.num_calls()), (0, 0, 0));
+    assert_eq!(owner.num_calls(), 1);
+    assert!(
+        reason.contains(&format!("the replica of {KEY_ID} in eu-west-1 was not adopted: it belongs to Keys in stack {theirs}, which still exists")),
+        "{reason}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn adopt_existing_repoints_an_alias_only_away_from_an_unowned_replica() {
+    // The alias exists in eu-west-1 and points at another key: a single-Region key, a replica of
+    // another resource of this stack, or a replica without owner tags.
+    let other = "mrk-00000000000000000000000000000000";
+    let single_region = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(ALIAS))
+        .then_output(|| {
+            let mut meta = replica(KeyState::Enabled);
+            meta.key_id = "1234abcd-12ab-34cd-56ef-1234567890ab".into();
+            meta.multi_region = Some(false);
+            meta.multi_region_configuration = None;
+            DescribeKeyOutput::builder().key_metadata(meta).build()
+        });
+    let sibling = vec![
+        tag(OWNER_STACK_TAG, &test_support::stack_id()),
+        tag(OWNER_LOGICAL_ID_TAG, "OtherKeys"),
+    ];
+    for (target, target_tags, repointed, expected) in [
+        (single_region, vec![], false, "which is not a multi-Region replica"),
+        (
+            alias_points_at(other),
+            sibling,
+            false,
+            "it belongs to OtherKeys of this same stack",
+        ),
+        (alias_points_at(other), vec![tag("team", "x")], true, ""),
+    ] {
+        // GIVEN a new replica, and the alias taken
+        let update_alias = mock!(Client::update_alias)
+            .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
+            .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
+        let other_tags = mock!(Client::list_resource_tags)
+            .match_requests(move |r| r.key_id() == Some(other))
+            .then_output(move || {
+                ListResourceTagsOutput::builder()
+                    .set_tags(Some(target_tags.clone()))
+                    .build()
+            });
+        let kms = vec![
+            (
+                "us-east-1",
+                vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+            ),
+            (
+                "eu-west-1",
+                vec![
+                    describe_replica(&[Some(KeyState::Enabled)]),
+                    create_alias_exists(),
+                    target,
+                    other_tags,
+                    update_alias.clone(),
+                ],
+            ),
+        ];
+
+        // WHEN the resource is created with AdoptExisting
+        let properties = props(json!({"ReplicaRegions": ["eu-west-1"], "AdoptExisting": "true"}));
+        let answered = answer(kms, "create", properties, None).await;
+
+        // THEN the alias moves only in the last case
+        if repointed {
+            success(answered);
+            assert_eq!(update_alias.num_calls(), 1);
+        } else {
+            let (_, reason) = failure(answered);
+            assert!(reason.contains(expected), "{reason}");
+            assert_eq!(update_alias.num_calls(), 0);
+        }
+    }
+}
