@@ -182,6 +182,39 @@ def test_replication_is_limited_to_primaries_and_the_allowed_replica_regions():
     assert sub_text(statement["Resource"]).endswith(":key/mrk-*")
 
 
+def test_replication_needs_the_key_owners_consent_tag():
+    [statement] = [s for _, s in statements() if "kms:ReplicateKey" in actions(s)]
+    assert statement["Condition"]["StringEquals"]["aws:ResourceTag/mrk-provider:replicable"] == "true"
+
+
+def test_an_alias_can_name_only_replicas():
+    granting = [s for _, s in statements() if "kms:CreateAlias" in actions(s)]
+    assert {a for s in granting for a in actions(s)} == {"kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"}
+    on_keys = [s for s in granting if any(":key/" in sub_text(r) for r in resources(s))]
+    assert on_keys, "no statement grants the key side of an alias operation"
+    for statement in on_keys:
+        assert [sub_text(r) for r in resources(statement)] == [
+            "arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/mrk-*"]
+        assert statement["Condition"]["StringEquals"]["kms:MultiRegionKeyType"] == "REPLICA"
+    for statement in granting:
+        if statement not in on_keys:
+            assert all(":alias/" in sub_text(r) for r in resources(statement))
+
+
+def test_cloudformation_is_only_read_and_only_for_stacks_of_this_account():
+    granting = [s for _, s in statements() if any(a.startswith("cloudformation:") for a in actions(s))]
+    assert [actions(s) for s in granting] == [["cloudformation:DescribeStacks", "cloudformation:DescribeStackResource"]]
+    assert sub_text(granting[0]["Resource"]) == "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*"
+
+
+def test_reserved_concurrency_is_a_parameter_that_reserves_nothing_by_default():
+    parameter = TEMPLATE["Parameters"]["ReservedConcurrency"]
+    assert parameter["Default"] == 0
+    function = TEMPLATE["Resources"]["MrkProviderFunction"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]}
+
+
 def test_create_key_can_only_make_replicas():
     [statement] = [s for _, s in statements() if "kms:CreateKey" in actions(s)]
     assert statement["Condition"]["StringEqualsIfExists"] == {"kms:MultiRegionKeyType": "REPLICA"}
@@ -202,7 +235,7 @@ def test_key_changes_are_allowed_on_multi_region_replicas_only(action):
 
 
 def test_every_operation_the_provider_calls_is_granted():
-    # The operations of src/aws/kms.rs and src/aws/ssm.rs, and what ReplicateKey needs besides.
+    # The operations of src/aws/kms.rs, ssm.rs and cloudformation.rs, and what ReplicateKey needs besides.
     called = {
         "kms:DescribeKey", "kms:GetKeyPolicy", "kms:ReplicateKey", "kms:CreateKey", "kms:ListResourceTags",
         "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription", "kms:PutKeyPolicy",
@@ -210,6 +243,8 @@ def test_every_operation_the_provider_calls_is_granted():
         "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
         "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
         "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
+        # src/aws/cloudformation.rs: whom a request comes from, and whether an owner stack still exists
+        "cloudformation:DescribeStacks", "cloudformation:DescribeStackResource",
     }
     granted = {a for _, s in statements() for a in actions(s)}
     assert called <= granted, f"not granted: {sorted(called - granted)}"
