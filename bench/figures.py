@@ -10,7 +10,7 @@ from typing import Any
 from collections.abc import Callable
 
 from common import BenchError, median, summary
-from mrk_harness import ACCOUNT, Function, Stack
+from mrk_harness import ACCOUNT, Function, Stack, create_primary_key
 from processes import PEER_JS, PROCESS_TIMEOUT, Child, Runner, wait_for_put
 
 # A value as long as a replica key ARN, for every parameter written.
@@ -54,8 +54,8 @@ class Bench(Runner):
             self.aws.client("ssm", region).describe_parameters()
 
     def new_primary_key(self) -> str:
-        key = self.aws.client("kms", "us-east-1").create_key(MultiRegion=True, Description="bench primary")
-        return key["KeyMetadata"]["Arn"]
+        """A primary that consents to replication (the peer's replicateKey does not look at the tag)."""
+        return create_primary_key(self.aws.client("kms", "us-east-1"), "bench primary")["Arn"]
 
     # ---------------------------------------------------------------------------------- figures
     def cold_figures(self) -> dict[str, Any]:

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from common import BENCH, MIB, BenchError, median, summary
 from mrk_harness import (
     ACCOUNT,
-    FUNCTION_ARN,
     LOOPBACK,
     TEST_ONLY_RESPONSE_URL_PREFIX,
     ResponseReceiver,
     RuntimeApi,
     Stack,
     cfn_strings,
+    function_arn,
 )
 from mrk_harness.localaws import LocalAws
 
@@ -173,8 +173,9 @@ class Runner:
     # ------------------------------------------------------------------------------ cold runs
     def cold_ours(self, region: str, event_for: Callable[[str, str], dict],
                   extra_env: dict[str, str] | None = None, binary: Path | None = None) -> ColdRun:
-        """One cold run of our bootstrap (or of another Runtime API client, `binary`)."""
-        runtime = RuntimeApi()
+        """One cold run of our bootstrap (or of another Runtime API client, `binary`), deployed in `region`: the
+        region of the stack whose event it gets."""
+        runtime = RuntimeApi(function_arn(region))
         request_id = str(uuid.uuid4())
         event = event_for(self.receiver.url(request_id), request_id)
         # Lambda starts a process because an invocation is waiting: queue it, then spawn.
@@ -250,7 +251,17 @@ class Runner:
 
     # ---------------------------------------------------------------------------------- events
     def ours_event(self, resource_type: str, logical_id: str, properties: dict, stack: Stack) -> Callable:
-        return self.event(FUNCTION_ARN, resource_type, logical_id, properties, stack)
+        """Our Create event, for the provider in the stack's region; when it is built, the stack and the
+        resource are registered with the local AWS as CloudFormation has them during a Create, for the
+        function's DescribeStacks and DescribeStackResource (the reference client, which gets the same event,
+        ignores them)."""
+        build = self.event(function_arn(stack.region), resource_type, logical_id, properties, stack)
+
+        def registered(url: str, request_id: str) -> dict:
+            self.aws.register_stack(stack.stack_id, "CREATE_IN_PROGRESS",
+                                    {logical_id: {"type": resource_type, "status": "CREATE_IN_PROGRESS"}})
+            return build(url, request_id)
+        return registered
 
     def peer_event(self, resource_type: str, logical_id: str, properties: dict, stack: Stack) -> Callable:
         return self.event(PEER_ARN, resource_type, logical_id, properties, stack)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,4 +45,5 @@ def clean_faults(request):
 
 @pytest.fixture
 def stack(request):
-    return Stack(name=request.node.name.replace("_", "-")[:100])
+    """A stack named after the test, as CloudFormation allows a name: letters, digits and hyphens."""
+    return Stack(name=re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:100])

@@ -2,10 +2,12 @@
 real binary on the local AWS, printed region by region.
 
 1. A primary stack in us-east-1 has a multi-Region key (what `AWS::KMS::Key` with `MultiRegion: true`
-   makes), a `Custom::ReplicaKey` that replicates it into eu-west-1 and ap-southeast-2, and a
-   `Custom::CrossRegionParameter` that writes the key's ARN into eu-west-1.
+   makes, tagged `mrk-provider:replicable` = `true`: its consent to be replicated), a `Custom::ReplicaKey`
+   that replicates it into eu-west-1 and ap-southeast-2, and a `Custom::CrossRegionParameter` that writes
+   the key's ARN into eu-west-1.
 2. A consumer stack in eu-west-1 reads that parameter natively (`{{resolve:ssm:/app/primary-key-arn}}`),
-   and a `Custom::CrossRegionParameterReader` reads it back from us-east-1 (the pull model).
+   and a `Custom::CrossRegionParameterReader` reads it back from us-east-1 (the pull model), through the
+   provider deployed in eu-west-1: CloudFormation calls the ServiceToken of the stack's own region.
 3. Everything is deleted again, as CloudFormation does when the stacks are deleted.
 """
 
@@ -15,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mrk_harness import Answer, Function, Stack
+from mrk_harness import Answer, Function, Stack, create_primary_key
 from mrk_harness.localaws import LocalAws
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
@@ -67,11 +69,13 @@ def state(aws: LocalAws, title: str) -> None:
 def main() -> None:
     with LocalAws(creating_seconds=2.0) as aws, tempfile.TemporaryDirectory() as tmp:
         function = Function(aws.endpoint, Path(tmp) / "function.log", env={"PARAMETER_PREFIX": "/app/"})
+        consumer_function = Function(aws.endpoint, Path(tmp) / "function-eu-west-1.log",
+                                     env={"PARAMETER_PREFIX": "/app/"}, region="eu-west-1")
         primary_stack, consumer_stack = Stack("app-keys", "us-east-1"), Stack("app", "eu-west-1")
         try:
-            heading("Primary stack (us-east-1): AWS::KMS::Key with MultiRegion: true")
-            key = aws.client("kms", "us-east-1").create_key(MultiRegion=True, Description="app data key")
-            arn = key["KeyMetadata"]["Arn"]
+            heading("Primary stack (us-east-1): AWS::KMS::Key with MultiRegion: true, tagged "
+                    "mrk-provider:replicable=true")
+            arn = create_primary_key(aws.client("kms", "us-east-1"), "app data key")["Arn"]
             print(f"primary key {arn}")
 
             heading("Primary stack: Custom::ReplicaKey AppKeyReplicas (replicas stay Creating for 2 s)")
@@ -88,20 +92,20 @@ def main() -> None:
             # The primary stack also keeps the ARN at home, as a plain AWS::SSM::Parameter would.
             aws.client("ssm", "us-east-1").put_parameter(Name=PARAMETER, Value=arn, Type="String")
 
-            heading("Consumer stack (eu-west-1)")
+            heading("Consumer stack (eu-west-1), with the provider deployed in eu-west-1")
             native = aws.client("ssm", "eu-west-1").get_parameter(Name=PARAMETER)["Parameter"]["Value"]
             print(f"{{{{resolve:ssm:{PARAMETER}}}}} in eu-west-1 resolves to {native}")
             reader = {"Region": "us-east-1", "Names": [PARAMETER]}
             read = show("Custom::CrossRegionParameterReader Create (pull from us-east-1)",
-                        function.send("Create", "Custom::CrossRegionParameterReader", "PrimaryKeyArn", reader,
-                                      consumer_stack))
+                        consumer_function.send("Create", "Custom::CrossRegionParameterReader", "PrimaryKeyArn",
+                                               reader, consumer_stack))
 
             state(aws, "What is in each region now")
 
             heading("Deleting the stacks")
             show("Custom::CrossRegionParameterReader Delete",
-                 function.send("Delete", "Custom::CrossRegionParameterReader", "PrimaryKeyArn", reader,
-                               consumer_stack, physical_id=read.physical_id))
+                 consumer_function.send("Delete", "Custom::CrossRegionParameterReader", "PrimaryKeyArn", reader,
+                                        consumer_stack, physical_id=read.physical_id))
             show("Custom::CrossRegionParameter Delete",
                  function.send("Delete", "Custom::CrossRegionParameter", "KeyArnExport", export, primary_stack,
                                physical_id=exported.physical_id))
@@ -112,6 +116,7 @@ def main() -> None:
             state(aws, "After the Deletes: replicas pending deletion, exported parameter gone")
         finally:
             function.close()
+            consumer_function.close()
 
 
 if __name__ == "__main__":

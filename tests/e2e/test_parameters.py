@@ -7,8 +7,20 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from mrk_harness import Function, Stack, create_primary_key
+
 FUNCTION_ENV = {"PARAMETER_PREFIX": "/app/", "DECRYPT_PREFIX": "/app/"}
 WRITER, READER, KEYS = "Custom::CrossRegionParameter", "Custom::CrossRegionParameterReader", "Custom::ReplicaKey"
+
+
+@pytest.fixture(scope="module")
+def eu_function(aws, tmp_path_factory):
+    """The provider deployed in eu-west-1 as well, for the stacks there: CloudFormation calls the ServiceToken
+    of the stack's own region."""
+    fn = Function(aws.endpoint, tmp_path_factory.mktemp("logs-eu-west-1") / "function.log", env=FUNCTION_ENV,
+                  region="eu-west-1")
+    yield fn
+    fn.close()
 
 
 def value(aws, region, name):
@@ -25,10 +37,9 @@ def owner(aws, region, name):
     return {t["Key"]: t["Value"] for t in tags}
 
 
-def test_the_main_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, function, stack):
+def test_the_main_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, function, eu_function, stack):
     # a primary stack in us-east-1: the key, its replicas, and its ARN pushed into eu-west-1
-    kms = aws.client("kms", "us-east-1")
-    arn = kms.create_key(MultiRegion=True, Description="seed key")["KeyMetadata"]["Arn"]
+    arn = create_primary_key(aws.client("kms", "us-east-1"), "seed key")["Arn"]
     replicas = function.send("Create", KEYS, "Replicas", {"PrimaryKeyArn": arn,
                              "ReplicaRegions": ["eu-west-1", "ap-southeast-2"]}, stack)
     assert replicas.status == "SUCCESS", replicas.reason
@@ -40,9 +51,10 @@ def test_the_main_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, 
     assert value(aws, "us-east-1", "/app/primary-key-arn") is None
     aws.client("ssm", "us-east-1").put_parameter(Name="/app/home-arn", Value=arn, Type="String")
 
-    # a consumer stack in eu-west-1 pulls the ARN from us-east-1
-    consumer = type(stack)(name="consumer", region="eu-west-1")
-    read = function.send("Create", READER, "Reader", {"Region": "us-east-1", "Names": ["/app/home-arn"]}, consumer)
+    # a consumer stack in eu-west-1 pulls the ARN from us-east-1, through the provider of eu-west-1
+    consumer = Stack(name="consumer", region="eu-west-1")
+    read = eu_function.send("Create", READER, "Reader", {"Region": "us-east-1", "Names": ["/app/home-arn"]},
+                            consumer)
     assert read.status == "SUCCESS", read.reason
     assert read.data["Value"] == arn and read.data["/app/home-arn"] == arn
     assert read.body["NoEcho"] is False
@@ -53,8 +65,8 @@ def test_the_main_flow_replicates_the_key_and_moves_its_arn_across_regions(aws, 
     assert replica["KeyState"] == "Enabled" and replica["Arn"] == replicas.data["Arn.eu-west-1"]
 
     # deleting both stacks leaves no owned parameter and no live replica
-    assert function.send("Delete", READER, "Reader", {"Region": "us-east-1", "Names": ["/app/home-arn"]},
-                         consumer, physical_id=read.physical_id).status == "SUCCESS"
+    assert eu_function.send("Delete", READER, "Reader", {"Region": "us-east-1", "Names": ["/app/home-arn"]},
+                            consumer, physical_id=read.physical_id).status == "SUCCESS"
     assert function.send("Delete", WRITER, "Export", {"Regions": ["eu-west-1"],
                          "Parameters": {"/app/primary-key-arn": arn}}, stack,
                          physical_id=pushed.physical_id).status == "SUCCESS"
@@ -96,6 +108,7 @@ def test_parameter_lifecycle_writes_changes_and_cleans_up(aws, function, stack):
 def test_a_redelivered_parameter_create_answers_twice_and_writes_once(aws, function, stack):
     props = {"Regions": ["eu-west-1"], "Parameters": {"/app/redelivered": "v"}}
     event = function.event("Create", WRITER, "Params", props, stack, request_id="same-parameter-request")
+    function.register("Create", WRITER, "Params", stack)  # a raw event registers nothing
     function.send("Create", WRITER, "Params", props, stack, raw=event, request_id="same-parameter-request")
     second = function.send("Create", WRITER, "Params", props, stack, raw=event, request_id="same-parameter-request")
     assert [p.json()["Status"] for p in second.puts] == ["SUCCESS", "SUCCESS"]

@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from mrk_harness import create_primary_key
+
 
 TYPE = "Custom::ReplicaKey"
 OWNER_STACK, OWNER_LOGICAL = "mrk-provider:stack", "mrk-provider:logical-id"
 
 
 def primary_key(aws, description="application data key"):
-    meta = aws.client("kms", "us-east-1").create_key(MultiRegion=True, Description=description)["KeyMetadata"]
+    meta = create_primary_key(aws.client("kms", "us-east-1"), description)
     return meta["Arn"], meta["KeyId"]
 
 
@@ -110,6 +112,7 @@ def test_a_redelivered_create_makes_one_replica_per_region_and_answers_twice(aws
     arn, key_id = primary_key(aws)
     props = {"PrimaryKeyArn": arn, "ReplicaRegions": ["eu-west-1"], "Alias": "alias/redelivered"}
     event = function.event("Create", TYPE, "Keys", props, stack, request_id="same-request")
+    function.register("Create", TYPE, "Keys", stack)  # a raw event registers nothing
     first = function.send("Create", TYPE, "Keys", props, stack, raw=event, request_id="same-request")
     second = function.send("Create", TYPE, "Keys", props, stack, raw=event, request_id="same-request")
     bodies = [p.json() for p in second.puts]

@@ -2,12 +2,15 @@
 
 - `mrk_harness.lambda_runtime` (re-exported here): a local Lambda Runtime API, a ResponseURL receiver,
   and `Function`, which starts the real `bootstrap` binary and sends it CloudFormation events.
-- `mrk_harness.localaws`: a local AWS (moto on 127.0.0.1, with fidelity fixes and fault injection);
+- `mrk_harness.keys` (re-exported here): multi-Region primary keys with the provider's consent tag.
+- `mrk_harness.localaws`: a local AWS (moto on 127.0.0.1, with fidelity fixes and fault injection, and
+  CloudFormation's DescribeStacks and DescribeStackResource from the stacks `Function` registers);
   `python -m mrk_harness.localaws` starts one on its own.
 
 Installed into the project's `.venv` by the Makefile (`pip install -e tests/harness`).
 """
 
+from .keys import REPLICABLE_TAG, create_primary_key
 from .lambda_runtime import (
     ACCOUNT,
     FUNCTION_ARN,
@@ -24,12 +27,14 @@ from .lambda_runtime import (
     binary_path,
     cfn_strings,
     emulator,
+    function_arn,
 )
 
 __all__ = [
     "ACCOUNT",
     "FUNCTION_ARN",
     "LOOPBACK",
+    "REPLICABLE_TAG",
     "ROOT",
     "TEST_ONLY_RESPONSE_URL_PREFIX",
     "Answer",
@@ -41,5 +46,7 @@ __all__ = [
     "Stack",
     "binary_path",
     "cfn_strings",
+    "create_primary_key",
     "emulator",
+    "function_arn",
 ]

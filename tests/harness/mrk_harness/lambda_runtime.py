@@ -5,7 +5,10 @@
   One function process serves many invocations, like a warm Lambda.
 - `ResponseReceiver`: the pre-signed ResponseURL; records every PUT and can fail the first N with 500.
 - `Function`: starts the binary with the environment Lambda gives it and sends CloudFormation events,
-  built exactly as CloudFormation sends them (every property value a string).
+  built exactly as CloudFormation sends them (every property value a string). Before each event it
+  registers the stack and the resource with the local AWS, in the status CloudFormation would have them
+  in while it waits for the answer, so that the function's DescribeStacks and DescribeStackResource
+  find them.
 """
 
 from __future__ import annotations
@@ -24,15 +27,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .localaws.client import register_stack
+
 ROOT = Path(__file__).resolve().parents[3]  # tests/harness/mrk_harness/ → the repository
 ACCOUNT = "123456789012"
-FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:mrk-provider"
+
+
+def function_arn(region: str) -> str:
+    """The ARN of the provider's function in `region`: what Lambda says it invoked, and the ServiceToken of
+    the stacks of that region (CloudFormation calls a ServiceToken only in the stack's own region)."""
+    return f"arn:aws:lambda:{region}:{ACCOUNT}:function:mrk-provider"
+
+
+FUNCTION_ARN = function_arn("us-east-1")
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 
 
 # Lets the function answer on a loopback URL (src/app.rs); the deployment templates never set it.
 TEST_ONLY_RESPONSE_URL_PREFIX = "MRK_PROVIDER_TEST_ONLY_RESPONSE_URL_PREFIX"
 LOOPBACK = "http://127.0.0.1"
+
+# The status of the stack, and of the resource, while CloudFormation waits for the answer to each request type.
+IN_PROGRESS = {"Create": "CREATE_IN_PROGRESS", "Update": "UPDATE_IN_PROGRESS", "Delete": "DELETE_IN_PROGRESS"}
 
 
 def binary_path() -> Path:
@@ -288,10 +304,15 @@ class Answer:
 
 
 class Function:
-    """The bootstrap binary running as a warm Lambda, with CloudFormation's side of the protocol."""
+    """The bootstrap binary running as a warm Lambda in `region`, with CloudFormation's side of the protocol
+    (for the stacks of that region)."""
 
-    def __init__(self, endpoint: str, log_path: Path, env: dict[str, str] | None = None) -> None:
-        self.runtime = RuntimeApi()
+    def __init__(self, endpoint: str, log_path: Path, env: dict[str, str] | None = None,
+                 region: str = "us-east-1") -> None:
+        self.endpoint = endpoint  # the local AWS: the function's AWS_ENDPOINT_URL, where stacks are registered
+        self.region = region
+        self.function_arn = function_arn(region)
+        self.runtime = RuntimeApi(self.function_arn)
         self.receiver = ResponseReceiver()
         self.log_path = log_path
         binary = binary_path()
@@ -305,8 +326,8 @@ class Function:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/mrk-provider",
             "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/22/[$LATEST]e2e",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
@@ -324,14 +345,35 @@ class Function:
 
     def send(self, request_type: str, resource_type: str, logical_id: str, properties: dict, stack: Stack,
              old_properties: dict | None = None, physical_id: str | None = None, deadline_in: float = 60.0,
-             timeout: float = 90.0, request_id: str | None = None, raw: dict | bytes | None = None) -> Answer:
-        """Sends one event as CloudFormation would and returns what CloudFormation would see."""
+             timeout: float = 90.0, request_id: str | None = None, raw: dict | bytes | None = None,
+             stack_status: str | None = None, register: bool = True) -> Answer:
+        """Sends one event as CloudFormation would and returns what CloudFormation would see.
+
+        First it registers the stack with the local AWS in the status of `request_type` (`stack_status`
+        overrides it: UPDATE_ROLLBACK_IN_PROGRESS for the Update of a rollback, for example), and the
+        resource (`logical_id`, `resource_type`, `physical_id` if given) in that request type's status. A
+        `raw` event, or `register=False`, registers nothing: the local AWS keeps what it had."""
         request_id = request_id or str(uuid.uuid4())
+        if raw is None and register:
+            self.register(request_type, resource_type, logical_id, stack, physical_id, stack_status)
         event = raw if raw is not None else self.event(
             request_type, resource_type, logical_id, properties, stack, old_properties, physical_id, request_id)
         started = time.monotonic()
         result = self.runtime.invoke(event, timeout=timeout, deadline_in=deadline_in)
         return Answer(self.receiver.for_request(request_id), result, started, time.monotonic() - started)
+
+    def register(self, request_type: str, resource_type: str, logical_id: str, stack: Stack,
+                 physical_id: str | None = None, stack_status: str | None = None) -> dict:
+        """Registers the stack and the resource as CloudFormation has them while it waits for the answer to a
+        `request_type` event (one local HTTP call); returns the stack as the local AWS now has it."""
+        if request_type not in IN_PROGRESS:
+            raise ValueError(f"no CloudFormation status for a {request_type!r} request: send it raw, or with "
+                             "register=False")
+        resource: dict[str, Any] = {"type": resource_type, "status": IN_PROGRESS[request_type]}
+        if physical_id is not None:
+            resource["physical_id"] = physical_id
+        return register_stack(self.endpoint, stack.stack_id, stack_status or IN_PROGRESS[request_type],
+                              {logical_id: resource})
 
     def event(self, request_type: str, resource_type: str, logical_id: str, properties: dict, stack: Stack,
               old_properties: dict | None = None, physical_id: str | None = None,
@@ -339,18 +381,18 @@ class Function:
         request_id = request_id or str(uuid.uuid4())
         event = {
             "RequestType": request_type,
-            "ServiceToken": FUNCTION_ARN,
+            "ServiceToken": self.function_arn,
             "ResponseURL": self.receiver.url(request_id),
             "StackId": stack.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": logical_id,
             "ResourceType": resource_type,
-            "ResourceProperties": cfn_strings({"ServiceToken": FUNCTION_ARN, **properties}),
+            "ResourceProperties": cfn_strings({"ServiceToken": self.function_arn, **properties}),
         }
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
         if old_properties is not None:
-            event["OldResourceProperties"] = cfn_strings({"ServiceToken": FUNCTION_ARN, **old_properties})
+            event["OldResourceProperties"] = cfn_strings({"ServiceToken": self.function_arn, **old_properties})
         return event
 
     def logs(self) -> str:

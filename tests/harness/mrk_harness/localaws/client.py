@@ -1,5 +1,5 @@
 """Python API for tests: start ``python -m mrk_harness.localaws`` as a subprocess and talk
-to it (boto3 clients, fault injection, config, call log, reset)."""
+to it (boto3 clients, fault injection, config, call log, CloudFormation stacks, reset)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,32 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 class LocalAwsError(RuntimeError):
     pass
+
+
+def request(endpoint: str, method: str, path: str, data: bytes | None = None) -> bytes:
+    """One HTTP request to the local AWS at `endpoint` (JSON `data`, if any); the answer's body."""
+    req = urllib.request.Request(endpoint + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with _OPENER.open(req, timeout=10) as resp:
+            return resp.read()
+    except urllib.error.HTTPError as exc:
+        raise LocalAwsError(f"{method} {path}: HTTP {exc.code}: {exc.read().decode(errors='replace')}") from exc
+
+
+def register_stack(endpoint: str, stack_id: str, status: str | None = None,
+                   resources: dict[str, dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    """Registers (upserts) a CloudFormation stack at the local AWS at `endpoint`, for its DescribeStacks and
+    DescribeStackResource: `status` (required for a new stack) and `resources`, merged by logical id
+    (``{"Keys": {"type": "Custom::ReplicaKey", "status": "CREATE_IN_PROGRESS"}}``; ``None`` removes one).
+    Returns the stack as the local AWS now has it. One local HTTP call, for callers without a `LocalAws`."""
+    payload: dict[str, Any] = {"stack_id": stack_id}
+    if status is not None:
+        payload["status"] = status
+    if resources is not None:
+        payload["resources"] = resources
+    return json.loads(request(endpoint, "POST", "/_localaws/stacks", json.dumps(payload).encode()))["stack"]
 
 
 class LocalAws:
@@ -220,12 +246,27 @@ class LocalAws:
     def clear_calls(self) -> None:
         self._control("POST", "/calls/clear", {})
 
+    def register_stack(self, stack_id: str, status: str | None = None,
+                       resources: dict[str, dict[str, Any] | None] | None = None) -> dict[str, Any]:
+        """Registers (upserts) a CloudFormation stack: ``aws.register_stack(arn, "CREATE_IN_PROGRESS",
+        {"Keys": {"type": "Custom::ReplicaKey", "status": "CREATE_IN_PROGRESS"}})``. See
+        `register_stack` (module level) and README.md."""
+        return register_stack(self._endpoint(), stack_id, status, resources)
+
+    def stacks(self) -> list[dict[str, Any]]:
+        """The registered stacks, in registration order."""
+        return self._control("GET", "/stacks")["stacks"]
+
+    def clear_stacks(self) -> None:
+        self._control("POST", "/stacks/clear", {})
+
     def reset(self) -> None:
-        """Reset all moto state (``POST /moto-api/reset``); faults and the call
-        log are cleared too, config is kept."""
+        """Reset all moto state (``POST /moto-api/reset``); faults, the call
+        log and the registered stacks are cleared too, config is kept."""
         self._request("POST", "/moto-api/reset", b"")
         self.clear_faults()
         self.clear_calls()
+        self.clear_stacks()
 
     # ------------------------------------------------------------- internals
     def _endpoint(self) -> str:
@@ -239,11 +280,4 @@ class LocalAws:
         return json.loads(body) if body else None
 
     def _request(self, method: str, path: str, data: bytes | None) -> bytes:
-        req = urllib.request.Request(self._endpoint() + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with _OPENER.open(req, timeout=10) as resp:
-                return resp.read()
-        except urllib.error.HTTPError as exc:
-            raise LocalAwsError(f"{method} {path}: HTTP {exc.code}: {exc.read().decode(errors='replace')}") from exc
+        return request(self._endpoint(), method, path, data)

@@ -1,7 +1,8 @@
 """Fault injection, call log and control API: a WSGI middleware in front of moto.
 
 Only the standard library is used here, so the module can be imported (and
-unit-tested) without moto.
+unit-tested) without moto. CloudFormation calls never reach moto: cloudformation.py
+answers them from the stacks registered through the control API.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ import time
 import urllib.parse
 from typing import Any, Callable, Iterable
 
+from . import cloudformation
+
 CONTROL_PREFIX = "/_localaws"
 
 # X-Amz-Target prefix -> service name used in fault specs and the call log.
 TARGET_SERVICES = {"TrentService": "kms", "AmazonSSM": "ssm"}
-SERVICES = ("kms", "ssm")
+SERVICES = ("kms", "ssm", cloudformation.SERVICE)
 
 DEFAULT_HANG_SECONDS = 60.0
 MAX_HANG_SECONDS = 300.0
 MAX_LATENCY_MS = 60_000
 MAX_CALL_LOG = 20_000
 
-# The 5xx error code each service models for "internal failure, retry".
-INTERNAL_ERROR_CODES = {"kms": "KMSInternalException", "ssm": "InternalServerError"}
+# The 5xx error code each service models for "internal failure, retry" (CloudFormation: the query
+# protocol's common InternalFailure).
+INTERNAL_ERROR_CODES = {"kms": "KMSInternalException", "ssm": "InternalServerError",
+                        cloudformation.SERVICE: "InternalFailure"}
+# The error code each service throttles with (every AWS SDK retries these).
+THROTTLING_CODES = {"kms": "ThrottlingException", "ssm": "ThrottlingException", cloudformation.SERVICE: "Throttling"}
 
 FAULT_KEYS = {
     "service",
@@ -53,7 +60,8 @@ def parse_request(environ: dict[str, Any]) -> tuple[str | None, str | None, str 
 
     Service and operation come from X-Amz-Target (TrentService.ReplicateKey,
     AmazonSSM.PutParameter); the region from the SigV4 credential scope
-    (Credential=AKID/20240101/us-east-1/kms/aws4_request).
+    (Credential=AKID/20240101/us-east-1/kms/aws4_request). Without X-Amz-Target the
+    service is the scope's (a query-protocol request's operation is in its body).
     """
     service = operation = region = None
     target = environ.get("HTTP_X_AMZ_TARGET") or ""
@@ -225,11 +233,11 @@ class FaultInjector:
                 if d.error is not None:
                     continue
                 if spec.tps is not None and not spec.take_token(region, now):
-                    d.error = (400, "ThrottlingException", "Rate exceeded")
+                    d.error = (400, THROTTLING_CODES[spec.service], "Rate exceeded")
                     d.fault = "tps"
                 elif spec.throttle > 0:
                     spec.throttle -= 1
-                    d.error = (400, "ThrottlingException", "Rate exceeded")
+                    d.error = (400, THROTTLING_CODES[spec.service], "Rate exceeded")
                     d.fault = "throttle"
                 elif spec.error_5xx > 0:
                     spec.error_5xx -= 1
@@ -283,7 +291,8 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 class LocalAwsMiddleware:
-    """WSGI app: control API under /_localaws/, faults + call log for AWS calls."""
+    """WSGI app: control API under /_localaws/, faults + call log for AWS calls, CloudFormation's
+    answers from the registered stacks."""
 
     def __init__(
         self,
@@ -292,22 +301,34 @@ class LocalAwsMiddleware:
         get_config: Callable[[], dict[str, Any]],
         set_config: Callable[..., dict[str, Any]],
         info: dict[str, Any] | None = None,
+        stacks: cloudformation.Stacks | None = None,
     ) -> None:
         self.app = app
         self.injector = injector
         self.get_config = get_config
         self.set_config = set_config
         self.info = info or {}
+        self.stacks = stacks if stacks is not None else cloudformation.Stacks()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or ""
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             return self._control(environ, start_response, path[len(CONTROL_PREFIX):] or "/")
         service, region, operation = parse_request(environ)
-        if service is None or operation is None:
+        is_cloudformation = service == cloudformation.SERVICE
+        if not is_cloudformation and (service is None or operation is None):
             return self.app(environ, start_response)  # moto-api, S3-style, ...
 
         started = time.perf_counter()
+        # Read the body up front so a short-circuited reply leaves the
+        # keep-alive connection in a clean state; moto gets a fresh stream.
+        body = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        params: dict[str, str] = {}
+        if is_cloudformation:  # the query protocol: Action=DescribeStacks&... in a form body
+            params = cloudformation.form_params(environ, body)
+            operation = params.get("Action")
         decision, release = self.injector.decide(service, region, operation)
         entry: dict[str, Any] = {
             "service": service,
@@ -318,11 +339,6 @@ class LocalAwsMiddleware:
             "status": None,
         }
         self.injector.log_call(entry)
-        # Read the body up front so a short-circuited reply leaves the
-        # keep-alive connection in a clean state; moto gets a fresh stream.
-        body = _read_body(environ)
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
         if decision.sleep:
             time.sleep(decision.sleep)
         if decision.hang:
@@ -330,6 +346,10 @@ class LocalAwsMiddleware:
         if decision.error is not None:
             status, code, message = decision.error
             entry["status"] = status
+            if is_cloudformation:
+                request_id = cloudformation.new_request_id()
+                return cloudformation.xml_response(
+                    start_response, status, cloudformation.error_body(code, message, request_id, status), request_id)
             payload = json.dumps({"__type": code, "message": message}).encode()
             start_response(
                 f"{status} {'Bad Request' if status == 400 else 'Internal Server Error'}",
@@ -350,6 +370,10 @@ class LocalAwsMiddleware:
             entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
+        if is_cloudformation:
+            request_id = cloudformation.new_request_id()
+            status, answer = self.stacks.answer(params, region, request_id)
+            return cloudformation.xml_response(recording_start_response, status, answer, request_id)
         return self.app(environ, recording_start_response)
 
     # -- control API --
@@ -403,6 +427,17 @@ class LocalAwsMiddleware:
             if sub == "/calls/clear" and method == "POST":
                 self.injector.clear_calls()
                 return _json_response(start_response, 200, {"calls": []})
+            if sub == "/stacks":
+                if method == "GET":
+                    return _json_response(start_response, 200, {"stacks": self.stacks.list()})
+                if method == "POST":
+                    return _json_response(start_response, 200, {"stack": self.stacks.register(payload)})
+                if method == "DELETE":
+                    self.stacks.clear()
+                    return _json_response(start_response, 200, {"stacks": []})
+            if sub == "/stacks/clear" and method == "POST":
+                self.stacks.clear()
+                return _json_response(start_response, 200, {"stacks": []})
         except (FaultSpecError, ValueError, TypeError) as exc:
             return _json_response(start_response, 400, {"error": str(exc)})
         return _json_response(start_response, 404, {"error": f"no control endpoint {method} {CONTROL_PREFIX}{sub}"})
