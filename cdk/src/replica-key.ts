@@ -1,4 +1,4 @@
-import { CfnResource, CustomResource, Duration, Names, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -27,6 +27,12 @@ export interface ReplicaKeyProps extends MrkProviderProps {
    * The multi-Region **primary** key (`PrimaryKeyArn`): a `kms.Key` created with `multiRegion: true`,
    * an imported key, or the key's ARN (`arn:<partition>:kms:<region>:<account>:key/mrk-...`). Not an
    * alias. Changing it replaces the resource (and so deletes the old key's replicas).
+   *
+   * The provider replicates only a primary that carries the tag `mrk-provider:replicable` = `true`
+   * ({@link ReplicaKey.REPLICABLE_TAG}), its owner's consent. A `kms.Key` of this app gets that tag
+   * from this construct. An imported key or an ARN is not tagged: the key's owner must add the tag
+   * (for example `aws kms tag-resource --key-id <arn> --tags TagKey=mrk-provider:replicable,TagValue=true`),
+   * or the provider refuses to replicate it.
    */
   readonly primaryKey: kms.IKey | string;
 
@@ -77,7 +83,8 @@ export interface ReplicaKeyInRegionOptions {
 
 /**
  * `Custom::ReplicaKey`: replicas of a multi-Region primary key in other regions, from the primary's
- * stack.
+ * stack. A `kms.Key` given as `primaryKey` is tagged `mrk-provider:replicable` = `true`, the consent
+ * the provider requires; an imported key or an ARN must carry that tag already.
  *
  * ```ts
  * const key = new kms.Key(this, 'AppKey', { multiRegion: true });
@@ -93,6 +100,13 @@ export interface ReplicaKeyInRegionOptions {
 export class ReplicaKey extends Construct {
   /** The CloudFormation resource type. */
   public static readonly RESOURCE_TYPE = 'Custom::ReplicaKey';
+
+  /**
+   * The tag, with the value `true`, by which a primary key's owner consents to replicas made by
+   * mrk-provider. The provider checks it before it replicates, and its IAM policy allows
+   * `kms:ReplicateKey` only on keys that carry it.
+   */
+  public static readonly REPLICABLE_TAG = 'mrk-provider:replicable';
 
   /** Key id shared by the primary and every replica (`mrk-...`), the `KeyId` attribute. */
   public readonly keyId: string;
@@ -130,6 +144,7 @@ export class ReplicaKey extends Construct {
     checkAlias(this, props.alias);
     const pendingWindowInDays = pendingWindowDays(this, props.pendingWindow);
     this.addMultiRegionCheck(props.primaryKey);
+    this.tagPrimaryAsReplicable(props.primaryKey);
     if (props.policy) {
       const policy = props.policy;
       this.node.addValidation({ validate: () => policy.validateForResourcePolicy() });
@@ -257,16 +272,13 @@ export class ReplicaKey extends Construct {
    * synthesized, so that an escape-hatch change after this construct still counts.
    */
   private addMultiRegionCheck(primaryKey: kms.IKey | string): void {
-    if (typeof primaryKey === 'string') {
-      return;
-    }
-    const cfnKey = primaryKey.node.defaultChild;
-    if (!CfnResource.isCfnResource(cfnKey) || cfnKey.cfnResourceType !== kms.CfnKey.CFN_RESOURCE_TYPE_NAME) {
+    const cfnKey = keyOfThisApp(primaryKey);
+    if (cfnKey === undefined || typeof primaryKey === 'string') {
       return;
     }
     this.node.addValidation({
       validate: () => {
-        const multiRegion = (cfnKey as kms.CfnKey).multiRegion;
+        const multiRegion = cfnKey.multiRegion;
         if (multiRegion === true || Token.isUnresolved(multiRegion)) {
           return [];
         }
@@ -277,6 +289,31 @@ export class ReplicaKey extends Construct {
       },
     });
   }
+
+  /**
+   * Gives a `kms.Key` of this app the consent tag that the provider requires. Whoever puts the key and
+   * this construct in one app decides for both; an imported key's owner decides for theirs.
+   */
+  private tagPrimaryAsReplicable(primaryKey: kms.IKey | string): void {
+    if (keyOfThisApp(primaryKey) === undefined || typeof primaryKey === 'string') {
+      return;
+    }
+    Tags.of(primaryKey).add(ReplicaKey.REPLICABLE_TAG, 'true');
+  }
+}
+
+/**
+ * The `AWS::KMS::Key` behind `key` when it is a key of this app (a `kms.Key`), else `undefined`: an
+ * imported key or an ARN has no resource here.
+ */
+function keyOfThisApp(key: kms.IKey | string): kms.CfnKey | undefined {
+  if (typeof key === 'string') {
+    return undefined;
+  }
+  const cfnKey = key.node.defaultChild;
+  return CfnResource.isCfnResource(cfnKey) && cfnKey.cfnResourceType === kms.CfnKey.CFN_RESOURCE_TYPE_NAME
+    ? (cfnKey as kms.CfnKey)
+    : undefined;
 }
 
 /** The primary key's ARN for `PrimaryKeyArn`, and its region when known. */

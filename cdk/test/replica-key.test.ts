@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CfnParameter, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -73,6 +73,41 @@ describe('ReplicaKey', () => {
     const key = kms.Key.fromKeyArn(primary, 'Imported', PRIMARY_KEY_ARN);
     new ReplicaKey(primary, 'Replicas', { primaryKey: key, replicaRegions: ['eu-west-1'] });
     Template.fromStack(primary).hasResourceProperties('Custom::ReplicaKey', { PrimaryKeyArn: PRIMARY_KEY_ARN });
+  });
+
+  it("tags a kms.Key of the app mrk-provider:replicable = true, its owner's consent to replication", () => {
+    // GIVEN a multi-Region key of the app, with tags of its own
+    const { primary } = twoRegions();
+    const key = new kms.Key(primary, 'AppKey', { multiRegion: true });
+    Tags.of(key).add('team', 'platform');
+    // WHEN it is given to a ReplicaKey
+    new ReplicaKey(primary, 'Replicas', { primaryKey: key, replicaRegions: ['eu-west-1'] });
+    // THEN the synthesized AWS::KMS::Key carries the consent tag beside its own
+    const keys = Template.fromStack(primary).findResources('AWS::KMS::Key');
+    const [properties] = Object.values(keys).map((r) => r.Properties);
+    assert.deepEqual(properties.Tags, [
+      { Key: ReplicaKey.REPLICABLE_TAG, Value: 'true' },
+      { Key: 'team', Value: 'platform' },
+    ]);
+    assert.equal(ReplicaKey.REPLICABLE_TAG, 'mrk-provider:replicable');
+  });
+
+  it("tags neither an imported key nor a key given by its ARN, nor any other key: their owner's consent is theirs", () => {
+    // GIVEN an imported key, a key of the app passed as an ARN string, and a key no ReplicaKey uses
+    const { primary } = twoRegions();
+    const imported = kms.Key.fromKeyArn(primary, 'Imported', PRIMARY_KEY_ARN);
+    const byArn = new kms.Key(primary, 'ByArn', { multiRegion: true });
+    new kms.Key(primary, 'Unrelated', { multiRegion: true });
+    // WHEN they are replicated
+    new ReplicaKey(primary, 'FromImported', { primaryKey: imported, replicaRegions: ['eu-west-1'] });
+    new ReplicaKey(primary, 'FromArn', { primaryKey: byArn.keyArn, replicaRegions: ['eu-west-1'] });
+    // THEN no AWS::KMS::Key of the stack carries the consent tag
+    const keys = Template.fromStack(primary).findResources('AWS::KMS::Key');
+    assert.equal(Object.keys(keys).length, 2);
+    for (const [logicalId, resource] of Object.entries(keys)) {
+      const tags: { Key: string }[] = resource.Properties.Tags ?? [];
+      assert.ok(!tags.some((tag) => tag.Key === ReplicaKey.REPLICABLE_TAG), `${logicalId} is tagged`);
+    }
   });
 
   it('exposes the attributes of the contract', () => {
