@@ -29,6 +29,7 @@ export class KeyStack extends Stack {
       pendingWindow: Duration.days(7),
     });
 
+    // ReplicaKey tags appKey mrk-provider:replicable=true, the consent the provider requires of a primary.
     const replicas = new ReplicaKey(this, 'AppKeyReplicas', {
       primaryKey: appKey,
       replicaRegions: ['eu-west-1'],
