@@ -2,8 +2,9 @@
 //! so before a request changes anything the provider confirms with CloudFormation that the event's
 //! `StackId` names a stack of the function's own account and region, that the stack is in the middle
 //! of an operation (`*_IN_PROGRESS`), and that it has the event's `LogicalResourceId` with the event's
-//! `ResourceType`. [`super::dispatch`] runs [`verify`] beside the handler, whose changes wait at the
-//! request's write gate until it passes; a refusal ends the request with nothing changed.
+//! `ResourceType`. [`super::dispatch`] checks the ARNs first ([`check_stack_arn`]), then runs
+//! [`confirm`] beside the handler, whose changes wait at the request's write gate until it passes; a
+//! refusal ends the request with nothing changed.
 //!
 //! The stack status a real request arrives under (CloudFormation's documentation names the operation
 //! that sends each request, not the status; each row has a test in `caller/tests.rs`):
@@ -135,18 +136,16 @@ fn refused(why: String) -> Error {
     Error::UnverifiedCaller(why)
 }
 
-/// Confirms that the request comes from the stack it names: first the account and region in its ARN,
-/// then CloudFormation's view of the stack and the resource, asked again for up to
-/// [`VISIBILITY_WAIT`] while it refuses. Throttling is retried by the client like any other call.
-pub async fn verify(clients: &Clients, invocation: &Invocation) -> Result<(), Error> {
-    let request = &invocation.request;
+/// Checks, from the ARNs alone and before any call, that the request's `StackId` names a stack of the
+/// function's own partition, account and region; returns that region.
+pub fn check_stack_arn(invocation: &Invocation) -> Result<&str, Error> {
     let home = ArnHome::of_function(&invocation.function_arn).ok_or_else(|| {
         Error::Internal(format!(
             "the function's own ARN '{}' could not be read",
             invocation.function_arn
         ))
     })?;
-    let stack_id = request.stack_id.as_str();
+    let stack_id = invocation.request.stack_id.as_str();
     let stack = ArnHome::of_stack(stack_id).ok_or_else(|| {
         refused(format!(
             "the StackId '{stack_id}' is not the ARN of a CloudFormation stack"
@@ -166,7 +165,16 @@ pub async fn verify(clients: &Clients, invocation: &Invocation) -> Result<(), Er
             stack.region, home.region
         )));
     }
-    let cfn = clients.cloudformation(home.region, &invocation.progress);
+    Ok(home.region)
+}
+
+/// Confirms with CloudFormation in `region` (the one [`check_stack_arn`] returned) that the request
+/// comes from the stack it names: the stack in progress, with the event's resource, asked again for up
+/// to [`VISIBILITY_WAIT`] while it refuses. Throttling is retried by the client like any other call.
+pub async fn confirm(clients: &Clients, invocation: &Invocation, region: &str) -> Result<(), Error> {
+    let request = &invocation.request;
+    let stack_id = request.stack_id.as_str();
+    let cfn = clients.cloudformation(region, &invocation.progress);
     let logical_id = request.logical_resource_id.as_str();
     let resource_type = request.resource_type.as_str();
     let waited = tokio::time::Instant::now();

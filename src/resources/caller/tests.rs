@@ -1,4 +1,4 @@
-//! The caller check: the pure rules (ARNs, statuses, the verdict), then [`verify`] on mocked
+//! The caller check: the pure rules (ARNs, statuses, the verdict), then [`confirm`] on mocked
 //! CloudFormation, then whole requests whose caller is refused, each asserting that nothing was
 //! changed.
 
@@ -123,7 +123,7 @@ fn the_verdict_names_the_check_that_failed() {
     assert!(judged(Some("REVIEW_IN_PROGRESS"), None).is_err());
 }
 
-// ---- verify, on mocked CloudFormation ----
+// ---- confirm, on mocked CloudFormation ----
 
 /// Any PutParameter: what a write that must not happen would call.
 fn put_any() -> Rule {

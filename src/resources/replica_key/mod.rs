@@ -35,6 +35,12 @@ pub fn consents_to_replication(tags: &[(String, String)]) -> bool {
     tags.iter().any(|(key, value)| key == REPLICABLE_TAG && value == "true")
 }
 
+/// How long a ReplicateKey that IAM denies is tried again. IAM allows it only on primaries tagged
+/// with [`REPLICABLE_TAG`], and KMS documents that a tag change can take up to five minutes to count
+/// for authorization, so a stack that tags its primary and replicates it in one deployment can be
+/// denied at first. Two minutes covers the usual delay; a denial for any other reason fails after it.
+const CONSENT_TAG_PROPAGATION: Duration = Duration::from_secs(120);
+
 /// How long a replica may stay in `Creating` before the request gives up (the deadline may stop it
 /// sooner).
 const MAX_CREATING_WAIT: Duration = Duration::from_secs(600);
@@ -106,6 +112,14 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
     .await;
     collect(results)?;
     Ok(Outcome::id(physical_id))
+}
+
+/// Whether the key is a multi-Region replica.
+fn is_replica(meta: &KeyMetadata) -> bool {
+    meta.multi_region_configuration
+        .as_ref()
+        .and_then(|c| c.multi_region_key_type.as_ref())
+        == Some(&MultiRegionKeyType::Replica)
 }
 
 /// Whether a replica's reported state is a settled one (not `Creating`, and not unknown).
@@ -339,9 +353,29 @@ impl<'a> Job<'a> {
             tags: self.owner.tagged(&self.spec.tags),
             bypass_policy_lockout_safety_check: self.spec.bypass_policy_lockout_safety_check,
         };
-        self.kms(&self.spec.primary.region)
-            .replicate_key(self.key_id(), region, &replica)
-            .await
+        let kms = self.kms(&self.spec.primary.region);
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_secs(2);
+        loop {
+            match kms.replicate_key(self.key_id(), region, &replica).await {
+                // The primary carries the consent tag (checked before), but IAM may not see it yet.
+                Err(err)
+                    if err.aws_code() == Some("AccessDeniedException")
+                        && started.elapsed() + pause <= CONSENT_TAG_PROPAGATION =>
+                {
+                    let _step = self.cx.invocation.progress.step(format!(
+                        "waiting for KMS to authorize ReplicateKey into {region} with the primary's new consent tag"
+                    ));
+                    info!(
+                        region,
+                        "ReplicateKey denied; KMS may not apply the consent tag yet: asking again"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Brings an existing replica to the desired state, after checking that this resource owns it.
@@ -443,9 +477,10 @@ impl<'a> Job<'a> {
         }
     }
 
-    /// Creates the alias, or accepts it when it already points at this replica. An alias pointing at
-    /// another key is taken over only with `AdoptExisting`, and only from a replica that no live stack
-    /// owns ([`Job::check_alias_adoptable`]).
+    /// Creates the alias, or accepts it when it already points at this replica. An alias on another
+    /// replica that this resource owns (the old primary's, during a replacement) is moved to this one;
+    /// an alias on any other key only with `AdoptExisting`, and only away from a replica that no live
+    /// stack owns ([`Job::check_alias_adoptable`]).
     async fn ensure_alias(&self, kms: &Kms<'a>) -> Result<(), Error> {
         let Some(alias) = self.spec.alias.as_deref() else {
             return Ok(());
@@ -453,45 +488,54 @@ impl<'a> Job<'a> {
         if kms.create_alias(alias, self.key_id()).await? {
             return Ok(());
         }
-        match kms.describe_key(alias).await? {
-            Some(target) if target.key_id == self.key_id() => Ok(()),
-            Some(target) if self.spec.adopt_existing => {
-                self.check_alias_adoptable(kms, alias, &target).await?;
-                kms.update_alias(alias, self.key_id()).await
-            }
-            Some(target) => Err(Error::AliasTaken(format!(
+        let Some(target) = kms.describe_key(alias).await? else {
+            return Err(Error::ChangedConcurrently(format!(
+                "the alias {alias} in {} was changed while it was being created; deploy again",
+                kms.region()
+            )));
+        };
+        if target.key_id == self.key_id() {
+            return Ok(());
+        }
+        let target_tags = match is_replica(&target) {
+            true => kms.list_tags(&target.key_id).await?,
+            false => Vec::new(),
+        };
+        if is_replica(&target) && self.owner.owns(&target_tags) {
+            return kms.update_alias(alias, self.key_id()).await;
+        }
+        if !self.spec.adopt_existing {
+            return Err(Error::AliasTaken(format!(
                 "the alias {alias} already exists in {} and points at key {}; choose another Alias, \
                  or set AdoptExisting to true to point it at the replica",
                 kms.region(),
                 target.key_id
-            ))),
-            None => Err(Error::ChangedConcurrently(format!(
-                "the alias {alias} in {} was changed while it was being created; deploy again",
-                kms.region()
-            ))),
+            )));
         }
+        self.check_alias_adoptable(kms, alias, &target, &target_tags).await?;
+        kms.update_alias(alias, self.key_id()).await
     }
 
     /// An alias is repointed only away from a multi-Region replica that no live stack owns: repointing
     /// another stack's alias (or an alias of a single-Region key) would send its users' data to a key
     /// whose policy this request sets.
-    async fn check_alias_adoptable(&self, kms: &Kms<'a>, alias: &str, target: &KeyMetadata) -> Result<(), Error> {
+    async fn check_alias_adoptable(
+        &self,
+        kms: &Kms<'a>,
+        alias: &str,
+        target: &KeyMetadata,
+        target_tags: &[(String, String)],
+    ) -> Result<(), Error> {
         let region = kms.region();
-        let is_replica = target
-            .multi_region_configuration
-            .as_ref()
-            .and_then(|c| c.multi_region_key_type.as_ref())
-            == Some(&MultiRegionKeyType::Replica);
-        if !is_replica {
+        if !is_replica(target) {
             return Err(Error::AliasTaken(format!(
                 "the alias {alias} in {region} points at key {}, which is not a multi-Region replica; \
                  mrk-provider repoints only aliases of replicas, so choose another Alias",
                 target.key_id
             )));
         }
-        let tags = kms.list_tags(&target.key_id).await?;
         let what = format!("the alias {alias} in {region} (it points at key {})", target.key_id);
-        check_adoptable(self.cx, &tags, &what).await
+        check_adoptable(self.cx, target_tags, &what).await
     }
 
     async fn remove_alias_if_ours(&self, kms: &Kms<'a>, alias: &str) -> Result<(), Error> {

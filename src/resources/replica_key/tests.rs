@@ -2,6 +2,8 @@
 //! matches exact request arguments; a call that no rule matches panics inside the handler, which the
 //! protocol layer turns into FAILED, so an unexpected call fails the test.
 
+use std::time::Duration;
+
 use aws_sdk_kms::Client;
 use aws_sdk_kms::operation::cancel_key_deletion::CancelKeyDeletionOutput;
 use aws_sdk_kms::operation::create_alias::{CreateAliasError, CreateAliasOutput};
@@ -1139,4 +1141,83 @@ async fn adopt_existing_repoints_an_alias_only_away_from_an_unowned_replica() {
             assert_eq!(update_alias.num_calls(), 0);
         }
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replacement_moves_the_alias_from_the_old_primarys_replica_that_this_resource_owns() {
+    // GIVEN the alias in eu-west-1 on another replica that this very resource owns (the old primary's)
+    let other = "mrk-00000000000000000000000000000000";
+    let update_alias = mock!(Client::update_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
+        .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
+    let ours = mock!(Client::list_resource_tags)
+        .match_requests(move |r| r.key_id() == Some(other))
+        .then_output(|| ListResourceTagsOutput::builder().set_tags(Some(owner_tags())).build());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                describe_replica(&[Some(KeyState::Enabled)]),
+                create_alias_exists(),
+                alias_points_at(other),
+                ours,
+                update_alias.clone(),
+            ],
+        ),
+    ];
+
+    // WHEN the resource is created without AdoptExisting
+    success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN the alias moved to the new replica
+    assert_eq!(update_alias.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_denied_replicate_key_is_asked_again_while_kms_applies_a_new_consent_tag() {
+    // GIVEN ReplicateKey denied twice (IAM does not see the new tag yet), then allowed
+    let denied = || ReplicateKeyError::generic(aws_error("AccessDeniedException"));
+    let into_eu = mock!(Client::replicate_key)
+        .match_requests(|r| r.replica_region() == Some("eu-west-1"))
+        .sequence()
+        .error(denied)
+        .times(2)
+        .output(|| {
+            ReplicateKeyOutput::builder()
+                .replica_key_metadata(replica(KeyState::Enabled))
+                .build()
+        })
+        .build();
+    let kms = vec![
+        ("us-east-1", vec![describe_primary(), get_policy(), into_eu.clone()]),
+        ("eu-west-1", vec![create_alias()]),
+    ];
+
+    // WHEN the resource is created
+    let started = tokio::time::Instant::now();
+    success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+
+    // THEN it was asked three times, after pauses of 2 and 4 seconds
+    assert_eq!(into_eu.num_calls(), 3);
+    assert!(started.elapsed() >= Duration::from_secs(6), "{:?}", started.elapsed());
+
+    // AND a denial that lasts fails within the propagation wait, naming the error
+    let always = mock!(Client::replicate_key)
+        .sequence()
+        .error(denied)
+        .repeatedly()
+        .build();
+    let kms = vec![("us-east-1", vec![describe_primary(), get_policy(), always.clone()])];
+    let started = tokio::time::Instant::now();
+    let (_, reason) = failure(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+    assert!(
+        reason.contains("ReplicateKey in eu-west-1 failed (AccessDeniedException)"),
+        "{reason}"
+    );
+    assert!(started.elapsed() <= Duration::from_secs(121), "{:?}", started.elapsed());
+    assert!((5..=8).contains(&always.num_calls()), "{}", always.num_calls());
 }
