@@ -38,7 +38,11 @@ def stack():
 
 def envelope(function, stack: Stack, request_type: str = "Create", resource_type: str = "Custom::ReplicaKey",
              properties: dict | None = None) -> tuple[str, dict]:
+    """A request id and an event of `stack`, whose resource is registered with the local AWS as in progress:
+    the event passes the check of its caller (a real stack, in progress, with that resource), so what is
+    tested is what the function does with its content."""
     request_id = str(uuid.uuid4())
+    function.register(request_type, resource_type, "Hostile", stack)
     event = function.event(request_type, resource_type, "Hostile", properties or {}, stack, request_id=request_id)
     if request_type != "Create":
         event["PhysicalResourceId"] = "hostile-id"

@@ -40,6 +40,11 @@ def alias_target(aws, region, alias):
     return None
 
 
+def changing_calls(aws):
+    """The calls to KMS and SSM; the function reads CloudFormation (its caller check) for every request."""
+    return [c for c in aws.calls() if c["service"] != "cloudformation"]
+
+
 def live_replicas(aws, regions, key_id):
     """Regions where the key has a replica that is not pending deletion."""
     return [r for r in regions if (m := replica(aws, r, key_id)) and m["KeyState"] != "PendingDeletion"]
@@ -198,9 +203,9 @@ def test_bad_input_fails_clearly_and_changes_nothing(aws, function, stack, case,
     assert answer.status == "FAILED"
     assert expected in answer.reason, answer.reason
     assert answer.physical_id.startswith("mrk-provider:failed-create:")
-    assert aws.calls() == [], "validation must happen before any AWS call"
+    assert changing_calls(aws) == [], "validation must happen before any call but CloudFormation's reads"
     rollback = function.send("Delete", resource_type, "Keys", props, stack, physical_id=answer.physical_id)
-    assert rollback.status == "SUCCESS" and aws.calls() == []
+    assert rollback.status == "SUCCESS" and changing_calls(aws) == []
 
 
 def test_a_malformed_request_type_is_answered_failed(aws, function, stack):
