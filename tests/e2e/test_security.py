@@ -188,7 +188,7 @@ def test_a_stack_id_that_is_a_name_is_refused(world):
 def test_a_deleted_stack_is_refused(world):
     before = world.snapshot()
     gone = Stack("deleted")
-    world.aws.register_stack(gone.stack_id, "DELETE_COMPLETE", {"VictimExport": {"type": PARAMETER}})
+    world.aws.register_stack(gone.stack_id, "DELETE_COMPLETE", {"VictimExport": {"type": PARAMETER, "status": "DELETE_COMPLETE"}})
     answer = forged(world, "Delete", PARAMETER, "VictimExport", world.export, gone.stack_id,
                     physical_id=world.export_id)
     refused(world, answer, before, "is DELETE_COMPLETE, not in progress")
@@ -198,7 +198,7 @@ def test_a_deleted_stack_is_refused(world):
 
 def test_a_logical_id_the_calling_stack_does_not_have_is_refused(world):
     before = world.snapshot()
-    world.aws.register_stack(world.attacker.stack_id, "UPDATE_IN_PROGRESS", {"Mine": {"type": PARAMETER}})
+    world.aws.register_stack(world.attacker.stack_id, "UPDATE_IN_PROGRESS", {"Mine": {"type": PARAMETER, "status": "UPDATE_IN_PROGRESS"}})
     answer = forged(world, "Delete", PARAMETER, "VictimExport", world.export, world.attacker.stack_id,
                     physical_id=world.export_id)
     refused(world, answer, before, "has no resource VictimExport (DescribeStackResource)")
@@ -206,7 +206,7 @@ def test_a_logical_id_the_calling_stack_does_not_have_is_refused(world):
 
 def test_a_logical_id_of_another_type_is_refused(world):
     before = world.snapshot()
-    world.aws.register_stack(world.attacker.stack_id, "UPDATE_IN_PROGRESS", {"Mine": {"type": READER}})
+    world.aws.register_stack(world.attacker.stack_id, "UPDATE_IN_PROGRESS", {"Mine": {"type": READER, "status": "UPDATE_IN_PROGRESS"}})
     hijack = {"Regions": ["eu-west-1"], "Parameters": {"/app/victim/key-arn": "x"}, "AdoptExisting": True}
     answer = forged(world, "Create", PARAMETER, "Mine", hijack, world.attacker.stack_id)
     refused(world, answer, before, "is a Custom::CrossRegionParameterReader, not a Custom::CrossRegionParameter")
