@@ -510,6 +510,7 @@ def test_control_api_over_plain_http(aws):
     assert call("POST", "/_localaws/config", {"nope": 1})[0] == 400
     health = call("GET", "/_localaws/health")[1]
     assert health["moto"] == "5.2.5" and health["module_list_cached"] is True
+    assert health["lookups_cached"] == ["backend_for_host", "method_names_from_class"]
     assert call("GET", "/_localaws/nothing-here")[0] == 404
     assert call("POST", "/_localaws/calls/clear", {})[1] == {"calls": []}
 
@@ -544,6 +545,30 @@ def test_moto_module_list_is_taken_once_and_keeps_its_names(monkeypatch):
     assert "ssm" in backends.list_of_moto_modules()  # how moto's router uses it
     assert len(listings) == 1, "the directory was listed again"
     assert server.cache_moto_module_list() is True and len(listings) == 1
+
+
+def test_moto_static_lookups_are_remembered_and_answer_the_same(monkeypatch):
+    from moto.core import responses, utils
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    from mrk_harness.localaws import server
+
+    monkeypatch.setattr(DomainDispatcherApplication, "get_backend_for_host",
+                        DomainDispatcherApplication.get_backend_for_host)  # restored after the test
+    monkeypatch.setattr(responses, "method_names_from_class", responses.method_names_from_class)
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    hosts = ["ssm.eu-west-1.amazonaws.com", "kms.us-east-1.amazonaws.com", "nothing.example", None, "moto_api"]
+    expected = [dispatcher.get_backend_for_host(host) for host in hosts]
+    names = utils.method_names_from_class(SimpleSystemManagerResponse)
+    assert server.cache_static_lookups() == ["backend_for_host", "method_names_from_class"]
+    assert [dispatcher.get_backend_for_host(host) for host in hosts] == expected
+    assert expected[:2] == ["ssm", "kms"]
+    assert responses.method_names_from_class(SimpleSystemManagerResponse) == names and "put_parameter" in names
+    # Asked again, a remembered answer is given: the URL patterns are not tried.
+    monkeypatch.setattr(dispatcher, "backend_url_patterns", [])
+    assert dispatcher.get_backend_for_host("ssm.eu-west-1.amazonaws.com") == "ssm"
+    assert server.cache_static_lookups() == ["backend_for_host", "method_names_from_class"]
 
 
 def test_launcher_port_creating_seconds_reset_and_clean_exit():

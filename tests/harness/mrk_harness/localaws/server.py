@@ -86,6 +86,44 @@ def cache_moto_module_list() -> bool:
     return True
 
 
+def cache_static_lookups() -> list[str]:
+    """Two lookups that moto makes on every request and whose answers cannot change while the process runs:
+    which backend serves a host name (about 190 URL patterns tried in turn), and which methods a response
+    class has (`inspect.getmembers` of the class). Each is remembered after its first answer: the same
+    answers, only sooner. Returns the names of the lookups cached (a missing one is left alone)."""
+    import functools
+
+    from moto.core import responses, utils
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    cached = []
+    backend_for_host = getattr(DomainDispatcherApplication, "get_backend_for_host", None)
+    if backend_for_host is not None:
+        if not getattr(backend_for_host, "localaws_cached", False):
+            answers: dict[str | None, Any] = {}
+
+            def remembered(self: Any, host: str | None) -> Any:
+                if host not in answers:
+                    answers[host] = backend_for_host(self, host)
+                return answers[host]
+
+            remembered.localaws_cached = True  # type: ignore[attr-defined]
+            DomainDispatcherApplication.get_backend_for_host = remembered  # type: ignore[method-assign]
+        cached.append("backend_for_host")
+    method_names = getattr(responses, "method_names_from_class", None)
+    if method_names is not None:
+        if not getattr(method_names, "localaws_cached", False):
+            by_class = functools.lru_cache(maxsize=None)(utils.method_names_from_class)
+
+            def names(clazz: object) -> list[str]:
+                return list(by_class(clazz))
+
+            names.localaws_cached = True  # type: ignore[attr-defined]
+            responses.method_names_from_class = names
+        cached.append("method_names_from_class")
+    return cached
+
+
 def build_app(injector: faults.FaultInjector, apply_fidelity: bool = True) -> Any:
     from moto import __version__ as moto_version
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -94,13 +132,15 @@ def build_app(injector: faults.FaultInjector, apply_fidelity: bool = True) -> An
 
     applied = fidelity.apply() if apply_fidelity else []
     cached = cache_moto_module_list()
+    lookups = cache_static_lookups()
     moto_app = DomainDispatcherApplication(create_backend_app)
     return faults.LocalAwsMiddleware(
         moto_app,
         injector,
         fidelity.get_config,
         fidelity.set_config,
-        info={"moto": moto_version, "fidelity_patches": applied, "module_list_cached": cached},
+        info={"moto": moto_version, "fidelity_patches": applied, "module_list_cached": cached,
+              "lookups_cached": lookups},
     )
 
 
