@@ -27,9 +27,9 @@ pub const SUPPORTED_TYPES: [&str; 3] = [
 ];
 
 /// Runs the handler of the request's resource type beside the check of its caller
-/// ([`caller::check_stack_arn`] first, then [`caller::confirm`]): the handler's reads go ahead at once, its changes wait until the caller is
-/// verified, and its outcome or error counts only then. A refused caller ends the request, the
-/// handler's work dropped where it stands, before any change.
+/// ([`caller::check_stack_arn`] first, then [`caller::confirm`]): the handler's reads go ahead at
+/// once, its changes wait until the caller is verified, and its outcome or error counts only then. A
+/// refused caller ends the request, the handler's work dropped where it stands, before any change.
 pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation) -> Result<Outcome, Error> {
     // What the ARNs alone refuse is refused before the handler starts: not even its reads run.
     let region = caller::check_stack_arn(invocation)?;
