@@ -82,6 +82,8 @@ def test_the_primary_stack_replicates_a_multi_region_key_and_publishes_the_repli
     resources = load("examples/two-stack-primary.yaml")["Resources"]
     [key_id] = [k for k, r in resources.items() if r["Type"] == "AWS::KMS::Key"]
     assert resources[key_id]["Properties"]["MultiRegion"] is True
+    # The key owner's consent, without which the provider refuses to replicate the key.
+    assert {"Key": "mrk-provider:replicable", "Value": "true"} in resources[key_id]["Properties"]["Tags"]
     [replicas] = [r for r in resources.values() if r["Type"] == "Custom::ReplicaKey"]
     assert replicas["Properties"]["PrimaryKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert replicas["Properties"]["ReplicaRegions"] == ["eu-west-1"]
