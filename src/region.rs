@@ -24,6 +24,46 @@ pub fn partition_of(region: &str) -> Option<&'static str> {
     Some(partition)
 }
 
+/// The parts of an ARN whose region belongs to its partition and whose account is 12 digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'s> {
+    /// `aws`, `aws-cn`, ...
+    pub partition: &'s str,
+    /// `kms`, `cloudformation`, `lambda`, ...
+    pub service: &'s str,
+    /// The region, a region of `partition`.
+    pub region: &'s str,
+    /// The 12-digit account id.
+    pub account: &'s str,
+    /// Everything after the account (`key/mrk-...`, `stack/name/id`, `function:name`).
+    pub resource: &'s str,
+}
+
+/// Splits `arn:<partition>:<service>:<region>:<account>:<resource>`; `None` unless the region is a
+/// region name of that partition and the account is 12 digits.
+pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let well_formed =
+        partition_of(region) == Some(partition) && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    well_formed.then_some(ArnParts {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
 /// The most regions one list may name: more than any partition has.
 pub const MAX_REGIONS: usize = 50;
 
@@ -117,6 +157,35 @@ mod tests {
                 .unwrap_err()
                 .contains("partition aws-cn")
         );
+    }
+
+    #[test]
+    fn an_arn_splits_only_with_a_region_of_its_partition_and_a_12_digit_account() {
+        let parts = parse_arn("arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1").unwrap();
+        assert_eq!(
+            (
+                parts.partition,
+                parts.service,
+                parts.region,
+                parts.account,
+                parts.resource
+            ),
+            ("aws-cn", "kms", "cn-north-1", "123456789012", "key/mrk-1")
+        );
+        assert_eq!(
+            parse_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live").map(|p| p.resource),
+            Some("function:f:live")
+        );
+        for bad in [
+            "arn:aws:kms:cn-north-1:123456789012:key/x",
+            "arn:aws:kms:us-east-1:12345678901:key/x",
+            "arn:aws:kms:us-east-1:1234567890ab:key/x",
+            "arn:aws:kms:us-east-1:123456789012",
+            "aws:kms:us-east-1:123456789012:key/x",
+            "",
+        ] {
+            assert_eq!(parse_arn(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -58,26 +58,11 @@ impl<'s> ArnHome<'s> {
     /// The home of `arn` if it is an ARN of `service` whose resource starts with `resource_prefix`
     /// (`stack/` or `function:`) and names a real region and a 12-digit account.
     fn parse(arn: &'s str, service: &str, resource_prefix: &str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(svc), Some(region), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let is_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-        (svc == service
-            && is_account
-            && resource.starts_with(resource_prefix)
-            && region::partition_of(region) == Some(partition))
-        .then_some(ArnHome {
-            partition,
-            region,
-            account,
+        let parts = region::parse_arn(arn)?;
+        (parts.service == service && parts.resource.starts_with(resource_prefix)).then_some(ArnHome {
+            partition: parts.partition,
+            region: parts.region,
+            account: parts.account,
         })
     }
 

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::region::{check_list, partition_of};
+use crate::region::{check_list, parse_arn};
 use crate::resources::ownership::validate_tags;
 use crate::resources::properties::{self, Tag, flex};
 
@@ -65,29 +65,15 @@ pub struct KeyArn {
 impl KeyArn {
     /// Parses `arn:<partition>:kms:<region>:<account>:key/mrk-<32 hex>`.
     pub fn parse(arn: &str) -> Option<KeyArn> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("kms"), Some(region), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let key_id = resource.strip_prefix("key/")?;
+        let parts = parse_arn(arn).filter(|parts| parts.service == "kms")?;
+        let key_id = parts.resource.strip_prefix("key/")?;
         let hex = key_id.strip_prefix("mrk-")?;
-        let well_formed = partition_of(region) == Some(partition)
-            && account.len() == 12
-            && account.bytes().all(|b| b.is_ascii_digit())
-            && hex.len() == 32
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let well_formed = hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         well_formed.then(|| KeyArn {
             arn: arn.to_string(),
-            partition: partition.to_string(),
-            region: region.to_string(),
-            account: account.to_string(),
+            partition: parts.partition.to_string(),
+            region: parts.region.to_string(),
+            account: parts.account.to_string(),
             key_id: key_id.to_string(),
         })
     }
