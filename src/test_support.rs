@@ -112,44 +112,53 @@ pub fn lambda_context() -> lambda_runtime::Context {
 /// CloudFormation rules for the fixtures' stack: it is in `status` and has every logical id, as a
 /// resource of `resource_type`. Only requests about that stack match them.
 pub fn calling_stack_rules(status: &str, resource_type: &str) -> Vec<Rule> {
-    use aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceOutput;
+    vec![stack_in(status), stack_resource(resource_type)]
+}
+
+/// DescribeStacks of the fixtures' stack, as often as asked: it is in `status`.
+pub fn stack_in(status: &str) -> Rule {
     use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
-    use aws_sdk_cloudformation::types::{Stack, StackResourceDetail, StackStatus};
+    use aws_sdk_cloudformation::types::{Stack, StackStatus};
     let status = StackStatus::from(status);
+    aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stacks)
+        .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
+        .sequence()
+        .output(move || {
+            DescribeStacksOutput::builder()
+                .stacks(
+                    Stack::builder()
+                        .stack_id(stack_id())
+                        .stack_name("app-keys")
+                        .stack_status(status.clone())
+                        .build(),
+                )
+                .build()
+        })
+        .repeatedly()
+        .build()
+}
+
+/// DescribeStackResource of the fixtures' stack, as often as asked: every logical id is a resource of
+/// `resource_type`.
+pub fn stack_resource(resource_type: &str) -> Rule {
+    use aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceOutput;
+    use aws_sdk_cloudformation::types::StackResourceDetail;
     let resource_type = resource_type.to_string();
-    vec![
-        aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stacks)
-            .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
-            .sequence()
-            .output(move || {
-                DescribeStacksOutput::builder()
-                    .stacks(
-                        Stack::builder()
-                            .stack_id(stack_id())
-                            .stack_name("app-keys")
-                            .stack_status(status.clone())
-                            .build(),
-                    )
-                    .build()
-            })
-            .repeatedly()
-            .build(),
-        aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stack_resource)
-            .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
-            .sequence()
-            .output(move || {
-                DescribeStackResourceOutput::builder()
-                    .stack_resource_detail(
-                        StackResourceDetail::builder()
-                            .stack_id(stack_id())
-                            .resource_type(resource_type.clone())
-                            .build(),
-                    )
-                    .build()
-            })
-            .repeatedly()
-            .build(),
-    ]
+    aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stack_resource)
+        .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
+        .sequence()
+        .output(move || {
+            DescribeStackResourceOutput::builder()
+                .stack_resource_detail(
+                    StackResourceDetail::builder()
+                        .stack_id(stack_id())
+                        .resource_type(resource_type.clone())
+                        .build(),
+                )
+                .build()
+        })
+        .repeatedly()
+        .build()
 }
 
 /// The two owner tags of the resource `logical_id` of the fixtures' stack, as key-value pairs.

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::*;
 use crate::protocol::Answer;
-use crate::test_support::{TestApp, failure, fixture, stack_id, success, typed_request};
+use crate::test_support::{TestApp, failure, fixture, stack_id, stack_in, stack_resource, success, typed_request};
 
 const REPLICA_KEY: &str = "Custom::ReplicaKey";
 const PARAMETER: &str = "Custom::CrossRegionParameter";
@@ -174,32 +174,6 @@ fn get_value(name: &'static str, value: &'static str) -> Rule {
     })
 }
 
-fn stacks(status: StackStatus) -> Rule {
-    mock!(Client::describe_stacks)
-        .match_requests(|r| r.stack_name() == Some(stack_id().as_str()))
-        .sequence()
-        .output(move || {
-            DescribeStacksOutput::builder()
-                .stacks(
-                    Stack::builder()
-                        .stack_id(stack_id())
-                        .stack_status(status.clone())
-                        .build(),
-                )
-                .build()
-        })
-        .repeatedly()
-        .build()
-}
-
-fn resource(resource_type: &'static str) -> Rule {
-    mock!(Client::describe_stack_resource).then_output(move || {
-        DescribeStackResourceOutput::builder()
-            .stack_resource_detail(StackResourceDetail::builder().resource_type(resource_type).build())
-            .build()
-    })
-}
-
 fn validation_error(message: &str) -> ErrorMetadata {
     ErrorMetadata::builder()
         .code("ValidationError")
@@ -237,10 +211,7 @@ async fn a_resource_not_yet_visible_is_asked_for_again_until_it_is() {
         .build();
     let put = put_any();
     let app = TestApp::new()
-        .cloudformation(
-            "us-east-1",
-            vec![stacks(StackStatus::CreateInProgress), describe.clone()],
-        )
+        .cloudformation("us-east-1", vec![stack_in("CREATE_IN_PROGRESS"), describe.clone()])
         .ssm("eu-west-1", vec![put.clone()]);
 
     // WHEN the parameter's Create arrives
@@ -312,7 +283,7 @@ async fn throttled_cloudformation_calls_are_retried() {
         .build();
     let put = put_any();
     let app = TestApp::new()
-        .cloudformation("us-east-1", vec![throttled.clone(), resource(PARAMETER)])
+        .cloudformation("us-east-1", vec![throttled.clone(), stack_resource(PARAMETER)])
         .ssm("eu-west-1", vec![put.clone()]);
 
     // WHEN the Create arrives
@@ -333,7 +304,7 @@ async fn a_denied_describe_stacks_fails_the_request_naming_the_call() {
                 .build(),
         )
     });
-    let app = TestApp::new().cloudformation("us-east-1", vec![denied, resource(PARAMETER)]);
+    let app = TestApp::new().cloudformation("us-east-1", vec![denied, stack_resource(PARAMETER)]);
     let (_, reason) = failure(app.answer(parameter_create()).await);
     assert!(
         reason.contains("DescribeStacks in us-east-1 failed (AccessDenied)"),
@@ -395,7 +366,7 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     let write = TestApp::new()
         .cloudformation(
             "us-east-1",
-            vec![stacks(StackStatus::UpdateComplete), resource(PARAMETER)],
+            vec![stack_in("UPDATE_COMPLETE"), stack_resource(PARAMETER)],
         )
         .ssm("eu-west-1", vec![put.clone()]);
 
@@ -419,7 +390,7 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     );
     let get = get_value("/app/x", "the-value");
     let read = TestApp::new()
-        .cloudformation("us-east-1", vec![stacks(StackStatus::UpdateComplete), resource(READER)])
+        .cloudformation("us-east-1", vec![stack_in("UPDATE_COMPLETE"), stack_resource(READER)])
         .ssm("eu-west-1", vec![get]);
     let answer = read.answer(reader).await;
     let Answer::Failed { reason, .. } = answer else {
@@ -435,7 +406,7 @@ async fn a_logical_id_of_another_type_is_refused_with_nothing_deleted() {
     let app = TestApp::new()
         .cloudformation(
             "us-east-1",
-            vec![stacks(StackStatus::DeleteInProgress), resource(READER)],
+            vec![stack_in("DELETE_IN_PROGRESS"), stack_resource(READER)],
         )
         .ssm("eu-west-1", vec![owned_by_exports(), delete_rule.clone()]);
     let delete = typed_request(
