@@ -182,8 +182,13 @@ fn describe_replica(states: &[Option<KeyState>]) -> Rule {
 }
 
 fn list_tags(tags: Vec<Tag>) -> Rule {
+    list_tags_of(KEY_ID, tags)
+}
+
+/// ListResourceTags of the key `key_id` (in the region of the rule): `tags`.
+fn list_tags_of(key_id: &'static str, tags: Vec<Tag>) -> Rule {
     mock!(Client::list_resource_tags)
-        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .match_requests(move |r| r.key_id() == Some(key_id))
         .then_output(move || {
             ListResourceTagsOutput::builder()
                 .set_tags(Some(tags.clone()))
@@ -213,6 +218,13 @@ fn alias_points_at(target: &'static str) -> Rule {
             meta.key_id = target.to_string();
             DescribeKeyOutput::builder().key_metadata(meta).build()
         })
+}
+
+/// UpdateAlias of the alias to the replica.
+fn update_alias_to_replica() -> Rule {
+    mock!(Client::update_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
+        .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build())
 }
 
 fn delete_alias() -> Rule {
@@ -1100,16 +1112,7 @@ async fn adopt_existing_repoints_an_alias_only_away_from_an_unowned_replica() {
         (alias_points_at(other), vec![tag("team", "x")], true, ""),
     ] {
         // GIVEN a new replica, and the alias taken
-        let update_alias = mock!(Client::update_alias)
-            .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
-            .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
-        let other_tags = mock!(Client::list_resource_tags)
-            .match_requests(move |r| r.key_id() == Some(other))
-            .then_output(move || {
-                ListResourceTagsOutput::builder()
-                    .set_tags(Some(target_tags.clone()))
-                    .build()
-            });
+        let (update_alias, other_tags) = (update_alias_to_replica(), list_tags_of(other, target_tags));
         let kms = vec![
             (
                 "us-east-1",
@@ -1147,12 +1150,7 @@ async fn adopt_existing_repoints_an_alias_only_away_from_an_unowned_replica() {
 async fn a_replacement_moves_the_alias_from_the_old_primarys_replica_that_this_resource_owns() {
     // GIVEN the alias in eu-west-1 on another replica that this very resource owns (the old primary's)
     let other = "mrk-00000000000000000000000000000000";
-    let update_alias = mock!(Client::update_alias)
-        .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
-        .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
-    let ours = mock!(Client::list_resource_tags)
-        .match_requests(move |r| r.key_id() == Some(other))
-        .then_output(|| ListResourceTagsOutput::builder().set_tags(Some(owner_tags())).build());
+    let (update_alias, ours) = (update_alias_to_replica(), list_tags_of(other, owner_tags()));
     let kms = vec![
         (
             "us-east-1",
