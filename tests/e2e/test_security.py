@@ -159,23 +159,18 @@ def test_a_stack_that_does_not_exist_is_refused(world):
     refused(world, answer, before, f"the stack {ghost} does not exist (DescribeStacks)")
 
 
-def test_a_stack_of_another_account_is_refused_before_any_call(world):
+@pytest.mark.parametrize("stack_id, reason_parts", [
+    (f"arn:aws:cloudformation:us-east-1:210987654321:stack/victim/{uuid.uuid4()}",
+     ("is in account 210987654321", "its own account 123456789012")),
+    (f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/victim/{uuid.uuid4()}",
+     ("is in eu-west-1", "this provider runs in us-east-1")),
+], ids=["another-account", "another-region"])
+def test_a_stack_of_another_account_or_region_is_refused_before_any_call(world, stack_id, reason_parts):
     before = world.snapshot()
     world.aws.clear_calls()
-    other = f"arn:aws:cloudformation:us-east-1:210987654321:stack/victim/{uuid.uuid4()}"
-    answer = forged(world, "Create", PARAMETER, "Evil", world.export, other)
+    answer = forged(world, "Create", PARAMETER, "Evil", world.export, stack_id)
     calls = world.aws.calls()
-    refused(world, answer, before, "is in account 210987654321", "its own account 123456789012")
-    assert calls == []
-
-
-def test_a_stack_of_another_region_is_refused_before_any_call(world):
-    before = world.snapshot()
-    world.aws.clear_calls()
-    other = f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/victim/{uuid.uuid4()}"
-    answer = forged(world, "Create", PARAMETER, "Evil", world.export, other)
-    calls = world.aws.calls()
-    refused(world, answer, before, "is in eu-west-1", "this provider runs in us-east-1")
+    refused(world, answer, before, *reason_parts)
     assert calls == []
 
 

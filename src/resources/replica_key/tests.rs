@@ -949,13 +949,6 @@ async fn a_delete_skips_a_region_outside_allowed_regions_and_deletes_the_others(
 
 // ---- trust: consent, adoption from live owners, aliases (SPEC sections 2 and 7) ----
 
-/// The primary's tags: `tags`, and nothing else.
-fn primary_tags(tags: Vec<Tag>) -> Rule {
-    mock!(Client::list_resource_tags)
-        .match_requests(|r| r.key_id() == Some(PRIMARY))
-        .then_output(move || ListResourceTagsOutput::builder().set_tags(Some(tags.clone())).build())
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_primary_without_its_owners_consent_is_not_replicated() {
     for tags in [
@@ -969,7 +962,7 @@ async fn a_primary_without_its_owners_consent_is_not_replicated() {
         let kms = vec![(
             "us-east-1",
             vec![
-                primary_tags(tags.clone()),
+                list_tags_of(PRIMARY, tags.clone()),
                 describe_primary(),
                 get_policy(),
                 into_eu.clone(),
@@ -1001,7 +994,7 @@ async fn a_primary_without_its_owners_consent_is_not_replicated() {
 async fn an_update_of_a_primary_whose_consent_was_withdrawn_changes_nothing_but_a_delete_still_deletes() {
     // GIVEN the consent tag removed from the primary after the replicas were made
     let kms = |describe: Rule, extra: Vec<Rule>| {
-        let mut us = vec![primary_tags(vec![]), describe_primary(), get_policy()];
+        let mut us = vec![list_tags_of(PRIMARY, vec![]), describe_primary(), get_policy()];
         us.extend(extra);
         vec![("us-east-1", us), ("eu-west-1", vec![describe])]
     };
