@@ -22,13 +22,21 @@ def statements() -> list[tuple[str, dict]]:
     found = []
     for resource in RESOURCES.values():
         if resource["Type"] == "AWS::IAM::Role":
-            for policy in resource["Properties"].get("Policies", []):
+            for policy in map(when_true, resource["Properties"].get("Policies", [])):
                 for statement in as_list(policy["PolicyDocument"]["Statement"]):
                     found.append((policy["PolicyName"], statement))
         elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             for statement in as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
                 found.append((resource["Type"], statement))
     return found
+
+
+def when_true(value):
+    """The value an `!If [condition, value, !Ref AWS::NoValue]` has when its condition holds."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        _, value, otherwise = value["Fn::If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}
+    return value
 
 
 def actions(statement: dict) -> list[str]:
@@ -89,7 +97,8 @@ def test_logs_go_to_a_log_group_with_retention():
 
 def test_the_template_parameters_reach_the_function_environment():
     parameters = TEMPLATE["Parameters"]
-    for name in ("ParameterPrefix", "DecryptPrefix", "AllowedRegions", "LogLevel", "ResponseMode"):
+    for name in ("ParameterPrefix", "DecryptPrefix", "AllowedRegions", "LogLevel", "ResponseMode",
+                 "AssumableRoleArns"):
         assert name in parameters, name
     assert PROPS["Environment"]["Variables"] == {
         "PARAMETER_PREFIX": {"Ref": "ParameterPrefix"},
@@ -97,6 +106,8 @@ def test_the_template_parameters_reach_the_function_environment():
         "ALLOWED_REGIONS": {"Fn::Join": [",", {"Ref": "AllowedRegions"}]},
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "RESPONSE_MODE": {"Ref": "ResponseMode"},
+        "ASSUMABLE_ROLE_ARNS": {"Ref": "AssumableRoleArns"},
+        "PROVIDER_ROLE_ARN": {"Fn::GetAtt": ["MrkProviderRole", "Arn"]},
     }
 
 
@@ -207,6 +218,26 @@ def test_cloudformation_is_only_read_and_only_for_stacks_of_this_account():
     assert sub_text(granting[0]["Resource"]) == "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/*/*"
 
 
+def test_only_the_listed_roles_can_be_assumed_and_none_by_default():
+    parameter = TEMPLATE["Parameters"]["AssumableRoleArns"]
+    assert parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    for good in ("", "arn:aws:iam::123456789012:role/mrk-provider-target",
+                 "arn:aws:iam::*:role/mrk-provider-*,arn:aws-cn:iam::210987654321:role/path/r"):
+        assert pattern.match(good), good
+    for bad in ("*", "arn:aws:iam::123456789012:user/u", "arn:aws:iam::123456789012:role/r,",
+                "arn:aws:sts::123456789012:assumed-role/r/s", "arn:aws:iam::123456789012:role/a b"):
+        assert not pattern.match(bad), bad
+    assert TEMPLATE["Conditions"]["AssumesRoles"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AssumableRoleArns"}, ""]}]}
+    policies = RESOURCES["MrkProviderRole"]["Properties"]["Policies"]
+    [conditional] = [p for p in policies if "Fn::If" in p]
+    assert conditional["Fn::If"][0] == "AssumesRoles"
+    [statement] = [s for _, s in statements() if "sts:AssumeRole" in actions(s)]
+    assert actions(statement) == ["sts:AssumeRole"]
+    assert statement["Resource"] == {"Fn::Split": [",", {"Ref": "AssumableRoleArns"}]}
+
+
 def test_reserved_concurrency_is_a_parameter_that_reserves_nothing_by_default():
     parameter = TEMPLATE["Parameters"]["ReservedConcurrency"]
     assert parameter["Default"] == 0
@@ -245,6 +276,8 @@ def test_every_operation_the_provider_calls_is_granted():
         "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
         # src/aws/cloudformation.rs: whom a request comes from, and whether an owner stack still exists
         "cloudformation:DescribeStacks", "cloudformation:DescribeStackResource",
+        # src/aws/roles.rs: RoleArn
+        "sts:AssumeRole",
     }
     granted = {a for _, s in statements() for a in actions(s)}
     assert called <= granted, f"not granted: {sorted(called - granted)}"
