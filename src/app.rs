@@ -69,6 +69,26 @@ impl Config {
                 config.problem = Some(format!("DECRYPT_PREFIX is '{prefix}'; it must start with '/'"));
             }
         }
+        if let Some(roles) = var("ASSUMABLE_ROLE_ARNS") {
+            let roles: Vec<String> = roles
+                .split(',')
+                .map(|role| role.trim().to_string())
+                .filter(|role| !role.is_empty())
+                .collect();
+            match roles
+                .iter()
+                .find(|role| !(role.starts_with("arn:") && role.contains(":role/")))
+            {
+                Some(bad) => {
+                    config.problem = Some(format!(
+                        "ASSUMABLE_ROLE_ARNS names '{bad}', which is not a role ARN; list ARNs such as \
+                         arn:aws:iam::111122223333:role/mrk-provider-target"
+                    ))
+                }
+                None => config.scope.assumable_role_arns = roles,
+            }
+        }
+        config.scope.provider_role_arn = var("PROVIDER_ROLE_ARN").filter(|arn| !arn.trim().is_empty());
         if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {
             let regions: Vec<String> = regions.split(',').map(|r| r.trim().to_string()).collect();
             match regions.iter().find(|r| partition_of(r).is_none()) {

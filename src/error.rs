@@ -64,6 +64,11 @@ pub enum Error {
     #[error("the request was refused and nothing was changed: {0}")]
     UnverifiedCaller(String),
 
+    /// A `RoleArn` that STS would not let the provider assume; the text names the role, the
+    /// provider's role and what the trust policy needs.
+    #[error("{0}")]
+    RoleNotAssumable(String),
+
     /// A key or parameter exists and another owner (or no owner) holds it; the text names the owner
     /// and what to do.
     #[error("{0}")]

@@ -24,6 +24,11 @@ pub fn partition_of(region: &str) -> Option<&'static str> {
     Some(partition)
 }
 
+/// `true` for the name of a partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
+pub fn is_partition(name: &str) -> bool {
+    name == "aws" || PARTITIONS.iter().any(|(_, partition)| *partition == name)
+}
+
 /// The parts of an ARN whose region belongs to its partition and whose account is 12 digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArnParts<'s> {

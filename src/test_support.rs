@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aws_config::Region;
+use aws_sdk_ssm::config::Credentials;
+use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock_client};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -161,6 +163,29 @@ pub fn stack_resource(resource_type: &str) -> Rule {
         .build()
 }
 
+/// AssumeRole's answer: credentials whose access key id is `access_key_id` and that expire `valid_for`
+/// from now.
+pub fn assume_role_output(access_key_id: &str, valid_for: std::time::Duration) -> AssumeRoleOutput {
+    let expires = aws_smithy_types::DateTime::from(std::time::SystemTime::now() + valid_for);
+    AssumeRoleOutput::builder()
+        .credentials(
+            aws_sdk_sts::types::Credentials::builder()
+                .access_key_id(access_key_id)
+                .secret_access_key("secret")
+                .session_token("token")
+                .expiration(expires)
+                .build()
+                .expect("all four fields are set"),
+        )
+        .build()
+}
+
+/// Every AssumeRole answers [`assume_role_output`].
+pub fn assume_role_rule(access_key_id: &str, valid_for: std::time::Duration) -> Rule {
+    let key = access_key_id.to_string();
+    aws_smithy_mocks::mock!(aws_sdk_sts::Client::assume_role).then_output(move || assume_role_output(&key, valid_for))
+}
+
 /// The two owner tags of the resource `logical_id` of the fixtures' stack, as key-value pairs.
 pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
     vec![
@@ -180,6 +205,9 @@ pub struct TestApp {
     kms: HashMap<String, Vec<Rule>>,
     ssm: HashMap<String, Vec<Rule>>,
     cloudformation: HashMap<String, Vec<Rule>>,
+    sts: Vec<Rule>,
+    /// SSM rules of assumed roles, by the access key id of the credentials and region.
+    ssm_as: HashMap<(String, String), Vec<Rule>>,
     /// The stack status and resource type of the default CloudFormation rules.
     calling_stack: Option<(String, String)>,
     env: Vec<(String, String)>,
@@ -206,6 +234,22 @@ impl TestApp {
     /// CloudFormation in `region` answers with `rules`, before the default rules of the calling stack.
     pub fn cloudformation(mut self, region: &str, rules: Vec<Rule>) -> Self {
         self.cloudformation.entry(region.to_string()).or_default().extend(rules);
+        self
+    }
+
+    /// STS (in the function's region) answers with `rules`.
+    pub fn sts(mut self, rules: Vec<Rule>) -> Self {
+        self.sts.extend(rules);
+        self
+    }
+
+    /// SSM in `region`, called with the credentials whose access key id is `access_key_id` (an
+    /// assumed role's, see [`assume_role_rule`]), answers with `rules`.
+    pub fn ssm_as(mut self, access_key_id: &str, region: &str, rules: Vec<Rule>) -> Self {
+        self.ssm_as
+            .entry((access_key_id.to_string(), region.to_string()))
+            .or_default()
+            .extend(rules);
         self
     }
 
@@ -246,6 +290,7 @@ impl TestApp {
     pub fn build(self) -> Arc<App> {
         let config = self.config();
         let (kms, ssm, mut cloudformation) = (self.kms, self.ssm, self.cloudformation);
+        let (sts, ssm_as) = (self.sts, self.ssm_as);
         let (status, resource_type) = self.calling_stack.unwrap_or_else(|| {
             (
                 "UPDATE_IN_PROGRESS".into(),
@@ -277,6 +322,20 @@ impl TestApp {
                 mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
                     .region(region.clone())
                     .retry_config(retry_config()))
+            },
+            sts: move |region: &str| {
+                let region = Region::new(region.to_string());
+                mock_client!(aws_sdk_sts, RuleMode::MatchAny, &sts, |c| c
+                    .region(region.clone())
+                    .retry_config(retry_config()))
+            },
+            ssm_as: move |region: &str, credentials: &Credentials| {
+                let key = (credentials.access_key_id().to_string(), region.to_string());
+                let rules = ssm_as.get(&key).cloned().unwrap_or_default();
+                let region = Region::new(region.to_string());
+                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
+                    c.region(region.clone())
+                ))
             },
         });
         Arc::new(App::new(clients, config))

@@ -196,3 +196,35 @@ async fn a_request_through_the_responder_reaches_the_resource_handler() {
     let value = returned.expect("the Delete succeeds");
     assert_eq!(value["PhysicalResourceId"], fixture("delete")["PhysicalResourceId"]);
 }
+
+#[test]
+fn assumable_role_arns_are_a_trimmed_list_of_role_arns_and_a_bad_one_is_a_problem() {
+    let roles = config(&[(
+        "ASSUMABLE_ROLE_ARNS",
+        " arn:aws:iam::*:role/a ,,arn:aws:iam::111122223333:role/b",
+    )]);
+    assert_eq!(
+        roles.scope.assumable_role_arns,
+        ["arn:aws:iam::*:role/a", "arn:aws:iam::111122223333:role/b"]
+    );
+    assert!(roles.problem.is_none());
+    assert!(
+        config(&[("ASSUMABLE_ROLE_ARNS", "")])
+            .scope
+            .assumable_role_arns
+            .is_empty()
+    );
+    let bad = config(&[("ASSUMABLE_ROLE_ARNS", "arn:aws:iam::*:role/a,*")]);
+    assert!(bad.scope.assumable_role_arns.is_empty());
+    assert!(
+        bad.problem
+            .unwrap_or_default()
+            .contains("ASSUMABLE_ROLE_ARNS names '*'"),
+        "the problem names the bad entry"
+    );
+    let provider = config(&[("PROVIDER_ROLE_ARN", "arn:aws:iam::123456789012:role/p")]);
+    assert_eq!(
+        provider.scope.provider_role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/p")
+    );
+}

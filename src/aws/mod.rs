@@ -5,22 +5,26 @@ pub mod cloudformation;
 pub mod kms;
 pub mod rate_limit;
 pub mod ssm;
+pub mod sts;
 pub mod write_gate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ssm::config::Credentials;
 use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 
+use crate::Error;
 use crate::https::Https;
 use crate::progress::Progress;
 use rate_limit::RateLimiter;
+use sts::RoleSession;
 use write_gate::WriteGate;
 
 /// Calls a second that the provider sends to SSM in one region, with [`SSM_BURST`]: at most 38 start
@@ -176,29 +180,90 @@ struct SsmRegion {
     limiter: Arc<RateLimiter>,
 }
 
-/// The AWS clients of the process, one per service and region.
+/// An assumed role's credentials are reused by later requests while they stay valid this long: a
+/// request lasts at most the function's timeout (5 minutes), so they outlive any request that takes
+/// them. With [`sts::SESSION_LENGTH`] of 15 minutes, a role is assumed again every 9 minutes at most.
+pub const REUSE_MARGIN: Duration = Duration::from_secs(360);
+/// Assumed-role sessions a process keeps at most (one per role, external id and calling stack).
+const MAX_SESSIONS: usize = 64;
+
+/// Makes the SSM client of one region with an assumed role's credentials.
+type MakeSsmAs = dyn Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync;
+
+/// The rate limiters of the accounts reached through roles, by account and region: SSM's quota is per
+/// account and region, whichever role calls.
+type Limiters = Mutex<HashMap<(String, String), Arc<RateLimiter>>>;
+
+fn new_limiter() -> Arc<RateLimiter> {
+    Arc::new(RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST))
+}
+
+/// The AWS clients of the process, one per service and region, and of each role it assumed.
 pub struct Clients {
     kms: RegionCache<aws_sdk_kms::Client>,
     ssm: RegionCache<SsmRegion>,
     cloudformation: RegionCache<aws_sdk_cloudformation::Client>,
+    /// Built on the first `RoleArn`: a request without one never pays for it.
+    sts: RegionCache<aws_sdk_sts::Client>,
+    ssm_as: Arc<MakeSsmAs>,
+    sessions: Mutex<HashMap<RoleSession, AssumedRole>>,
+    limiters: Arc<Limiters>,
 }
 
 /// The functions that make a region's client of each service (tests pass mocked clients).
-pub struct ClientMakers<K, S, C> {
+pub struct ClientMakers<K, S, C, T, A> {
     /// KMS.
     pub kms: K,
     /// SSM.
     pub ssm: S,
     /// CloudFormation.
     pub cloudformation: C,
+    /// STS.
+    pub sts: T,
+    /// SSM with an assumed role's credentials.
+    pub ssm_as: A,
+}
+
+/// A role this process assumed: the account it reaches and the SSM clients there, by region. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct AssumedRole(Arc<Session>);
+
+struct Session {
+    credentials: Credentials,
+    ssm: RegionCache<SsmRegion>,
+}
+
+impl AssumedRole {
+    fn new(account: &str, credentials: Credentials, make: Arc<MakeSsmAs>, limiters: Arc<Limiters>) -> Self {
+        let (account, for_clients) = (account.to_string(), credentials.clone());
+        let ssm = RegionCache::new(move |region| SsmRegion {
+            client: make(region, &for_clients),
+            limiter: limiters
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry((account.clone(), region.to_string()))
+                .or_insert_with(new_limiter)
+                .clone(),
+        });
+        AssumedRole(Arc::new(Session { credentials, ssm }))
+    }
+
+    /// `true` while the credentials stay valid for at least [`REUSE_MARGIN`] after `now`.
+    fn reusable_at(&self, now: SystemTime) -> bool {
+        self.0
+            .credentials
+            .expiry()
+            .is_some_and(|expiry| expiry > now + REUSE_MARGIN)
+    }
 }
 
 impl Clients {
     /// Clients built from `config`, each with its region set; SSM clients use [`with_ssm_retries`].
     pub fn from_config(config: &SdkConfig) -> Self {
-        let kms_config = Arc::new(config.clone());
-        let ssm_config = kms_config.clone();
-        let cfn_config = kms_config.clone();
+        let config = Arc::new(config.clone());
+        let (kms_config, ssm_config, cfn_config, sts_config, ssm_as_config) =
+            (config.clone(), config.clone(), config.clone(), config.clone(), config);
         Clients::new(ClientMakers {
             kms: move |region: &str| {
                 let conf = aws_sdk_kms::config::Builder::from(kms_config.as_ref())
@@ -219,24 +284,48 @@ impl Clients {
                     .build();
                 aws_sdk_cloudformation::Client::from_conf(conf)
             },
+            sts: move |region: &str| {
+                let conf = aws_sdk_sts::config::Builder::from(sts_config.as_ref())
+                    .region(Region::new(region.to_string()))
+                    .build();
+                aws_sdk_sts::Client::from_conf(conf)
+            },
+            // The session's credentials as they are: they need no cache, and the request that took
+            // them checked that they outlive it.
+            ssm_as: move |region: &str, credentials: &Credentials| {
+                let conf = with_ssm_retries(
+                    aws_sdk_ssm::config::Builder::from(ssm_as_config.as_ref())
+                        .region(Region::new(region.to_string()))
+                        .credentials_provider(credentials.clone())
+                        .identity_cache(aws_sdk_ssm::config::IdentityCache::no_cache()),
+                )
+                .build();
+                aws_sdk_ssm::Client::from_conf(conf)
+            },
         })
     }
 
     /// Clients made by the given functions (tests pass mocked clients here).
-    pub fn new<K, S, C>(makers: ClientMakers<K, S, C>) -> Self
+    pub fn new<K, S, C, T, A>(makers: ClientMakers<K, S, C, T, A>) -> Self
     where
         K: Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static,
         S: Fn(&str) -> aws_sdk_ssm::Client + Send + Sync + 'static,
         C: Fn(&str) -> aws_sdk_cloudformation::Client + Send + Sync + 'static,
+        T: Fn(&str) -> aws_sdk_sts::Client + Send + Sync + 'static,
+        A: Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync + 'static,
     {
         let ssm = makers.ssm;
         Clients {
             kms: RegionCache::new(makers.kms),
             ssm: RegionCache::new(move |region| SsmRegion {
                 client: ssm(region),
-                limiter: Arc::new(RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST)),
+                limiter: new_limiter(),
             }),
             cloudformation: RegionCache::new(makers.cloudformation),
+            sts: RegionCache::new(makers.sts),
+            ssm_as: Arc::new(makers.ssm_as),
+            sessions: Mutex::new(HashMap::new()),
+            limiters: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -252,9 +341,54 @@ impl Clients {
         ssm::Ssm::new(client, limiter, region, progress, gate)
     }
 
+    /// SSM in `region` of the account that `role` reaches, like [`Clients::ssm`].
+    pub fn ssm_as<'a>(
+        &self,
+        role: &AssumedRole,
+        region: &'a str,
+        progress: &'a Progress,
+        gate: &'a WriteGate,
+    ) -> ssm::Ssm<'a> {
+        let SsmRegion { client, limiter } = role.0.ssm.get(region);
+        ssm::Ssm::new(client, limiter, region, progress, gate)
+    }
+
     /// CloudFormation in `region`, reporting its calls to `progress`.
     pub fn cloudformation<'a>(&self, region: &'a str, progress: &'a Progress) -> cloudformation::CloudFormation<'a> {
         cloudformation::CloudFormation::new(self.cloudformation.get(region), region, progress)
+    }
+
+    /// The role of `session`, which reaches `account`: the credentials an earlier request took while
+    /// they stay valid for [`REUSE_MARGIN`], else AssumeRole through STS in `sts_region` (the
+    /// function's own), reported to `progress`.
+    pub async fn assume_role(
+        &self,
+        session: &RoleSession,
+        account: &str,
+        sts_region: &str,
+        progress: &Progress,
+    ) -> Result<AssumedRole, Error> {
+        if let Some(known) = self.sessions().get(session)
+            && known.reusable_at(SystemTime::now())
+        {
+            return Ok(known.clone());
+        }
+        let credentials = sts::Sts::new(self.sts.get(sts_region), sts_region, progress)
+            .assume_role(session)
+            .await?;
+        let role = AssumedRole::new(account, credentials, self.ssm_as.clone(), self.limiters.clone());
+        let mut sessions = self.sessions();
+        let now = SystemTime::now();
+        sessions.retain(|_, known| known.reusable_at(now));
+        if sessions.len() >= MAX_SESSIONS {
+            sessions.clear();
+        }
+        sessions.insert(session.clone(), role.clone());
+        Ok(role)
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<RoleSession, AssumedRole>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::Error;
-use crate::aws::Clients;
 use crate::aws::kms::Kms;
 use crate::aws::ssm::Ssm;
 use crate::aws::write_gate::WriteGate;
+use crate::aws::{AssumedRole, Clients};
 use crate::protocol::{Invocation, Request};
 
 /// What the deployment lets resources touch, read once from the function's environment.
@@ -21,6 +21,11 @@ pub struct Scope {
     /// `DECRYPT_PREFIX`: the SSM path whose SecureStrings a reader may decrypt; `None` (unset or
     /// empty) decrypts none.
     pub decrypt_prefix: Option<String>,
+    /// `ASSUMABLE_ROLE_ARNS`: the roles a `RoleArn` may name, with IAM's `*` and `?`; empty (unset or
+    /// empty): none.
+    pub assumable_role_arns: Vec<String>,
+    /// `PROVIDER_ROLE_ARN`: the function's own role, which a target role's trust policy must name.
+    pub provider_role_arn: Option<String>,
 }
 
 impl Default for Scope {
@@ -29,6 +34,8 @@ impl Default for Scope {
             parameter_prefix: "/".into(),
             allowed_regions: None,
             decrypt_prefix: None,
+            assumable_role_arns: Vec::new(),
+            provider_role_arn: None,
         }
     }
 }
@@ -96,6 +103,23 @@ impl<'a> Context<'a> {
     pub fn ssm(self, region: &'a str) -> Ssm<'a> {
         self.clients.ssm(region, &self.invocation.progress, self.gate)
     }
+
+    /// SSM in `region` of `account`, for this request.
+    pub fn ssm_in(self, account: &Account, region: &'a str) -> Ssm<'a> {
+        match account {
+            Account::Own => self.ssm(region),
+            Account::Assumed(role) => self.clients.ssm_as(role, region, &self.invocation.progress, self.gate),
+        }
+    }
+}
+
+/// The account a resource's SSM calls go to: the function's own, or the one a `RoleArn` reaches.
+#[derive(Clone)]
+pub enum Account {
+    /// The function's own account, with its own role.
+    Own,
+    /// Another account, through an assumed role.
+    Assumed(AssumedRole),
 }
 
 /// A PhysicalResourceId that stays the same for the whole life of a resource whatever its properties:

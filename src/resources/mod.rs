@@ -11,6 +11,7 @@ pub mod parameter_names;
 pub mod parameter_reader;
 pub mod properties;
 pub mod replica_key;
+pub mod target_account;
 
 pub use context::{Context, Scope};
 

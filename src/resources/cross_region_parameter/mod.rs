@@ -6,6 +6,8 @@
 //!   set; otherwise the Create fails naming it.
 //! - Update: the pure [`plan_update`] says what to write, overwrite, retag and delete.
 //! - Delete: delete every parameter this resource owns, ten names a call.
+//! - `RoleArn`: all of it in the role's account ([`target_account`]); an Update that changes the
+//!   account writes everything in the new one, then deletes what it owns in the old one.
 //!
 //! Each region is worked on at the same time as the others, with a bounded number of calls in flight
 //! and the region's rate limiter (see [`crate::aws::ssm`]) pacing them. Values are never logged.
@@ -20,8 +22,9 @@ use tracing::{info, warn};
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
 use crate::protocol::{Outcome, RequestType};
-use crate::resources::context::{Context, stack_scoped_id};
+use crate::resources::context::{Account, Context, stack_scoped_id};
 use crate::resources::ownership::{Owner, check_adoptable};
+use crate::resources::target_account;
 
 pub use plan::{Plan, RegionPlan, Write, plan_update};
 pub use spec::{RESOURCE_TYPE, Spec};
@@ -33,65 +36,110 @@ const MAX_IN_FLIGHT_PER_REGION: usize = 8;
 /// Handles one `Custom::CrossRegionParameter` request.
 pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
-    let prefix = cx.scope.parameter_prefix.as_str();
     match request.request_type {
         RequestType::Create => {
-            let spec = Spec::from_properties(&request.properties, prefix)?;
-            check_regions(cx, &spec)?;
+            let spec = Spec::from_properties(&request.properties, &cx.scope.parameter_prefix)?;
+            check_scope(cx, &spec)?;
             let physical_id = stack_scoped_id(request);
             // Claimed before anything is written, so that a failed Create's rollback Delete removes
             // what this attempt wrote.
             cx.invocation.progress.claim_physical_id(&physical_id);
-            let job = Job::new(cx, &spec);
+            let account = target_account::reach(cx, spec.role.as_ref()).await?;
+            let job = Job::new(cx, &spec, account);
             job.apply(&plan_update(None, &spec)).await?;
             Ok(job.outcome(physical_id))
         }
-        RequestType::Update => {
-            let spec = Spec::from_properties(&request.properties, prefix)?;
-            check_regions(cx, &spec)?;
-            let old = request
-                .old_properties
-                .as_ref()
-                .and_then(|props| Spec::from_properties(props, prefix).ok());
-            if old.is_none() {
-                warn!("the old properties are not valid; writing every parameter and removing none");
-            }
-            let job = Job::new(cx, &spec);
-            let mut plan = plan_update(old.as_ref(), &spec);
-            // A removed region outside the deployment's scope was never written: nothing to delete.
-            plan.regions.retain(|region| cx.scope.allows(&region.region));
-            job.apply(&plan).await?;
-            // The id CloudFormation knows: a different one would make it delete the old resource.
-            let physical_id = request
-                .physical_resource_id
-                .clone()
-                .unwrap_or_else(|| stack_scoped_id(request));
-            Ok(job.outcome(physical_id))
-        }
+        RequestType::Update => update(cx).await,
         RequestType::Delete => delete(cx).await,
     }
 }
 
-/// Checks, before any call, that every region of a Create or Update is in the deployment's scope.
-fn check_regions(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
-    cx.scope
-        .check_regions(RESOURCE_TYPE, "Regions", spec.regions.iter().map(String::as_str))
+/// Checks, before any call, that every region of a Create or Update and its role are in the
+/// deployment's scope.
+fn check_scope(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
+    let regions = || spec.regions.iter().map(String::as_str);
+    cx.scope.check_regions(RESOURCE_TYPE, "Regions", regions())?;
+    match &spec.role {
+        Some(role) => role.check_allowed(cx.scope, RESOURCE_TYPE, regions()),
+        None => Ok(()),
+    }
 }
 
-/// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever
-/// written.
-async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
+/// An Update: the pure [`plan_update`] in the same account; when `RoleArn` moves the parameters to
+/// another account, every parameter is written there first, then those this resource owns in the old
+/// account are deleted with the old role.
+async fn update(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
-    let outcome = Outcome::id(request.physical_resource_id.clone().unwrap_or_default());
-    let spec = match Spec::from_properties(&request.properties, &cx.scope.parameter_prefix) {
-        Ok(spec) => spec,
-        Err(err) => {
-            warn!(error = %err, "the properties are not valid, so nothing was written; nothing to delete");
-            return Ok(outcome);
+    let prefix = cx.scope.parameter_prefix.as_str();
+    let spec = Spec::from_properties(&request.properties, prefix)?;
+    check_scope(cx, &spec)?;
+    let old = request
+        .old_properties
+        .as_ref()
+        .and_then(|props| Spec::from_properties(props, prefix).ok());
+    if old.is_none() {
+        warn!("the old properties are not valid; writing every parameter and removing none");
+    }
+    // The id CloudFormation knows: a different one would make it delete the old resource.
+    let physical_id = request
+        .physical_resource_id
+        .clone()
+        .unwrap_or_else(|| stack_scoped_id(request));
+    let account_of = |spec: &Spec| target_account::account_id(cx, spec.role.as_ref());
+    match old {
+        Some(old) if account_of(&old) != account_of(&spec) => {
+            // Both accounts first: a new role that cannot be assumed fails the Update unchanged.
+            let (new_account, old_account) = tokio::join!(
+                target_account::reach(cx, spec.role.as_ref()),
+                reach_old_account(cx, &old)
+            );
+            let job = Job::new(cx, &spec, new_account?);
+            job.apply(&plan_update(None, &spec)).await?;
+            if let Some(old_account) = old_account {
+                info!(
+                    from = %account_of(&old),
+                    to = %account_of(&spec),
+                    "parameters written in the new account; deleting the old account's"
+                );
+                Job::new(cx, &old, old_account).apply(&delete_plan(cx, &old)).await?;
+            }
+            Ok(job.outcome(physical_id))
         }
-    };
+        old => {
+            let job = Job::new(cx, &spec, target_account::reach(cx, spec.role.as_ref()).await?);
+            let mut plan = plan_update(old.as_ref(), &spec);
+            // A removed region outside the deployment's scope was never written: nothing to delete.
+            plan.regions.retain(|region| cx.scope.allows(&region.region));
+            job.apply(&plan).await?;
+            Ok(job.outcome(physical_id))
+        }
+    }
+}
+
+/// The account an Update moves away from, to delete what the resource owns there; `None` (with a
+/// warning naming it) when the deployment no longer lists its role or the role can no longer be
+/// assumed: the parameters there stay, and an update rollback is never stuck on a role that was
+/// refused in the first place.
+async fn reach_old_account(cx: Context<'_>, old: &Spec) -> Option<Account> {
+    if let Some(role) = &old.role
+        && !target_account::allowed(cx.scope, &role.arn)
+    {
+        warn!(role = %role.arn, "the old role is no longer in AssumableRoleArns; its account's parameters are left there");
+        return None;
+    }
+    match target_account::reach(cx, old.role.as_ref()).await {
+        Ok(account) => Some(account),
+        Err(err) => {
+            warn!(error = %err, "the old account cannot be reached; its parameters are left there");
+            None
+        }
+    }
+}
+
+/// Every name of `spec` in every region of the deployment's scope, to delete if owned.
+fn delete_plan(cx: Context<'_>, spec: &Spec) -> Plan {
     let names: Vec<String> = spec.parameters.keys().cloned().collect();
-    let plan = Plan {
+    Plan {
         // A region outside the deployment's scope was never written: nothing of it to delete.
         regions: spec
             .regions
@@ -104,29 +152,52 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
             })
             .collect(),
         untag: Vec::new(),
+    }
+}
+
+/// Deletes every parameter the resource owns. Properties that do not validate mean nothing was ever
+/// written; a role the deployment no longer lists was refused, so nothing was written with it either.
+async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
+    let request = cx.request();
+    let outcome = Outcome::id(request.physical_resource_id.clone().unwrap_or_default());
+    let spec = match Spec::from_properties(&request.properties, &cx.scope.parameter_prefix) {
+        Ok(spec) => spec,
+        Err(err) => {
+            warn!(error = %err, "the properties are not valid, so nothing was written; nothing to delete");
+            return Ok(outcome);
+        }
     };
-    Job::new(cx, &spec).apply(&plan).await?;
+    if let Some(role) = &spec.role
+        && !target_account::allowed(cx.scope, &role.arn)
+    {
+        warn!(role = %role.arn, "the role is not in AssumableRoleArns, so nothing was written with it; nothing to delete");
+        return Ok(outcome);
+    }
+    let account = target_account::reach(cx, spec.role.as_ref()).await?;
+    Job::new(cx, &spec, account).apply(&delete_plan(cx, &spec)).await?;
     Ok(outcome)
 }
 
-/// One request's work on one spec.
+/// One request's work on one spec, in one account.
 struct Job<'a> {
     cx: Context<'a>,
     spec: &'a Spec,
+    account: Account,
     owner: Owner,
 }
 
 impl<'a> Job<'a> {
-    fn new(cx: Context<'a>, spec: &'a Spec) -> Self {
+    fn new(cx: Context<'a>, spec: &'a Spec, account: Account) -> Self {
         Job {
             cx,
             spec,
+            account,
             owner: Owner::of(cx.request()),
         }
     }
 
     fn ssm<'r>(&'r self, region: &'r str) -> Ssm<'r> {
-        self.cx.ssm(region)
+        self.cx.ssm_in(&self.account, region)
     }
 
     fn outcome(&self, physical_id: String) -> Outcome {

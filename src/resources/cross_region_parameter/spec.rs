@@ -15,6 +15,7 @@ use crate::region::check_list;
 use crate::resources::ownership::validate_tags;
 use crate::resources::parameter_names;
 use crate::resources::properties::{self, Tag, flex};
+use crate::resources::target_account::TargetRole;
 
 /// The resource type whose properties this module reads.
 pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
@@ -47,6 +48,12 @@ struct Properties {
     /// Take over parameters owned by nobody or by someone else; default false.
     #[serde(default, deserialize_with = "flex::bool")]
     adopt_existing: Option<bool>,
+    /// The role whose account the parameters are written in; default: the function's own account.
+    #[serde(default, deserialize_with = "flex::string")]
+    role_arn: Option<String>,
+    /// Passed to AssumeRole with `RoleArn`.
+    #[serde(default, deserialize_with = "flex::string")]
+    external_id: Option<String>,
 }
 
 /// Validated `Custom::CrossRegionParameter` properties. Its `Debug` shows names, never values.
@@ -62,6 +69,8 @@ pub struct Spec {
     pub tags: Vec<Tag>,
     /// Take over parameters that this resource does not own.
     pub adopt_existing: bool,
+    /// The role whose account the parameters are in; `None`: the function's own account.
+    pub role: Option<TargetRole>,
 }
 
 impl fmt::Debug for Spec {
@@ -72,6 +81,7 @@ impl fmt::Debug for Spec {
             .field("attributes", &self.attributes)
             .field("tags", &self.tags)
             .field("adopt_existing", &self.adopt_existing)
+            .field("role", &self.role.as_ref().map(|role| &role.arn))
             .finish()
     }
 }
@@ -96,7 +106,9 @@ impl Spec {
         let tags = props.tags.unwrap_or_default();
         validate_tags(&tags, RESOURCE_TYPE)?;
         validate_ssm_tag_characters(&tags)?;
+        let role = TargetRole::from_properties(RESOURCE_TYPE, props.role_arn, props.external_id)?;
         Ok(Spec {
+            role,
             regions,
             parameters,
             attributes,

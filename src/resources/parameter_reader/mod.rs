@@ -4,6 +4,7 @@
 //! - Create and Update read every name (GetParameters, ten names a call). Any missing name fails the
 //!   request, naming every missing one and the region.
 //! - Delete does nothing in AWS: the reader owns nothing.
+//! - With `RoleArn`, the names are read in that role's account ([`target_account`]).
 //!
 //! Values are never logged: only names and counts. A decrypted SecureString sets `NoEcho`.
 
@@ -18,8 +19,8 @@ use tracing::info;
 use crate::Error;
 use crate::aws::ssm::MAX_NAMES_PER_CALL;
 use crate::protocol::{Outcome, RequestType};
-use crate::resources::context::{Context, stack_scoped_id};
-use crate::resources::parameter_names;
+use crate::resources::context::{Account, Context, stack_scoped_id};
+use crate::resources::{parameter_names, target_account};
 
 pub use spec::{RESOURCE_TYPE, Spec};
 
@@ -40,7 +41,11 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     cx.scope
         .check_regions(RESOURCE_TYPE, "Region", [spec.region.as_str()])?;
     check_decryption(cx, &spec)?;
-    read(cx, &spec, physical_id).await
+    if let Some(role) = &spec.role {
+        role.check_allowed(cx.scope, RESOURCE_TYPE, [spec.region.as_str()])?;
+    }
+    let account = target_account::reach(cx, spec.role.as_ref()).await?;
+    read(cx, &account, &spec, physical_id).await
 }
 
 /// Decryption only of names under the deployment's `DECRYPT_PREFIX`, checked before any call: SSM's
@@ -70,9 +75,9 @@ fn check_decryption(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
     }
 }
 
-/// Reads every name; the values become the attributes.
-async fn read(cx: Context<'_>, spec: &Spec, physical_id: String) -> Result<Outcome, Error> {
-    let ssm = cx.ssm(&spec.region);
+/// Reads every name in `account`; the values become the attributes.
+async fn read(cx: Context<'_>, account: &Account, spec: &Spec, physical_id: String) -> Result<Outcome, Error> {
+    let ssm = cx.ssm_in(account, &spec.region);
     let calls: Vec<_> = spec
         .names
         .chunks(MAX_NAMES_PER_CALL)

@@ -9,6 +9,7 @@ use crate::Error;
 use crate::region::partition_of;
 use crate::resources::parameter_names;
 use crate::resources::properties::{self, flex};
+use crate::resources::target_account::TargetRole;
 
 /// The resource type whose properties this module reads.
 pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameterReader";
@@ -26,6 +27,12 @@ struct Properties {
     /// Decrypt SecureString values; default false.
     #[serde(default, deserialize_with = "flex::bool")]
     with_decryption: Option<bool>,
+    /// The role whose account is read from; default: the function's own account.
+    #[serde(default, deserialize_with = "flex::string")]
+    role_arn: Option<String>,
+    /// Passed to AssumeRole with `RoleArn`.
+    #[serde(default, deserialize_with = "flex::string")]
+    external_id: Option<String>,
 }
 
 /// Validated `Custom::CrossRegionParameterReader` properties.
@@ -37,6 +44,8 @@ pub struct Spec {
     pub names: Vec<String>,
     /// Decrypt SecureString values.
     pub with_decryption: bool,
+    /// The role whose account is read from; `None`: the function's own account.
+    pub role: Option<TargetRole>,
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {
@@ -68,6 +77,7 @@ impl Spec {
             region,
             names,
             with_decryption: props.with_decryption.unwrap_or(false),
+            role: TargetRole::from_properties(RESOURCE_TYPE, props.role_arn, props.external_id)?,
         })
     }
 }

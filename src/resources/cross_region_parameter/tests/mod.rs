@@ -868,3 +868,5 @@ async fn more_parameters_than_the_bound_are_refused_before_any_call() {
         "{reason}"
     );
 }
+
+mod target_account;
