@@ -78,7 +78,7 @@ ARM64 := aarch64-unknown-linux-gnu
 # The arm64 `bootstrap` that `sam build` puts in the package.
 SAM_BOOTSTRAP := .aws-sam/build/MrkProviderFunction/bootstrap
 # Every CloudFormation template of the project: `make lint` checks each one.
-TEMPLATES := template.yaml $(sort $(wildcard examples/*.yaml))
+TEMPLATES := template.yaml target-account.yaml $(sort $(wildcard examples/*.yaml))
 
 ## build: the arm64 release `bootstrap` for Lambda, in target/lambda/bootstrap/
 # --disable-optimizations: cargo-lambda's default release settings would add `panic = "abort"`; the

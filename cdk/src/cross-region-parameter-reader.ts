@@ -1,7 +1,17 @@
 import { CustomResource } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { assumedRole, checkRolePartition } from './assume-role';
 import { MrkProviderProps, providerResource } from './service-token';
-import { MrkProviderValidationError, cfnBoolean, checkParameterNames, isLiteral, regionProblem } from './validate';
+import {
+  MrkProviderValidationError,
+  cfnBoolean,
+  checkParameterNames,
+  definedOnly,
+  isLiteral,
+  partitionOf,
+  regionProblem,
+} from './validate';
 
 /** Properties of a {@link CrossRegionParameterReader}: `Custom::CrossRegionParameterReader` (SPEC section 5). */
 export interface CrossRegionParameterReaderProps extends MrkProviderProps {
@@ -21,10 +31,27 @@ export interface CrossRegionParameterReaderProps extends MrkProviderProps {
    * @default false
    */
   readonly withDecryption?: boolean;
+
+  /**
+   * A role of another account (`RoleArn`): the provider assumes it to read, so the names are read in
+   * that account's `region`. An `iam.IRole` or a role ARN. The provider's deployment must allow it
+   * (template.yaml's `AssumableRoleArns`), and the role must trust the provider's role
+   * (target-account.yaml creates such a role).
+   * @default none: the names are read in this stack's account
+   */
+  readonly role?: iam.IRole | string;
+
+  /**
+   * The external id the role's trust policy asks for (`ExternalId`), only with `role`: 2 to 1224
+   * letters, digits and `_ + = , . @ : / -`.
+   * @default none
+   */
+  readonly externalId?: string;
 }
 
 /**
- * `Custom::CrossRegionParameterReader`: reads SSM parameters of another region into this stack (pull).
+ * `Custom::CrossRegionParameterReader`: reads SSM parameters of another region into this stack (pull);
+ * with `role`, of that role's account.
  * Values are read when the reader is created or its properties change, not when the parameters do.
  *
  * ```ts
@@ -51,12 +78,20 @@ export class CrossRegionParameterReader extends Construct {
       throw new MrkProviderValidationError(this, `region: ${problem}`);
     }
     checkParameterNames(this, 'names', props.names);
+    const role = assumedRole(this, props);
+    checkRolePartition(this, role, 'region', isLiteral(props.region) ? partitionOf(props.region) : undefined);
     this.names = props.names;
-    this.resource = providerResource(this, CrossRegionParameterReader.RESOURCE_TYPE, props, {
-      Region: props.region,
-      Names: props.names,
-      ...(props.withDecryption === undefined ? {} : { WithDecryption: cfnBoolean(props.withDecryption) }),
-    });
+    this.resource = providerResource(
+      this,
+      CrossRegionParameterReader.RESOURCE_TYPE,
+      props,
+      definedOnly({
+        Region: props.region,
+        Names: props.names,
+        WithDecryption: cfnBoolean(props.withDecryption),
+        ...role?.properties,
+      }),
+    );
   }
 
   /**

@@ -1,7 +1,9 @@
 import { CustomResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { AssumedRole, assumedRole, checkRolePartition } from './assume-role';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -62,6 +64,22 @@ export interface CrossRegionParameterProps extends MrkProviderProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * A role of another account (`RoleArn`): the provider assumes it for every call, so the parameters are
+   * written to that account's regions. An `iam.IRole` or a role ARN. The provider's deployment must
+   * allow it (template.yaml's `AssumableRoleArns`), and the role must trust the provider's role
+   * (target-account.yaml creates such a role).
+   * @default none: the parameters are written to this stack's account
+   */
+  readonly role?: iam.IRole | string;
+
+  /**
+   * The external id the role's trust policy asks for (`ExternalId`), only with `role`: 2 to 1224
+   * letters, digits and `_ + = , . @ : / -`.
+   * @default none
+   */
+  readonly externalId?: string;
 }
 
 /** SSM's size limit of a value, in bytes, per tier. */
@@ -77,7 +95,7 @@ const SSM_TAG_TEXT = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
 /**
  * `Custom::CrossRegionParameter`: writes SSM parameters into other regions (push), so that stacks there
  * read them natively (`{{resolve:ssm:...}}`, an `AWS::SSM::Parameter::Value<String>` parameter, or
- * {@link valueIn}).
+ * {@link valueIn}); with `role`, into the regions of that role's account.
  *
  * ```ts
  * const pushed = new CrossRegionParameter(this, 'KeyArnInEuWest1', {
@@ -101,10 +119,13 @@ export class CrossRegionParameter extends Construct {
   /** The custom resource. */
   public readonly resource: CustomResource;
   private readonly type: CrossRegionParameterType;
+  private readonly role: AssumedRole | undefined;
 
   constructor(scope: Construct, id: string, props: CrossRegionParameterProps) {
     super(scope, id);
-    checkRegionList(this, 'regions', props.regions);
+    const partition = checkRegionList(this, 'regions', props.regions);
+    const role = assumedRole(this, props);
+    checkRolePartition(this, role, 'regions', partition);
     const names = Object.keys(props.parameters);
     checkParameterNames(this, 'parameters', names);
     const type = props.type ?? CrossRegionParameterType.STRING;
@@ -131,6 +152,7 @@ export class CrossRegionParameter extends Construct {
     this.regions = props.regions;
     this.parameters = props.parameters;
     this.type = type;
+    this.role = role;
     const keyId = props.keyId === undefined || typeof props.keyId === 'string' ? props.keyId : props.keyId.keyId;
     this.resource = providerResource(
       this,
@@ -145,6 +167,7 @@ export class CrossRegionParameter extends Construct {
         Description: props.description,
         Tags: renderTags(props.tags),
         AdoptExisting: cfnBoolean(props.adoptExisting),
+        ...role?.properties,
       }),
     );
     this.names = this.resource.getAttString('Names');
@@ -153,9 +176,12 @@ export class CrossRegionParameter extends Construct {
   /**
    * The value of parameter `name` for a stack in one of `regions`, read natively by CloudFormation when
    * that stack is deployed (an `AWS::SSM::Parameter::Value<String>` parameter), not through a CDK
-   * cross-region reference. `scope`'s stack is made to depend on this one, so `cdk deploy --all`
-   * deploys it after. A `String` parameter only: CloudFormation reads a `SecureString` only through
-   * `{{resolve:ssm-secure:...}}` in the properties that support it.
+   * cross-region reference. The stack must be in the account the parameters are written to: the
+   * `role`'s, or else this stack's (compared when both accounts are known at synth time; an
+   * environment-agnostic stack, or a role whose ARN is a token, is taken to be in the right one).
+   * `scope`'s stack is made to depend on this one, so `cdk deploy --all` deploys it after. A `String`
+   * parameter only: CloudFormation reads a `SecureString` only through `{{resolve:ssm-secure:...}}` in
+   * the properties that support it.
    */
   public valueIn(scope: Construct, name: string): string {
     if (isLiteral(name) && !(name in this.parameters)) {
@@ -180,6 +206,7 @@ export class CrossRegionParameter extends Construct {
       );
     }
     const producer = Stack.of(this);
+    this.checkConsumerAccount(consumer, producer);
     if (consumer === producer) {
       // CloudFormation resolves a stack's SSM parameters before it creates any resource of the stack.
       throw new MrkProviderValidationError(
@@ -190,6 +217,26 @@ export class CrossRegionParameter extends Construct {
     }
     consumer.addStackDependency(producer, `reads ${name}, which ${this.node.path} writes`);
     return ssm.StringParameter.valueForStringParameter(scope, name);
+  }
+
+  /** A stack reads SSM parameters natively only in its own account: the one the parameters are in. */
+  private checkConsumerAccount(consumer: Stack, producer: Stack): void {
+    const written = this.role === undefined ? producer.account : this.role.account;
+    if (written === undefined || !isLiteral(written) || !isLiteral(consumer.account) || consumer.account === written) {
+      return;
+    }
+    const roleArn = this.role?.properties.RoleArn;
+    const whose =
+      roleArn === undefined
+        ? `${producer.node.path}'s; set role to a role of account ${consumer.account} to write there`
+        : isLiteral(roleArn)
+          ? `the account of role ${roleArn}`
+          : "the role's account";
+    throw new MrkProviderValidationError(
+      this,
+      `valueIn: ${consumer.node.path} is in account ${consumer.account}, but the parameters are written to ` +
+        `account ${written} (${whose}); a stack reads SSM parameters natively only in its own account`,
+    );
   }
 }
 

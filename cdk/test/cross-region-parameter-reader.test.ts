@@ -2,8 +2,11 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CrossRegionParameterReader } from 'mrk-provider-cdk';
 import { throwsWith, twoRegions } from './helpers';
+
+const SHARED_ROLE = 'arn:aws:iam::333333333333:role/mrk-provider-target';
 
 describe('CrossRegionParameterReader', () => {
   it('renders Custom::CrossRegionParameterReader with every property named as in the SPEC', () => {
@@ -19,6 +22,23 @@ describe('CrossRegionParameterReader', () => {
       Region: 'us-east-1',
       Names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
       WithDecryption: 'true',
+    });
+  });
+
+  it("reads through another account's role: RoleArn and ExternalId", () => {
+    // GIVEN a reader of a third account's parameters, through that account's role
+    const { consumer } = twoRegions();
+    new CrossRegionParameterReader(consumer, 'Shared', {
+      region: 'us-east-1',
+      names: ['/cross-region/logs/archive-bucket-arn'],
+      role: iam.Role.fromRoleArn(consumer, 'SharedRole', SHARED_ROLE),
+      externalId: 'security-reader',
+    });
+    // THEN the role and the external id are properties of the resource
+    Template.fromStack(consumer).hasResourceProperties('Custom::CrossRegionParameterReader', {
+      Region: 'us-east-1',
+      RoleArn: SHARED_ROLE,
+      ExternalId: 'security-reader',
     });
   });
 
@@ -77,6 +97,17 @@ describe('CrossRegionParameterReader', () => {
 
     it('refuses a region that is not a region name', () => {
       throwsWith(make({ region: 'virginia' }), /^\[Consumer\/AppKeys\] region: 'virginia' is not a region name/);
+    });
+
+    it('refuses a role that is not a role ARN, an external id STS would refuse, and one without a role', () => {
+      throwsWith(make({ role: 'arn:aws:iam::333333333333:group/readers' }), /role '.*' is not an IAM role ARN/);
+      throwsWith(make({ role: SHARED_ROLE, externalId: 'id;1' }), /externalId contains ';'/);
+      throwsWith(make({ externalId: 'security-reader' }), /externalId is passed to AssumeRole with role, and no role/);
+      throwsWith(
+        make({ region: 'cn-north-1', role: SHARED_ROLE }),
+        /role is in partition aws and region in aws-cn; STS reaches only roles of the provider's own partition/,
+      );
+      make({ role: SHARED_ROLE, externalId: 'security-reader' })();
     });
 
     it('refuses no names, a name listed twice, and names that SSM would refuse', () => {

@@ -1,11 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Stack } from 'aws-cdk-lib';
+import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { CrossRegionParameter, CrossRegionParameterType } from 'mrk-provider-cdk';
-import { throwsWith, twoRegions } from './helpers';
+import { ACCOUNT, throwsWith, twoRegions } from './helpers';
+
+const WORKLOAD_ACCOUNT = '222222222222';
+const TARGET_ROLE = `arn:aws:iam::${WORKLOAD_ACCOUNT}:role/mrk-provider-target`;
 
 describe('CrossRegionParameter', () => {
   it('renders Custom::CrossRegionParameter with every property named as in the SPEC', () => {
@@ -64,6 +68,50 @@ describe('CrossRegionParameter', () => {
       'Type',
     ]);
     assert.equal(properties.KeyId, 'alias/app-data');
+  });
+
+  it('renders role and externalId as RoleArn and ExternalId, from an ARN or an iam.IRole', () => {
+    // GIVEN a role ARN, and the same role imported as an iam.IRole
+    const { primary } = twoRegions();
+    const imported = iam.Role.fromRoleArn(primary, 'Target', TARGET_ROLE);
+    // WHEN each is the role of a resource, one of them with an external id
+    new CrossRegionParameter(primary, 'ByArn', {
+      regions: ['eu-west-1'],
+      parameters: { '/cross-region/a': 'x' },
+      role: TARGET_ROLE,
+      externalId: 'workload-a:7f3c',
+    });
+    new CrossRegionParameter(primary, 'ByRole', {
+      regions: ['eu-west-1'],
+      parameters: { '/cross-region/b': 'x' },
+      role: imported,
+    });
+    // THEN the resources carry the ARN, and the external id only where it was set
+    const resources = Template.fromStack(primary).findResources('Custom::CrossRegionParameter');
+    const byPath = (id: string) => {
+      const found = Object.entries(resources).find(([logicalId]) => logicalId.startsWith(id));
+      assert.ok(found, `no resource ${id}`);
+      return found[1].Properties;
+    };
+    assert.equal(byPath('ByArn').RoleArn, TARGET_ROLE);
+    assert.equal(byPath('ByArn').ExternalId, 'workload-a:7f3c');
+    assert.equal(byPath('ByRole').RoleArn, TARGET_ROLE);
+    assert.ok(!('ExternalId' in byPath('ByRole')));
+  });
+
+  it('takes a role whose ARN is known only at deploy time', () => {
+    const { primary } = twoRegions();
+    const arn = new CfnParameter(primary, 'TargetRoleArn').valueAsString;
+    new CrossRegionParameter(primary, 'Pushed', {
+      regions: ['eu-west-1'],
+      parameters: { '/cross-region/a': 'x' },
+      role: arn,
+      externalId: new CfnParameter(primary, 'ExternalId').valueAsString,
+    });
+    Template.fromStack(primary).hasResourceProperties('Custom::CrossRegionParameter', {
+      RoleArn: { Ref: 'TargetRoleArn' },
+      ExternalId: { Ref: 'ExternalId' },
+    });
   });
 
   it('exposes the Names attribute', () => {
@@ -133,6 +181,101 @@ describe('CrossRegionParameter', () => {
         () => pushed.valueIn(sydney, '/cross-region/a'),
         /valueIn: Sydney is in ap-southeast-2, but the parameters are written only to eu-west-1/,
       );
+    });
+
+    it("lets a stack in the role's account and one of the regions read what is written through the role", () => {
+      // GIVEN parameters written into the workload account's eu-west-1 through its role
+      const { app, primary } = twoRegions();
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/a': 'x' },
+        role: TARGET_ROLE,
+      });
+      // WHEN a stack of the workload account in eu-west-1 reads one
+      const workload = new Stack(app, 'Workload', { env: { account: WORKLOAD_ACCOUNT, region: 'eu-west-1' } });
+      const value = pushed.valueIn(workload, '/cross-region/a');
+      // THEN it reads it natively, and deploys after the writer
+      assert.deepEqual(Object.keys(workload.resolve(value)), ['Ref']);
+      assert.ok(workload.dependencies.includes(primary));
+    });
+
+    it("refuses a stack outside the role's account, naming both accounts and the role", () => {
+      const { primary, consumer } = twoRegions();
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/a': 'x' },
+        role: iam.Role.fromRoleArn(primary, 'Target', TARGET_ROLE),
+      });
+      throwsWith(
+        () => pushed.valueIn(consumer, '/cross-region/a'),
+        new RegExp(
+          `valueIn: Consumer is in account ${ACCOUNT}, but the parameters are written to account ` +
+            `${WORKLOAD_ACCOUNT} \\(the account of role ${TARGET_ROLE}\\); a stack reads SSM parameters natively only`,
+        ),
+      );
+    });
+
+    it("refuses a stack of another account than this one's when no role is set", () => {
+      const { app, primary } = twoRegions();
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/a': 'x' },
+      });
+      const workload = new Stack(app, 'Workload', { env: { account: WORKLOAD_ACCOUNT, region: 'eu-west-1' } });
+      throwsWith(
+        () => pushed.valueIn(workload, '/cross-region/a'),
+        new RegExp(
+          `valueIn: Workload is in account ${WORKLOAD_ACCOUNT}, but the parameters are written to account ` +
+            `${ACCOUNT} \\(Primary's; set role to a role of account ${WORKLOAD_ACCOUNT} to write there\\)`,
+        ),
+      );
+    });
+
+    it("knows the account of an iam.IRole whose ARN is a token from the role's environment", () => {
+      // GIVEN the workload account's role by name, its ARN a token (the partition is known at deploy time)
+      const { app, primary, consumer } = twoRegions();
+      const workload = new Stack(app, 'Workload', { env: { account: WORKLOAD_ACCOUNT, region: 'eu-west-1' } });
+      const role = iam.Role.fromRoleName(workload, 'Target', 'mrk-provider-target');
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/a': 'x' },
+        role,
+      });
+      // THEN the role's ARN is resolved at deploy time, the workload stack may read, and a stack of the
+      // writer's account may not
+      Template.fromStack(primary).hasResourceProperties('Custom::CrossRegionParameter', {
+        RoleArn: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${WORKLOAD_ACCOUNT}:role/mrk-provider-target`]],
+        },
+      });
+      pushed.valueIn(workload, '/cross-region/a');
+      throwsWith(
+        () => pushed.valueIn(consumer, '/cross-region/a'),
+        new RegExp(
+          `Consumer is in account ${ACCOUNT}, but the parameters are written to account ${WORKLOAD_ACCOUNT} ` +
+            "\\(the role's account\\)",
+        ),
+      );
+    });
+
+    it('takes an account unknown at synth time to be the right one', () => {
+      // GIVEN an environment-agnostic reader, and a role whose ARN is a deployment parameter
+      const { app, primary, consumer } = twoRegions();
+      const agnostic = new Stack(app, 'Agnostic', { env: { region: 'eu-west-1' } });
+      const byRole = new CrossRegionParameter(primary, 'ByRole', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/a': 'x' },
+        role: TARGET_ROLE,
+      });
+      const byToken = new CrossRegionParameter(primary, 'ByToken', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/b': 'x' },
+        role: new CfnParameter(primary, 'TargetRoleArn').valueAsString,
+      });
+      // THEN neither can be checked, and both are allowed
+      byRole.valueIn(agnostic, '/cross-region/a');
+      byToken.valueIn(consumer, '/cross-region/b');
+      assert.ok(agnostic.dependencies.includes(primary) && consumer.dependencies.includes(primary));
     });
 
     it('refuses the stack that writes the parameter', () => {
@@ -233,6 +376,39 @@ describe('CrossRegionParameter', () => {
         /description is 1025 characters long; SSM allows at most 1024/,
       );
       make({ description: 'd'.repeat(1024) })();
+    });
+
+    it('refuses a role that is not an IAM role ARN', () => {
+      for (const role of [
+        'mrk-provider-target',
+        `arn:aws:iam::${WORKLOAD_ACCOUNT}:user/deployer`,
+        'arn:aws:iam::*:role/mrk-provider-target',
+        `arn:aws:sts::${WORKLOAD_ACCOUNT}:assumed-role/mrk-provider-target/s`,
+        `arn:aws:iam::${WORKLOAD_ACCOUNT}:role/`,
+      ]) {
+        throwsWith(make({ role }), /role '.*' is not an IAM role ARN \(arn:<partition>:iam::<account>:role\/<name>\)/);
+      }
+      make({ role: `arn:aws:iam::${WORKLOAD_ACCOUNT}:role/platform/mrk-provider-target` })();
+    });
+
+    it('refuses an external id that STS would refuse, and one without a role', () => {
+      throwsWith(make({ role: TARGET_ROLE, externalId: 'a' }), /externalId is 1 character long; STS accepts 2 to 1224/);
+      throwsWith(make({ role: TARGET_ROLE, externalId: 'x'.repeat(1225) }), /externalId is 1225 characters long/);
+      throwsWith(make({ role: TARGET_ROLE, externalId: 'has space' }), /externalId contains ' '; STS accepts only/);
+      throwsWith(make({ role: TARGET_ROLE, externalId: 'é-id' }), /externalId contains 'é'/);
+      throwsWith(
+        make({ externalId: 'workload-a' }),
+        /externalId is passed to AssumeRole with role, and no role is set; set role too, or remove externalId/,
+      );
+      make({ role: TARGET_ROLE, externalId: 'ab' })();
+      make({ role: TARGET_ROLE, externalId: `Workload_A+=,.@:/-${'x'.repeat(1206)}` })();
+    });
+
+    it('refuses a role of another partition than the regions', () => {
+      throwsWith(
+        make({ role: `arn:aws-cn:iam::${WORKLOAD_ACCOUNT}:role/mrk-provider-target` }),
+        /role is in partition aws-cn and regions in aws; STS reaches only roles of the provider's own partition/,
+      );
     });
 
     it('refuses tags that SSM would refuse', () => {

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from cfn import ROOT, as_list, load
+import cfn
+from cfn import ROOT, actions, load, resources, sub_text, templates
 
 TEMPLATE = load("template.yaml")
 RESOURCES = TEMPLATE["Resources"]
@@ -18,42 +19,8 @@ LAMBDA_MAX_TIMEOUT = 900
 
 
 def statements() -> list[tuple[str, dict]]:
-    """(policy name, statement) for every statement of every IAM role and policy in the template."""
-    found = []
-    for resource in RESOURCES.values():
-        if resource["Type"] == "AWS::IAM::Role":
-            for policy in map(when_true, resource["Properties"].get("Policies", [])):
-                for statement in as_list(policy["PolicyDocument"]["Statement"]):
-                    found.append((policy["PolicyName"], statement))
-        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            for statement in as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
-                found.append((resource["Type"], statement))
-    return found
-
-
-def when_true(value):
-    """The value an `!If [condition, value, !Ref AWS::NoValue]` has when its condition holds."""
-    if isinstance(value, dict) and "Fn::If" in value:
-        _, value, otherwise = value["Fn::If"]
-        assert otherwise == {"Ref": "AWS::NoValue"}
-    return value
-
-
-def actions(statement: dict) -> list[str]:
-    return as_list(statement["Action"])
-
-
-def resources(statement: dict) -> list:
-    return as_list(statement["Resource"])
-
-
-def sub_text(value) -> str:
-    """The text of a `!Sub` (or a literal string)."""
-    if isinstance(value, dict) and "Fn::Sub" in value:
-        sub = value["Fn::Sub"]
-        return sub if isinstance(sub, str) else sub[0]
-    assert isinstance(value, str), f"unexpected resource {value!r}"
-    return value
+    """(policy name, statement) for every IAM policy statement of template.yaml."""
+    return cfn.statements(TEMPLATE)
 
 
 def test_the_function_is_an_arm64_custom_runtime_built_by_the_makefile():
@@ -112,7 +79,7 @@ def test_the_template_parameters_reach_the_function_environment():
 
 
 def test_no_template_sets_the_test_only_response_url_variable():
-    for template in (ROOT / "template.yaml", *sorted((ROOT / "examples").glob("*.yaml"))):
+    for template in templates():
         assert "MRK_PROVIDER_TEST_ONLY" not in template.read_text(), template
 
 
