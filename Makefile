@@ -10,8 +10,9 @@ E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
 .PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
 ## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
-## lint with the arm64 build, the end-to-end suite again on that arm64 build, and the CDK constructs
-test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test
+## lint with the arm64 build, the end-to-end suite again on that arm64 build, the CDK constructs, and the release
+## artifacts that this same build goes into
+test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -126,6 +127,23 @@ $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	$(PYTHON) -m venv $(DEPLOY_VENV)
 	$(DBIN)/python -m pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
 	touch $@
+
+# --- Release artifacts (dist/) -----------------------------------------------------------------------
+.PHONY: package package-test
+
+DIST := dist
+
+## package: the release artifacts in dist/, from the arm64 build above (never a second one): the Lambda zip
+## mrk-provider-arm64.zip, its SHA-256, and template.yaml with that zip as its code, which
+## `sam deploy --template-file dist/template.yaml --guided` deploys without a Rust toolchain
+package: build
+	$(DBIN)/python tools/package.py --bootstrap target/lambda/bootstrap/bootstrap --out $(DIST)
+
+## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
+## the checksum matches, packaging again gives the same bytes, the packaged template lints
+package-test: package
+	$(DBIN)/ruff check tools tests/package
+	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/package
 
 # --- CDK constructs (cdk/) and the example app (examples/cdk/) --------------------------------------
 .PHONY: cdk-test
