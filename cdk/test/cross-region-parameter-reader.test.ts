@@ -2,19 +2,20 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CrossRegionParameterReader } from 'mrk-provider-cdk';
+import { CrossRegionParameterReader, MrkProviderFunction } from 'mrk-provider-cdk';
 import { throwsWith, twoRegions } from './helpers';
 
 describe('CrossRegionParameterReader', () => {
   it('renders Custom::CrossRegionParameterReader with every property named as in the SPEC', () => {
     const { consumer } = twoRegions();
+    new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
     new CrossRegionParameterReader(consumer, 'AppKeys', {
       region: 'us-east-1',
       names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
       withDecryption: true,
     });
     Template.fromStack(consumer).hasResourceProperties('Custom::CrossRegionParameterReader', {
-      ServiceToken: { Ref: Match.stringLikeRegexp('^SsmParameterValuemrkproviderservicetoken') },
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MrkProviderFunction'), 'Arn'] },
       ServiceTimeout: '360',
       Region: 'us-east-1',
       Names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
