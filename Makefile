@@ -129,7 +129,7 @@ $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	touch $@
 
 # --- Release artifacts (dist/) -----------------------------------------------------------------------
-.PHONY: package package-test
+.PHONY: package cdk-package package-test
 
 DIST := dist
 
@@ -139,18 +139,27 @@ DIST := dist
 package: build
 	$(DBIN)/python tools/package.py --bootstrap target/lambda/bootstrap/bootstrap --out $(DIST)
 
+## cdk-package: the CDK constructs' npm tarball, dist/mrk-provider-cdk-<version>.tgz, with the Lambda zip of
+## `make package` inside (cdk's `npm run build` copies it): what a CDK user installs with `npm install`
+cdk-package: package cdk/node_modules/.installed
+	cd cdk && npm run build
+	rm -f $(DIST)/mrk-provider-cdk-*.tgz
+	cd cdk && npm pack --ignore-scripts --pack-destination ../$(DIST)
+
 ## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
-## the checksum matches, packaging again gives the same bytes, the packaged template lints
-package-test: package
+## the checksum matches, packaging again gives the same bytes, the packaged template lints; the CDK tarball,
+## installed into a scratch app, synthesizes offline into templates that lint and a function asset that is that zip
+package-test: package cdk-package $(DEPLOY_VENV)/.installed
 	$(DBIN)/ruff check tools tests/package
 	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/package
 
 # --- CDK constructs (cdk/) and the example app (examples/cdk/) --------------------------------------
 .PHONY: cdk-test
 
-## cdk-test: the CDK constructs' build and tests, then the example app's synth (offline), cfn-linted
-cdk-test: cdk/node_modules/.installed examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
-	cd cdk && npm run build && npm test
+## cdk-test: the CDK constructs' build (with the Lambda zip) and tests, then the example app's synth (offline),
+## cfn-linted
+cdk-test: cdk-package examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
+	cd cdk && npm test
 	cd examples/cdk && npm run build && npm run synth
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json
 
