@@ -147,9 +147,10 @@ cdk-package: package cdk/node_modules/.installed
 	cd cdk && npm pack --ignore-scripts --pack-destination ../$(DIST)
 
 ## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
-## the checksum matches, packaging again gives the same bytes, the packaged template lints; the CDK tarball,
-## installed into a scratch app, synthesizes offline into templates that lint and a function asset that is that zip
-package-test: package cdk-package $(DEPLOY_VENV)/.installed
+## the checksum matches, packaging again gives the same bytes, the packaged template lints and `sam package`
+## uploads the zip as it is (to a local S3: moto from .venv); the CDK tarball, installed into a scratch app,
+## synthesizes offline into templates that lint and a function asset that is that zip
+package-test: package cdk-package $(DEPLOY_VENV)/.installed $(VENV)/.installed
 	$(DBIN)/ruff check tools tests/package
 	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/package
 

@@ -3,9 +3,12 @@ made, applied to the `bootstrap` inside an artifact."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -43,6 +46,31 @@ def assert_passes_the_bootstrap_checks(bootstrap: Path) -> None:
     )
     assert result.returncode == 0, f"{bootstrap} fails tests/deploy/test_bootstrap.py:\n{result.stdout}{result.stderr}"
     assert " passed" in result.stdout and "skipped" not in result.stdout, result.stdout
+
+
+@contextlib.contextmanager
+def local_s3():
+    """A moto server on 127.0.0.1 (from the end-to-end suite's .venv), yielding its endpoint URL."""
+    server = require(ROOT / ".venv" / "bin" / "moto_server", "make .venv/.installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the local S3 (moto_server on port {port}) did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def cfn_lint(*templates: Path) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 
+import boto3
 import pytest
 
 from artifacts import (
@@ -20,6 +21,7 @@ from artifacts import (
     assert_passes_the_bootstrap_checks,
     cfn_lint,
     extract_bootstrap,
+    local_s3,
     require,
 )
 from cfn import ROOT, load
@@ -97,3 +99,34 @@ def test_the_packaged_template_lints():
         env={**os.environ, "SAM_CLI_TELEMETRY": "0"}, capture_output=True, text=True, timeout=300,
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_sam_package_uploads_the_zip_as_it_is_and_the_files_the_metadata_names(tmp_path):
+    # GIVEN the SAM CLI pointed at a local S3 (no request leaves 127.0.0.1), with a bucket
+    with local_s3() as endpoint:
+        env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
+        env.pop("AWS_PROFILE", None)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket="artifacts")
+        # WHEN it packages dist/template.yaml, as `sam deploy` does before it deploys
+        output = tmp_path / "packaged.yaml"
+        package = subprocess.run(
+            [str(DEPLOY_BIN / "sam"), "package", "--template-file", str(require(PACKAGED, "make package")),
+             "--s3-bucket", "artifacts", "--output-template-file", str(output), "--region", "us-east-1"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert package.returncode == 0, package.stdout + package.stderr
+        # THEN the function's code is the zip, byte for byte, and the license and readme are uploaded too
+        packaged = load(output)
+
+        def uploaded(uri: str) -> bytes:
+            bucket, _, key = uri.removeprefix("s3://").partition("/")
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+        code_uri = packaged["Resources"]["MrkProviderFunction"]["Properties"]["CodeUri"]
+        assert uploaded(code_uri) == LAMBDA_ZIP.read_bytes()
+        application = packaged["Metadata"]["AWS::ServerlessRepo::Application"]
+        assert uploaded(application["LicenseUrl"]) == (ROOT / "LICENSE").read_bytes()
+        assert uploaded(application["ReadmeUrl"]) == (ROOT / "README.md").read_bytes()
