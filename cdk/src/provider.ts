@@ -91,7 +91,7 @@ const DEFAULTS = {
 };
 
 /** template.yaml's `AllowedPattern`s, kept equal by test/provider.test.ts. */
-export const PARAMETER_PATTERNS = {
+const PARAMETER_PATTERNS = {
   AllowedRegions: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/,
   ParameterPrefix: /^\/([a-zA-Z0-9_.-]+\/)*$/,
   DecryptPrefix: /^$|^\/([a-zA-Z0-9_.-]+\/)*$/,
@@ -99,7 +99,7 @@ export const PARAMETER_PATTERNS = {
 };
 
 /** template.yaml's `LogRetentionInDays` `AllowedValues`, kept equal by test/provider.test.ts. */
-export const LOG_RETENTION_DAYS = [
+const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
@@ -140,7 +140,7 @@ export class MrkProviderFunction extends Construct {
   /** The construct id of the function that the constructs create in a stack that has none. */
   public static readonly DEFAULT_ID = 'MrkProvider';
 
-  /** The stack's function: the one created in it, or a new one with the defaults. */
+  /** The stack's function: the one created in it, or, when it has none, a new one with the defaults. */
   public static of(scope: IConstruct): MrkProviderFunction {
     const stack = Stack.of(scope);
     const existing = providers.get(stack);

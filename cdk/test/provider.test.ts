@@ -305,6 +305,58 @@ describe('MrkProviderFunction', () => {
       });
     }
 
+    it("and nothing else: for sample values, as template.yaml's AllowedPattern", () => {
+      const declared = TEMPLATE_YAML.Parameters;
+      const samples: Array<[string, string[], (value: string) => MrkProviderFunctionProps]> = [
+        [
+          'AllowedRegions',
+          [
+            'us-east-1',
+            'us-gov-west-1',
+            'cn-north-1',
+            'us-isob-east-1',
+            'eu-west-10',
+            'US-EAST-1',
+            'useast1',
+            'us-east-',
+          ],
+          (value) => ({ allowedRegions: [value] }),
+        ],
+        [
+          'ParameterPrefix',
+          ['/', '/a/', '/a.b/c_d-e/', '/a', 'a/', '//', '/a b/', '/a/*/'],
+          (value) => ({ allowedRegions: ['us-east-1'], parameterPrefix: value }),
+        ],
+        [
+          'DecryptPrefix',
+          ['', '/', '/s/', '/s', 's/', '/s//'],
+          (value) => ({ allowedRegions: ['us-east-1'], decryptPrefix: value }),
+        ],
+        [
+          'AssumableRoleArns',
+          [
+            'arn:aws:iam::*:role/x',
+            'arn:aws-cn:iam::123456789012:role/a/b+c',
+            'arn:aws:iam::1:user/x',
+            'arn:aws:iam:::role/x',
+          ],
+          (value) => ({ allowedRegions: ['us-east-1'], assumableRoleArns: [value] }),
+        ],
+      ];
+      for (const [parameter, values, props] of samples) {
+        const pattern = new RegExp(declared[parameter].AllowedPattern);
+        for (const value of values) {
+          let accepted = true;
+          try {
+            withProvider(props(value));
+          } catch {
+            accepted = false;
+          }
+          assert.equal(accepted, pattern.test(value), `${parameter} '${value}'`);
+        }
+      }
+    });
+
     it('and takes what template.yaml takes', () => {
       withProvider({ allowedRegions: ['us-gov-west-1', 'eu-isoe-west-1'], assumableRoleArns: ROLES.split(',') });
       assert.match(ROLES, new RegExp(TEMPLATE_YAML.Parameters.AssumableRoleArns.AllowedPattern));

@@ -294,6 +294,19 @@ describe('ReplicaKey', () => {
       Template.fromStack(consumer).hasParameter('*', { Default: '/cross-region/app/key-arn' });
     });
 
+    it("writes the ARN under the parameterPrefix of the stack's own function by default", () => {
+      const { primary, consumer } = twoRegions();
+      new MrkProviderFunction(primary, 'MrkProvider', { parameterPrefix: '/app/' });
+      const replicas = new ReplicaKey(primary, 'Replicas', {
+        primaryKey: PRIMARY_KEY_ARN,
+        replicaRegions: ['eu-west-1'],
+      });
+      replicas.replicaKey(consumer, 'eu-west-1');
+      Template.fromStack(consumer).hasParameter('*', {
+        Default: Match.stringLikeRegexp('^/app/mrk-provider/PrimaryReplicas[0-9A-F]+/replica-arn$'),
+      });
+    });
+
     it('refuses a stack in another region than the replica', () => {
       const { app, primary } = twoRegions();
       const replicas = new ReplicaKey(primary, 'Replicas', {
