@@ -182,6 +182,14 @@ export class MrkProviderFunction extends Construct {
             : '; give its settings there'),
       );
     }
+    if (!fs.existsSync(FUNCTION_CODE_PATH)) {
+      throw new MrkProviderValidationError(
+        this,
+        `the function's code ${FUNCTION_CODE_PATH} is missing: this copy of mrk-provider-cdk was built without it. ` +
+          "Install a packed release (npm pack's tarball), or build it with `npm run build` (it runs the provider's " +
+          '`make package`, which needs the Rust toolchain)',
+      );
+    }
     const settings = { ...DEFAULTS, ...definedProps(props) };
     checkProps(this, props, settings);
     providers.set(stack, this);
@@ -211,14 +219,6 @@ export class MrkProviderFunction extends Construct {
         logGroupArn: this.logGroup.logGroupArn,
       }),
     });
-    if (!fs.existsSync(FUNCTION_CODE_PATH)) {
-      throw new MrkProviderValidationError(
-        this,
-        `the function's code ${FUNCTION_CODE_PATH} is missing: this copy of mrk-provider-cdk was built without it. ` +
-          "Install a packed release (npm pack's tarball), or build it with `npm run build` (it runs the provider's " +
-          '`make package`, which needs the Rust toolchain)',
-      );
-    }
     this.function = new lambda.Function(this, 'Function', {
       description:
         'mrk-provider custom resources (Custom::ReplicaKey, Custom::CrossRegionParameter, Custom::CrossRegionParameterReader)',
@@ -238,7 +238,8 @@ export class MrkProviderFunction extends Construct {
       environment: {
         PARAMETER_PREFIX: settings.parameterPrefix,
         DECRYPT_PREFIX: settings.decryptPrefix,
-        // (none: the validation above fails the synthesis, so no function that allows every region is deployed)
+        // Empty only when there is no region at all, which the validation above reports: the synthesis fails,
+        // so no function with an empty ALLOWED_REGIONS (which would allow any region) is ever deployed.
         ALLOWED_REGIONS: Lazy.string({
           produce: () => {
             const allowed = this.allowedRegions ?? this.regionsServed();

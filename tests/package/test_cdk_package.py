@@ -119,3 +119,19 @@ def test_the_function_asset_in_cdk_out_is_the_packaged_arm64_zip(app, tmp_path):
 
 def test_the_synthesized_templates_lint(app):
     cfn_lint(*sorted((app / "cdk.out").glob("*.template.json")))
+
+
+def test_a_copy_without_the_zip_fails_at_synth_time_saying_how_to_get_one(app):
+    # GIVEN the installed package without its zip (a build of cdk/ that skipped `make package`)
+    packaged = app / "node_modules" / "mrk-provider-cdk" / "assets" / "mrk-provider-arm64.zip"
+    aside = packaged.with_name("aside.zip")
+    packaged.rename(aside)
+    try:
+        synth = subprocess.run(["node", "app.js"], cwd=app, env={**os.environ, "CDK_OUTDIR": str(app / "no-zip.out")},
+                               capture_output=True, text=True, timeout=300)
+    finally:
+        aside.rename(packaged)
+    # THEN the app fails with a sentence that names the missing file and the two ways to get it
+    assert synth.returncode != 0
+    assert f"the function's code {packaged} is missing" in synth.stderr
+    assert "Install a packed release" in synth.stderr and "npm run build" in synth.stderr
