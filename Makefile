@@ -10,8 +10,9 @@ E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
 .PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
 ## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
-## lint with the arm64 build, the end-to-end suite again on that arm64 build, and the CDK constructs
-test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test
+## lint with the arm64 build, the end-to-end suite again on that arm64 build, the CDK constructs, and the release
+## artifacts that this same build goes into
+test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -127,12 +128,39 @@ $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	$(DBIN)/python -m pip install --quiet --disable-pip-version-check -r tests/deploy/requirements.txt
 	touch $@
 
+# --- Release artifacts (dist/) -----------------------------------------------------------------------
+.PHONY: package cdk-package package-test
+
+DIST := dist
+
+## package: the release artifacts in dist/, from the arm64 build above (never a second one): the Lambda zip
+## mrk-provider-arm64.zip, its SHA-256, and template.yaml with that zip as its code, which
+## `sam deploy --template-file dist/template.yaml --guided` deploys without a Rust toolchain
+package: build
+	$(DBIN)/python tools/package.py --bootstrap target/lambda/bootstrap/bootstrap --out $(DIST)
+
+## cdk-package: the CDK constructs' npm tarball, dist/mrk-provider-cdk-<version>.tgz, with the Lambda zip of
+## `make package` inside (cdk's `npm run build` copies it): what a CDK user installs with `npm install`
+cdk-package: package cdk/node_modules/.installed
+	cd cdk && npm run build
+	rm -f $(DIST)/mrk-provider-cdk-*.tgz
+	cd cdk && npm pack --ignore-scripts --pack-destination ../$(DIST)
+
+## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
+## the checksum matches, packaging again gives the same bytes, the packaged template lints and `sam package`
+## uploads the zip as it is (to a local S3: moto from .venv); the CDK tarball, installed into a scratch app,
+## synthesizes offline into templates that lint and a function asset that is that zip
+package-test: package cdk-package $(DEPLOY_VENV)/.installed $(VENV)/.installed
+	$(DBIN)/ruff check tools tests/package
+	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/package
+
 # --- CDK constructs (cdk/) and the example app (examples/cdk/) --------------------------------------
 .PHONY: cdk-test
 
-## cdk-test: the CDK constructs' build and tests, then the example app's synth (offline), cfn-linted
-cdk-test: cdk/node_modules/.installed examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
-	cd cdk && npm run build && npm test
+## cdk-test: the CDK constructs' build (with the Lambda zip) and tests, then the example app's synth (offline),
+## cfn-linted
+cdk-test: cdk-package examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
+	cd cdk && npm test
 	cd examples/cdk && npm run build && npm run synth
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json
 

@@ -3,6 +3,13 @@
  * `CustomResource` with the type and property names of the contract, checked at synth time.
  */
 export { ServiceToken, MrkProviderProps, DEFAULT_SERVICE_TIMEOUT } from './service-token';
+export {
+  MrkProviderFunction,
+  MrkProviderFunctionProps,
+  ProviderLogLevel,
+  ProviderResponseMode,
+  FUNCTION_CODE_PATH,
+} from './provider';
 export { ReplicaKey, ReplicaKeyProps, ReplicaKeyInRegionOptions } from './replica-key';
 export { CrossRegionParameter, CrossRegionParameterProps, CrossRegionParameterType } from './cross-region-parameter';
 export { CrossRegionParameterReader, CrossRegionParameterReaderProps } from './cross-region-parameter-reader';

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CrossRegionParameter } from './cross-region-parameter';
+import { MrkProviderFunction } from './provider';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -76,7 +77,8 @@ export interface ReplicaKeyInRegionOptions {
   /**
    * The SSM parameter, in the replica's region, that carries the replica's ARN to the other stack. It
    * must be under the provider's `ParameterPrefix` (template.yaml default `/cross-region/`).
-   * @default `/cross-region/mrk-provider/<unique id of this construct>/replica-arn`
+   * @default `<prefix>mrk-provider/<unique id of this construct>/replica-arn`, where `<prefix>` is the
+   * `parameterPrefix` of the stack's own {@link MrkProviderFunction}, or `/cross-region/` with a `serviceToken`
    */
   readonly parameterName?: string;
 }
@@ -202,7 +204,9 @@ export class ReplicaKey extends Construct {
     if (existing) {
       return existing as kms.IKey;
     }
-    const parameterName = options.parameterName ?? `/cross-region/mrk-provider/${Names.uniqueId(this)}/replica-arn`;
+    const prefix =
+      this.provider.serviceToken === undefined ? MrkProviderFunction.of(this).parameterPrefix : '/cross-region/';
+    const parameterName = options.parameterName ?? `${prefix}mrk-provider/${Names.uniqueId(this)}/replica-arn`;
     const problem = parameterNameProblem(parameterName);
     if (problem) {
       throw new MrkProviderValidationError(this, `replicaKey parameterName: ${problem}`);

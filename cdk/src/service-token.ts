@@ -1,10 +1,12 @@
 import { CustomResource, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { bundledServiceToken } from './provider';
 import { MrkProviderValidationError } from './validate';
 
 /**
- * Where a stack finds the deployed mrk-provider function (template.yaml).
+ * Where a stack finds an mrk-provider function deployed on its own, with template.yaml (SAM), for the
+ * constructs given a `serviceToken`; without one they use the stack's own {@link MrkProviderFunction}.
  *
  * CloudFormation only invokes a custom resource's function in the stack's own region, so the provider
  * is deployed once per region that holds such resources, and each stack reads the token of its own
@@ -19,7 +21,6 @@ export abstract class ServiceToken {
    * Reads the ServiceToken, at deployment, from an SSM parameter in the stack's region: the
    * `AWS::SSM::Parameter` that template.yaml creates (`ServiceTokenParameterName`, default
    * `/mrk-provider/service-token`). The stack gets an `AWS::SSM::Parameter::Value<String>` parameter.
-   * This is the constructs' default.
    */
   public static fromParameter(parameterName: string = ServiceToken.DEFAULT_PARAMETER_NAME): ServiceToken {
     return new (class extends ServiceToken {
@@ -74,11 +75,12 @@ export abstract class ServiceToken {
   public abstract bind(scope: Construct): string;
 }
 
-/** How every mrk-provider construct reaches the deployed function. */
+/** How every mrk-provider construct reaches the function. */
 export interface MrkProviderProps {
   /**
-   * The deployed mrk-provider function.
-   * @default ServiceToken.fromParameter(): the SSM parameter `/mrk-provider/service-token` of the stack's region
+   * An mrk-provider function deployed on its own (template.yaml), shared by the stacks of its account and
+   * region: `ServiceToken.fromParameter()`, `fromExport(...)` or `fromArn(...)`.
+   * @default the stack's own MrkProviderFunction, created with template.yaml's defaults when the stack has none
    */
   readonly serviceToken?: ServiceToken;
 
@@ -101,10 +103,9 @@ export function providerResource(
   props: MrkProviderProps & { readonly removalPolicy?: RemovalPolicy },
   properties: { [name: string]: unknown },
 ): CustomResource {
-  const token = props.serviceToken ?? ServiceToken.fromParameter();
   return new CustomResource(scope, 'Resource', {
     resourceType,
-    serviceToken: token.bind(scope),
+    serviceToken: props.serviceToken ? props.serviceToken.bind(scope) : bundledServiceToken(scope, properties),
     serviceTimeout: props.serviceTimeout ?? DEFAULT_SERVICE_TIMEOUT,
     removalPolicy: props.removalPolicy,
     properties,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CfnOutput } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CrossRegionParameterReader } from 'mrk-provider-cdk';
+import { CrossRegionParameterReader, MrkProviderFunction } from 'mrk-provider-cdk';
 import { throwsWith, twoRegions } from './helpers';
 
 const SHARED_ROLE = 'arn:aws:iam::333333333333:role/mrk-provider-target';
@@ -11,13 +11,14 @@ const SHARED_ROLE = 'arn:aws:iam::333333333333:role/mrk-provider-target';
 describe('CrossRegionParameterReader', () => {
   it('renders Custom::CrossRegionParameterReader with every property named as in the SPEC', () => {
     const { consumer } = twoRegions();
+    new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
     new CrossRegionParameterReader(consumer, 'AppKeys', {
       region: 'us-east-1',
       names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],
       withDecryption: true,
     });
     Template.fromStack(consumer).hasResourceProperties('Custom::CrossRegionParameterReader', {
-      ServiceToken: { Ref: Match.stringLikeRegexp('^SsmParameterValuemrkproviderservicetoken') },
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MrkProviderFunction'), 'Arn'] },
       ServiceTimeout: '360',
       Region: 'us-east-1',
       Names: ['/cross-region/app/key-arn', '/cross-region/app/secret'],

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { CrossRegionParameter, CrossRegionParameterType } from 'mrk-provider-cdk';
+import { CrossRegionParameter, CrossRegionParameterType, ServiceToken } from 'mrk-provider-cdk';
 import { ACCOUNT, throwsWith, twoRegions } from './helpers';
 
 const WORKLOAD_ACCOUNT = '222222222222';
@@ -32,7 +32,7 @@ describe('CrossRegionParameter', () => {
     });
     // THEN the resource carries them with the contract's names
     Template.fromStack(primary).hasResourceProperties('Custom::CrossRegionParameter', {
-      ServiceToken: { Ref: Match.stringLikeRegexp('^SsmParameterValuemrkproviderservicetoken') },
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MrkProviderFunction'), 'Arn'] },
       ServiceTimeout: '360',
       Regions: ['eu-west-1', 'ap-southeast-2'],
       Parameters: {
@@ -344,9 +344,11 @@ describe('CrossRegionParameter', () => {
     });
 
     it("accepts names at SSM's limits", () => {
-      make({ parameters: { [`/${Array(15).fill('l').join('/')}`]: 'x' } })();
-      make({ parameters: { [`/${'n'.repeat(1010)}`]: 'x' } })();
-      make({ parameters: { '/awesome/x': 'x', '/App_1/v1.2/x-y': 'y' } })();
+      // (a provider deployed with ParameterPrefix '/' would take them)
+      const serviceToken = ServiceToken.fromParameter();
+      make({ parameters: { [`/${Array(15).fill('l').join('/')}`]: 'x' }, serviceToken })();
+      make({ parameters: { [`/${'n'.repeat(1010)}`]: 'x' }, serviceToken })();
+      make({ parameters: { '/awesome/x': 'x', '/App_1/v1.2/x-y': 'y' }, serviceToken })();
     });
 
     it('refuses an empty value', () => {

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ReplicaKey, ServiceToken } from 'mrk-provider-cdk';
+import { MrkProviderFunction, ReplicaKey, ServiceToken } from 'mrk-provider-cdk';
 import { PRIMARY_KEY_ARN, throwsWith, twoRegions } from './helpers';
 
 describe('ReplicaKey', () => {
@@ -33,7 +33,7 @@ describe('ReplicaKey', () => {
     });
     // THEN the resource carries them with the contract's names
     Template.fromStack(primary).hasResourceProperties('Custom::ReplicaKey', {
-      ServiceToken: { Ref: Match.stringLikeRegexp('^SsmParameterValuemrkproviderservicetoken') },
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MrkProviderFunction'), 'Arn'] },
       ServiceTimeout: '360',
       PrimaryKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AppKey'), 'Arn'] },
       ReplicaRegions: ['eu-west-1', 'ap-southeast-2'],
@@ -169,6 +169,8 @@ describe('ReplicaKey', () => {
     const { primary } = twoRegions();
     const regions = new CfnParameter(primary, 'Regions', { type: 'CommaDelimitedList' });
     const days = new CfnParameter(primary, 'Days', { type: 'Number' });
+    // (regions known only at deployment: the stack's function cannot list them by itself)
+    new MrkProviderFunction(primary, 'MrkProvider', { allowedRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] });
     new ReplicaKey(primary, 'Replicas', {
       primaryKey: new CfnParameter(primary, 'KeyArn').valueAsString,
       replicaRegions: regions.valueAsList,
@@ -290,6 +292,19 @@ describe('ReplicaKey', () => {
         Parameters: { '/cross-region/app/key-arn': Match.anyValue() },
       });
       Template.fromStack(consumer).hasParameter('*', { Default: '/cross-region/app/key-arn' });
+    });
+
+    it("writes the ARN under the parameterPrefix of the stack's own function by default", () => {
+      const { primary, consumer } = twoRegions();
+      new MrkProviderFunction(primary, 'MrkProvider', { parameterPrefix: '/app/' });
+      const replicas = new ReplicaKey(primary, 'Replicas', {
+        primaryKey: PRIMARY_KEY_ARN,
+        replicaRegions: ['eu-west-1'],
+      });
+      replicas.replicaKey(consumer, 'eu-west-1');
+      Template.fromStack(consumer).hasParameter('*', {
+        Default: Match.stringLikeRegexp('^/app/mrk-provider/PrimaryReplicas[0-9A-F]+/replica-arn$'),
+      });
     });
 
     it('refuses a stack in another region than the replica', () => {

@@ -23,15 +23,25 @@ function serviceTokenOf(stack: Stack): unknown {
 }
 
 describe('ServiceToken', () => {
-  it("by default reads the SSM parameter that template.yaml writes, in the stack's own region", () => {
+  it("by default is the stack's own function, and reads no SSM parameter", () => {
     const { consumer } = twoRegions();
     readerIn(consumer);
+    const template = Template.fromStack(consumer);
+    const [functionId] = Object.keys(template.findResources('AWS::Lambda::Function'));
+    assert.deepEqual(serviceTokenOf(consumer), { 'Fn::GetAtt': [functionId, 'Arn'] });
+    assert.deepEqual(template.findParameters('*', { Default: ServiceToken.DEFAULT_PARAMETER_NAME }), {});
+  });
+
+  it("fromParameter reads the SSM parameter that template.yaml writes, in the stack's own region", () => {
+    const { consumer } = twoRegions();
+    readerIn(consumer, ServiceToken.fromParameter());
     const template = Template.fromStack(consumer);
     const parameters = template.findParameters('*', {
       Type: 'AWS::SSM::Parameter::Value<String>',
       Default: '/mrk-provider/service-token',
     });
     assert.deepEqual(serviceTokenOf(consumer), { Ref: Object.keys(parameters)[0] });
+    template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   it('fromParameter reads another parameter name', () => {
@@ -57,12 +67,14 @@ describe('ServiceToken', () => {
     const { consumer } = twoRegions();
     readerIn(consumer, ServiceToken.fromExport('mrk-provider-ServiceToken'));
     assert.deepEqual(serviceTokenOf(consumer), { 'Fn::ImportValue': 'mrk-provider-ServiceToken' });
+    Template.fromStack(consumer).resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   it('fromArn passes the function ARN', () => {
     const { consumer } = twoRegions();
     readerIn(consumer, ServiceToken.fromArn(FUNCTION_ARN));
     assert.equal(serviceTokenOf(consumer), FUNCTION_ARN);
+    Template.fromStack(consumer).resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   it('fromArn refuses a function of another region than the stack', () => {

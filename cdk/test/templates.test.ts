@@ -9,6 +9,7 @@ import {
   CrossRegionParameter,
   CrossRegionParameterReader,
   CrossRegionParameterType,
+  MrkProviderFunction,
   ReplicaKey,
 } from 'mrk-provider-cdk';
 import { ACCOUNT } from './helpers';
@@ -56,6 +57,7 @@ describe('templates', () => {
       tags: { team: 'platform' },
       adoptExisting: true,
     });
+    new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
     new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replicas.replicaKey(consumer, 'eu-west-1') });
     const reader = new CrossRegionParameterReader(consumer, 'Reader', {
       region: 'us-east-1',

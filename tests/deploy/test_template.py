@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 
 import pytest
 
@@ -281,3 +283,22 @@ def test_decryption_is_bound_to_the_decrypt_prefix_and_to_nothing_when_it_is_emp
 def test_logs_are_written_to_the_function_log_group_only():
     [statement] = [s for _, s in statements() if any(a.startswith("logs:") for a in actions(s))]
     assert statement["Resource"] == {"Fn::GetAtt": ["MrkProviderLogGroup", "Arn"]}
+
+
+def test_the_serverless_repo_metadata_is_complete_and_matches_the_project():
+    # What the Serverless Application Repository requires (Name, Description, Author) in the forms it accepts,
+    # and what a public application needs (a license and a version), in step with Cargo.toml and the CDK package.
+    application = TEMPLATE["Metadata"]["AWS::ServerlessRepo::Application"]
+    assert re.fullmatch(r"[a-zA-Z0-9-]{1,140}", application["Name"])
+    assert 1 <= len(application["Description"]) <= 256
+    assert re.fullmatch(r"[a-z0-9](([a-z0-9]|-(?!-))*[a-z0-9])?", application["Author"])
+    assert len(application["Author"]) <= 127
+    assert len(application["Labels"]) <= 10
+    for label in application["Labels"]:
+        assert re.fullmatch(r"[a-zA-Z0-9+\-_:/@]{1,127}", label), label
+    cargo = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]
+    npm = json.loads((ROOT / "cdk" / "package.json").read_text())
+    assert application["SpdxLicenseId"] == cargo["license"] == npm["license"]
+    assert application["SemanticVersion"] == cargo["version"] == npm["version"]
+    assert "Apache License" in (ROOT / application["LicenseUrl"]).read_text()
+    assert (ROOT / application["ReadmeUrl"]).stat().st_size < 5 * 1024 * 1024

@@ -1,0 +1,603 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, Fn, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { MrkProviderValidationError, isLiteral, parameterNameProblem } from './validate';
+
+/** How the function answers (template.yaml's `ResponseMode`, the function's `RESPONSE_MODE`). */
+export enum ProviderResponseMode {
+  /** CloudFormation directly when the event's ServiceToken is the function itself, else the CDK Provider framework. */
+  AUTO = 'auto',
+  /** Always PUT the answer to CloudFormation's ResponseURL. */
+  CLOUDFORMATION = 'cloudformation',
+  /** Always return the answer to the CDK Provider framework that invoked the function. */
+  PROVIDER = 'provider',
+}
+
+/** Level of the function's JSON logs (template.yaml's `LogLevel`, the function's `LOG_LEVEL`). */
+export enum ProviderLogLevel {
+  ERROR = 'error',
+  WARN = 'warn',
+  INFO = 'info',
+  DEBUG = 'debug',
+  TRACE = 'trace',
+}
+
+/**
+ * Settings of an {@link MrkProviderFunction}: template.yaml's parameters, with the same defaults
+ * (`ServiceTokenParameterName` aside: the stack's own resources take the function's ARN directly).
+ */
+export interface MrkProviderFunctionProps {
+  /**
+   * Every region the function may call (`AllowedRegions`): the primary keys', the replica regions, and
+   * those parameters are written to or read from. It refuses the others before any call, and IAM denies them.
+   * @default the regions that the stack's mrk-provider resources name, found when the app is synthesized
+   */
+  readonly allowedRegions?: string[];
+
+  /**
+   * SSM path, starting and ending with `/`, that every parameter name must be under (`ParameterPrefix`);
+   * `/` allows every name. IAM grants SSM access to this path only.
+   * @default '/cross-region/'
+   */
+  readonly parameterPrefix?: string;
+
+  /**
+   * SSM path, under `parameterPrefix`, whose SecureStrings a `CrossRegionParameterReader` may decrypt
+   * (`DecryptPrefix`); empty: none.
+   * @default '' (no decryption)
+   */
+  readonly decryptPrefix?: string;
+
+  /**
+   * ARNs of the roles in other accounts that a resource's `RoleArn` may name (`AssumableRoleArns`), with
+   * `*` and `?` as in IAM. Empty: no `sts:AssumeRole` permission, and every `RoleArn` is refused.
+   * @default [] (none)
+   */
+  readonly assumableRoleArns?: string[];
+
+  /**
+   * How the function answers (`ResponseMode`). The resources of this stack invoke it directly, so `AUTO`
+   * and `CLOUDFORMATION` behave alike for them.
+   * @default ProviderResponseMode.AUTO
+   */
+  readonly responseMode?: ProviderResponseMode;
+
+  /**
+   * Instances of the function that may run at once, reserved from the account's concurrency
+   * (`ReservedConcurrency`), 0 to 1000; 0 reserves none.
+   * @default 0
+   */
+  readonly reservedConcurrency?: number;
+
+  /** Level of the function's JSON logs (`LogLevel`). @default ProviderLogLevel.INFO */
+  readonly logLevel?: ProviderLogLevel;
+
+  /** How long CloudWatch Logs keeps the function's logs (`LogRetentionInDays`). @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** template.yaml's defaults, kept equal by test/provider.test.ts. */
+const DEFAULTS = {
+  parameterPrefix: '/cross-region/',
+  decryptPrefix: '',
+  responseMode: ProviderResponseMode.AUTO,
+  reservedConcurrency: 0,
+  logLevel: ProviderLogLevel.INFO,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+};
+
+/** template.yaml's `AllowedPattern`s, kept equal by test/provider.test.ts. */
+const PARAMETER_PATTERNS = {
+  AllowedRegions: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/,
+  ParameterPrefix: /^\/([a-zA-Z0-9_.-]+\/)*$/,
+  DecryptPrefix: /^$|^\/([a-zA-Z0-9_.-]+\/)*$/,
+  AssumableRoleArn: /^arn:[a-z*?-]+:iam::[0-9*?]{1,12}:role\/[a-zA-Z0-9+=.@_/*?-]+$/,
+};
+
+/** template.yaml's `LogRetentionInDays` `AllowedValues`, kept equal by test/provider.test.ts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** template.yaml's `ReservedConcurrency` bounds. */
+const MAX_RESERVED_CONCURRENCY = 1000;
+
+/** The package's prebuilt arm64 Lambda zip (`make package`), which `npm run build` copies here. */
+export const FUNCTION_CODE_PATH = path.join(__dirname, '..', 'assets', 'mrk-provider-arm64.zip');
+
+/** What the function is asked to do by one custom resource of the stack. */
+interface Served {
+  readonly resource: IConstruct;
+  /** The regions its properties name; a string token stands for a region known at deployment. */
+  readonly regions: string[];
+  /** Set when a property holds a whole list as a token: its regions are known only at deployment. */
+  readonly regionListToken?: string;
+}
+
+const providers = new WeakMap<Stack, MrkProviderFunction>();
+const served = new WeakMap<MrkProviderFunction, Served[]>();
+/** The functions that a construct created, with the defaults, because its stack had none. */
+const createdByDefault = new WeakSet<MrkProviderFunction>();
+
+/**
+ * The mrk-provider function deployed by the stack itself, with the settings and the IAM policy of
+ * template.yaml: one arm64 `provided.al2023` Lambda from the zip that ships in this package (no Rust
+ * toolchain, no separate deployment), its role and its log group.
+ *
+ * A stack has at most one, however many resources use it. The constructs create it with the defaults
+ * when they are given no `serviceToken`; to change its settings, create it first:
+ *
+ * ```ts
+ * new MrkProviderFunction(stack, 'MrkProvider', { parameterPrefix: '/app/', logRetention: logs.RetentionDays.ONE_WEEK });
+ * new ReplicaKey(stack, 'Replicas', { ... }); // uses it
+ * ```
+ */
+export class MrkProviderFunction extends Construct {
+  /** The construct id of the function that the constructs create in a stack that has none. */
+  public static readonly DEFAULT_ID = 'MrkProvider';
+
+  /** The stack's function: the one created in it, or, when it has none, a new one with the defaults. */
+  public static of(scope: IConstruct): MrkProviderFunction {
+    const stack = Stack.of(scope);
+    const existing = providers.get(stack);
+    if (existing) {
+      return existing;
+    }
+    const created = new MrkProviderFunction(stack, MrkProviderFunction.DEFAULT_ID);
+    createdByDefault.add(created);
+    return created;
+  }
+
+  /** The function's ARN: the ServiceToken of the stack's custom resources. */
+  public readonly serviceToken: string;
+  /** The Lambda function. */
+  public readonly function: lambda.Function;
+  /** Its execution role, with template.yaml's policies. */
+  public readonly role: iam.Role;
+  /** Its log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The SSM path that parameter names must be under. */
+  public readonly parameterPrefix: string;
+  /** The SSM path whose SecureStrings a reader may decrypt; empty: none. */
+  public readonly decryptPrefix: string;
+  /** The regions given as `allowedRegions`; `undefined`: those that the stack's resources name. */
+  public readonly allowedRegions?: string[];
+
+  constructor(scope: Construct, id: string, props: MrkProviderFunctionProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const existing = providers.get(stack);
+    if (existing) {
+      const byDefault = createdByDefault.has(existing);
+      throw new MrkProviderValidationError(
+        this,
+        `${stack.node.path} already has an mrk-provider function (${existing.node.path}), and a stack needs only ` +
+          'one' +
+          (byDefault
+            ? ': a construct without serviceToken created it with the defaults. Create yours before the first construct that uses it'
+            : '; give its settings there'),
+      );
+    }
+    if (!fs.existsSync(FUNCTION_CODE_PATH)) {
+      throw new MrkProviderValidationError(
+        this,
+        `the function's code ${FUNCTION_CODE_PATH} is missing: this copy of mrk-provider-cdk was built without it. ` +
+          "Install a packed release (npm pack's tarball), or build it with `npm run build` (it runs the provider's " +
+          '`make package`, which needs the Rust toolchain)',
+      );
+    }
+    const settings = { ...DEFAULTS, ...definedProps(props) };
+    checkProps(this, props, settings);
+    providers.set(stack, this);
+    served.set(this, []);
+    this.parameterPrefix = settings.parameterPrefix;
+    this.decryptPrefix = settings.decryptPrefix;
+    this.allowedRegions = props.allowedRegions;
+    const assumableRoleArns = props.assumableRoleArns ?? [];
+
+    const regions = this.allowedRegions ?? Lazy.list({ produce: () => this.regionsServed() });
+    this.node.addValidation({ validate: () => this.regionProblems() });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: settings.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Inline policies, as in template.yaml: they live and die with the role, so the function keeps its
+    // permissions until the stack's custom resources (which depend on the function) are deleted.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: Fn.sub('Execution role of the mrk-provider function of stack ${AWS::StackName}'),
+      inlinePolicies: policies({
+        regions,
+        parameterPrefix: settings.parameterPrefix,
+        decryptPrefix: settings.decryptPrefix,
+        assumableRoleArns,
+        logGroupArn: this.logGroup.logGroupArn,
+      }),
+    });
+    this.function = new lambda.Function(this, 'Function', {
+      description:
+        'mrk-provider custom resources (Custom::ReplicaKey, Custom::CrossRegionParameter, Custom::CrossRegionParameterReader)',
+      code: lambda.Code.fromAsset(FUNCTION_CODE_PATH),
+      handler: 'bootstrap',
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      // template.yaml explains both: the measured memory, and an answer always 10 s before the timeout.
+      memorySize: 128,
+      timeout: Duration.seconds(300),
+      reservedConcurrentExecutions: settings.reservedConcurrency > 0 ? settings.reservedConcurrency : undefined,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      // A retry could only follow a crash, after CloudFormation may have rolled back already.
+      retryAttempts: 0,
+      environment: {
+        PARAMETER_PREFIX: settings.parameterPrefix,
+        DECRYPT_PREFIX: settings.decryptPrefix,
+        // Empty only when there is no region at all, which the validation above reports: the synthesis fails,
+        // so no function with an empty ALLOWED_REGIONS (which would allow any region) is ever deployed.
+        ALLOWED_REGIONS: Lazy.string({
+          produce: () => {
+            const allowed = this.allowedRegions ?? this.regionsServed();
+            return allowed.length === 0 ? '' : Fn.join(',', allowed);
+          },
+        }),
+        LOG_LEVEL: settings.logLevel,
+        RESPONSE_MODE: settings.responseMode,
+        ASSUMABLE_ROLE_ARNS: assumableRoleArns.join(','),
+        PROVIDER_ROLE_ARN: this.role.roleArn,
+      },
+    });
+    // lambda.Function makes the function depend on its role, which its Role and PROVIDER_ROLE_ARN already
+    // reference: cfn-lint warns of the repetition (W3005) in every template of the stack's owner.
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', {
+      config: { ignore_checks: ['W3005'] },
+    });
+    this.serviceToken = this.function.functionArn;
+  }
+
+  /** The regions of the served resources, sorted, each once (tokens after the names). */
+  private regionsServed(): string[] {
+    const all = new Set((served.get(this) ?? []).flatMap((s) => s.regions));
+    const known = [...all].filter((region) => isLiteral(region)).sort();
+    return [...known, ...[...all].filter((region) => !isLiteral(region))];
+  }
+
+  private regionProblems(): string[] {
+    if (this.allowedRegions !== undefined) {
+      return [];
+    }
+    const problems = (served.get(this) ?? [])
+      .filter((s) => s.regionListToken !== undefined)
+      .map(
+        (s) =>
+          `${s.resource.node.path} names its regions (${s.regionListToken}) with a token, known only at deployment, so ` +
+          'the regions this function may call cannot be listed: create it with allowedRegions',
+      );
+    if (problems.length === 0 && this.regionsServed().length === 0) {
+      problems.push(
+        'no mrk-provider resource of the stack uses this function, so it has no region to allow: create it with ' +
+          'allowedRegions, or let the constructs create it',
+      );
+    }
+    return problems;
+  }
+}
+
+/**
+ * The ServiceToken of a resource of `scope` that was given none: the stack's {@link MrkProviderFunction},
+ * which then allows the regions that `properties` name. Names outside its prefixes are refused here, at
+ * synth time, rather than by the function at deploy time.
+ */
+export function bundledServiceToken(scope: IConstruct, properties: { [name: string]: unknown }): string {
+  const provider = MrkProviderFunction.of(scope);
+  const entry = regionsOf(scope, properties);
+  const allowed = provider.allowedRegions;
+  if (allowed !== undefined && isLiteral(allowed)) {
+    const outside = entry.regions.filter((region) => isLiteral(region) && !allowed.includes(region));
+    if (outside.length > 0) {
+      throw new MrkProviderValidationError(
+        scope,
+        `${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the allowedRegions of ` +
+          `${provider.node.path} (${allowed.join(', ')}); add ${outside.length === 1 ? 'it' : 'them'} there`,
+      );
+    }
+  }
+  checkNames(scope, provider, properties);
+  served.get(provider)?.push(entry);
+  return provider.serviceToken;
+}
+
+/** The regions the function calls for a resource, as it reads them from the resource's properties. */
+function regionsOf(resource: IConstruct, properties: { [name: string]: unknown }): Served {
+  const regions: string[] = [];
+  let regionListToken: string | undefined;
+  for (const key of ['Region', 'Regions', 'ReplicaRegions']) {
+    const value = properties[key];
+    if (typeof value === 'string') {
+      regions.push(value);
+    } else if (Array.isArray(value) && isLiteral(value)) {
+      regions.push(...value);
+    } else if (value !== undefined) {
+      regionListToken = key;
+    }
+  }
+  const primaryKeyArn = properties.PrimaryKeyArn;
+  if (typeof primaryKeyArn === 'string') {
+    // A key of the app is in its stack's region (CDK references do not cross regions); an ARN says its own.
+    const region = isLiteral(primaryKeyArn) ? primaryKeyArn.split(':')[3] : undefined;
+    regions.push(region ?? Stack.of(resource).region);
+  }
+  return { resource, regions, regionListToken };
+}
+
+/** Parameter names under the function's `PARAMETER_PREFIX`, and decrypted ones under its `DECRYPT_PREFIX`. */
+function checkNames(scope: IConstruct, provider: MrkProviderFunction, properties: { [name: string]: unknown }): void {
+  const written = properties.Parameters;
+  const read = properties.Names;
+  const names = [
+    ...(typeof written === 'object' && written !== null && isLiteral(written) ? Object.keys(written) : []),
+    ...(Array.isArray(read) && isLiteral(read) ? read : []),
+  ];
+  for (const name of names) {
+    const problem = parameterNameProblem(name, provider.parameterPrefix);
+    if (problem) {
+      throw new MrkProviderValidationError(
+        scope,
+        `${problem} (or create the stack's MrkProviderFunction with another parameterPrefix)`,
+      );
+    }
+  }
+  if (properties.WithDecryption !== 'true') {
+    return;
+  }
+  for (const name of Array.isArray(read) && isLiteral(read) ? (read as string[]) : []) {
+    if (provider.decryptPrefix === '') {
+      throw new MrkProviderValidationError(
+        scope,
+        `withDecryption: ${provider.node.path} decrypts nothing (its decryptPrefix is empty); create the stack's ` +
+          'MrkProviderFunction with a decryptPrefix that holds the names to decrypt',
+      );
+    }
+    if (parameterNameProblem(name, provider.decryptPrefix) !== undefined) {
+      throw new MrkProviderValidationError(
+        scope,
+        `withDecryption: '${name}' is outside the decryptPrefix '${provider.decryptPrefix}' of ${provider.node.path}, ` +
+          'which refuses to decrypt it; read it without decryption, or change that decryptPrefix',
+      );
+    }
+  }
+}
+
+/** The props that were given, so that `undefined` does not replace a default. */
+function definedProps(props: MrkProviderFunctionProps): Partial<typeof DEFAULTS> {
+  return Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined)) as Partial<
+    typeof DEFAULTS
+  >;
+}
+
+/** Refuses what template.yaml's parameter constraints refuse, with the parameter's rule in the message. */
+function checkProps(scope: IConstruct, props: MrkProviderFunctionProps, settings: typeof DEFAULTS): void {
+  const fail = (message: string): never => {
+    throw new MrkProviderValidationError(scope, message);
+  };
+  if (props.allowedRegions !== undefined && isLiteral(props.allowedRegions)) {
+    if (props.allowedRegions.length === 0) {
+      fail(
+        'allowedRegions is empty; name at least one region, or leave it out to allow the regions the resources name',
+      );
+    }
+    for (const region of props.allowedRegions) {
+      if (isLiteral(region) && !PARAMETER_PATTERNS.AllowedRegions.test(region)) {
+        fail(`allowedRegions: '${region}' is not a region name such as us-east-1 or eu-west-1`);
+      }
+    }
+    if (new Set(props.allowedRegions).size !== props.allowedRegions.length) {
+      fail(`allowedRegions lists a region twice (${props.allowedRegions.join(', ')})`);
+    }
+  }
+  if (isLiteral(settings.parameterPrefix) && !PARAMETER_PATTERNS.ParameterPrefix.test(settings.parameterPrefix)) {
+    fail(
+      `parameterPrefix '${settings.parameterPrefix}' is not a path that starts and ends with '/', such as /cross-region/ or /`,
+    );
+  }
+  if (isLiteral(settings.decryptPrefix) && !PARAMETER_PATTERNS.DecryptPrefix.test(settings.decryptPrefix)) {
+    fail(
+      `decryptPrefix '${settings.decryptPrefix}' is neither empty nor a path that starts and ends with '/', such as /cross-region/secrets/`,
+    );
+  }
+  for (const arn of props.assumableRoleArns ?? []) {
+    if (isLiteral(arn) && !PARAMETER_PATTERNS.AssumableRoleArn.test(arn)) {
+      fail(
+        `assumableRoleArns: '${arn}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>, '*' and '?' allowed)`,
+      );
+    }
+  }
+  const reserved = settings.reservedConcurrency;
+  if (
+    !Token.isUnresolved(reserved) &&
+    !(Number.isInteger(reserved) && reserved >= 0 && reserved <= MAX_RESERVED_CONCURRENCY)
+  ) {
+    fail(`reservedConcurrency must be a whole number from 0 to ${MAX_RESERVED_CONCURRENCY}, got ${reserved}`);
+  }
+  if (!Object.values(ProviderResponseMode).includes(settings.responseMode)) {
+    fail(`responseMode '${settings.responseMode}' is not one of ${Object.values(ProviderResponseMode).join(', ')}`);
+  }
+  if (!Object.values(ProviderLogLevel).includes(settings.logLevel)) {
+    fail(`logLevel '${settings.logLevel}' is not one of ${Object.values(ProviderLogLevel).join(', ')}`);
+  }
+  if (!LOG_RETENTION_DAYS.includes(settings.logRetention)) {
+    fail(
+      `logRetention must be one of ${LOG_RETENTION_DAYS.join(', ')} days (as template.yaml's LogRetentionInDays), got ${settings.logRetention}`,
+    );
+  }
+}
+
+/** The inputs of the role's policies. */
+interface PolicyInputs {
+  readonly regions: string[];
+  readonly parameterPrefix: string;
+  readonly decryptPrefix: string;
+  readonly assumableRoleArns: string[];
+  readonly logGroupArn: string;
+}
+
+/** An ARN of this account's `resource` of `service` in any region. */
+function accountArn(service: string, resource: string): string {
+  return Fn.sub(`arn:\${AWS::Partition}:${service}:*:\${AWS::AccountId}:${resource}`);
+}
+
+/**
+ * template.yaml's policies, statement for statement (test/provider.test.ts compares them for several
+ * settings); template.yaml says why each statement is shaped as it is.
+ */
+function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } {
+  const inRegions = { 'aws:RequestedRegion': inputs.regions };
+  const anyKey = accountArn('kms', 'key/*');
+  const multiRegionKey = accountArn('kms', 'key/mrk-*');
+  const parametersUnderPrefix = accountArn('ssm', `parameter${inputs.parameterPrefix}*`);
+  const document = (...statements: iam.PolicyStatementProps[]) =>
+    new iam.PolicyDocument({ statements: statements.map((s) => new iam.PolicyStatement(s)) });
+
+  const result: { [name: string]: iam.PolicyDocument } = {
+    logs: document({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [inputs.logGroupArn],
+    }),
+    'cloudformation-callers': document({
+      sid: 'ReadCallingStacks',
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+      resources: [accountArn('cloudformation', 'stack/*/*')],
+    }),
+    'kms-replica-keys': document(
+      {
+        sid: 'DescribeKeys',
+        actions: ['kms:DescribeKey'],
+        resources: [anyKey],
+        conditions: { StringEquals: inRegions },
+      },
+      {
+        sid: 'ReadMultiRegionKeys',
+        actions: ['kms:GetKeyPolicy', 'kms:ListResourceTags'],
+        resources: [multiRegionKey],
+        conditions: { StringEquals: inRegions, Bool: { 'kms:MultiRegion': 'true' } },
+      },
+      {
+        sid: 'ReplicatePrimaryKeys',
+        actions: ['kms:ReplicateKey'],
+        resources: [multiRegionKey],
+        conditions: {
+          StringEquals: {
+            ...inRegions,
+            'kms:ReplicaRegion': inputs.regions,
+            'kms:MultiRegionKeyType': 'PRIMARY',
+            'aws:ResourceTag/mrk-provider:replicable': 'true',
+          },
+          Bool: { 'kms:MultiRegion': 'true' },
+        },
+      },
+      {
+        sid: 'CreateReplicasOnly',
+        actions: ['kms:CreateKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: inRegions,
+          StringEqualsIfExists: { 'kms:MultiRegionKeyType': 'REPLICA' },
+          BoolIfExists: { 'kms:MultiRegion': 'true' },
+        },
+      },
+      {
+        sid: 'TagReplicas',
+        actions: ['kms:TagResource', 'kms:UntagResource'],
+        resources: [multiRegionKey],
+        conditions: { StringEquals: inRegions, StringEqualsIfExists: { 'kms:MultiRegionKeyType': 'REPLICA' } },
+      },
+      {
+        sid: 'ManageReplicas',
+        actions: [
+          'kms:PutKeyPolicy',
+          'kms:UpdateKeyDescription',
+          'kms:EnableKey',
+          'kms:DisableKey',
+          'kms:ScheduleKeyDeletion',
+          'kms:CancelKeyDeletion',
+        ],
+        resources: [multiRegionKey],
+        conditions: {
+          StringEquals: { ...inRegions, 'kms:MultiRegionKeyType': 'REPLICA' },
+          Bool: { 'kms:MultiRegion': 'true' },
+        },
+      },
+      {
+        sid: 'AliasesOfReplicas',
+        actions: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
+        resources: [accountArn('kms', 'alias/*')],
+        conditions: { StringEquals: inRegions },
+      },
+      {
+        sid: 'ReplicasOfAliases',
+        actions: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
+        resources: [multiRegionKey],
+        conditions: {
+          StringEquals: { ...inRegions, 'kms:MultiRegionKeyType': 'REPLICA' },
+          Bool: { 'kms:MultiRegion': 'true' },
+        },
+      },
+    ),
+  };
+  if (inputs.assumableRoleArns.length > 0) {
+    result['sts-target-account-roles'] = document({
+      sid: 'AssumeListedTargetAccountRoles',
+      actions: ['sts:AssumeRole'],
+      resources: inputs.assumableRoleArns,
+    });
+  }
+  result['ssm-parameters'] = document(
+    {
+      sid: 'ParametersUnderPrefix',
+      actions: [
+        'ssm:PutParameter',
+        'ssm:GetParameters',
+        'ssm:DeleteParameters',
+        'ssm:AddTagsToResource',
+        'ssm:RemoveTagsFromResource',
+        'ssm:ListTagsForResource',
+      ],
+      resources: [parametersUnderPrefix],
+      conditions: { StringEquals: inRegions },
+    },
+    {
+      sid: 'SecureStringsWrittenUnderPrefix',
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: [anyKey],
+      conditions: {
+        StringEquals: inRegions,
+        StringLike: {
+          'kms:ViaService': 'ssm.*.amazonaws.com',
+          'kms:EncryptionContext:PARAMETER_ARN': parametersUnderPrefix,
+        },
+      },
+    },
+    {
+      sid: 'SecureStringsDecryptedUnderDecryptPrefix',
+      actions: ['kms:Decrypt'],
+      resources: [anyKey],
+      conditions: {
+        StringEquals: inRegions,
+        StringLike: {
+          'kms:ViaService': 'ssm.*.amazonaws.com',
+          'kms:EncryptionContext:PARAMETER_ARN':
+            inputs.decryptPrefix === ''
+              ? 'decryption-disabled-by-an-empty-DecryptPrefix'
+              : accountArn('ssm', `parameter${inputs.decryptPrefix}*`),
+        },
+      },
+    },
+  );
+  return result;
+}
