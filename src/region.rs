@@ -44,22 +44,33 @@ pub struct ArnParts<'s> {
     pub resource: &'s str,
 }
 
+/// Splits `arn:<partition>:<service>:<region>:<account>:<resource>` into its five fields, checking only
+/// that there are that many (the resource may hold more `:`).
+pub fn arn_fields(arn: &str) -> Option<[&str; 5]> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let fields = [
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ];
+    Some(fields)
+}
+
+/// `true` for a 12-digit account id.
+pub fn is_account_id(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Splits `arn:<partition>:<service>:<region>:<account>:<resource>`; `None` unless the region is a
 /// region name of that partition and the account is 12 digits.
 pub fn parse_arn(arn: &str) -> Option<ArnParts<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let well_formed =
-        partition_of(region) == Some(partition) && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let [partition, service, region, account, resource] = arn_fields(arn)?;
+    let well_formed = partition_of(region) == Some(partition) && is_account_id(account);
     well_formed.then_some(ArnParts {
         partition,
         service,

@@ -124,21 +124,12 @@ impl TargetRole {
 /// `arn:<partition>:iam::<account>:role/<path><name>` split into its partition and account; `None` for
 /// anything else.
 fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let [partition, "iam", "", account, resource] = crate::region::arn_fields(arn)? else {
         return None;
     };
     let name = resource.strip_prefix("role/")?;
     let well_formed = crate::region::is_partition(partition)
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+        && crate::region::is_account_id(account)
         && !name.is_empty()
         && !name.ends_with('/')
         && resource.len() <= MAX_ROLE_RESOURCE
