@@ -85,3 +85,44 @@ def test_a_role_outside_assumable_role_arns_is_refused_and_nothing_is_written(aw
     assert value(workload("eu-west-1"), "/app/xa-refused") is None
     assert value(aws.client("ssm", "eu-west-1"), "/app/xa-refused") is None
     assert aws.calls(service="ssm", operation="PutParameter") == []
+
+
+def assume_role_calls(aws):
+    return len(aws.calls(service="sts", operation="AssumeRole"))
+
+
+def test_a_role_that_refuses_the_provider_fails_the_request_and_changes_nothing(aws, function, stack):
+    aws.faults(service="sts", operations=["AssumeRole"], deny=1)  # moto does not check trust policies
+    props = {"Regions": ["eu-west-1"], "Parameters": {"/app/xa-denied": "v"}, "RoleArn": ROLE}
+    answer = function.send("Create", WRITER, "Denied", props, stack)
+    assert answer.status == "FAILED"
+    assert f"the role {ROLE} could not be assumed (AccessDenied" in answer.reason, answer.reason
+    assert "allows sts:AssumeRole by arn:aws:iam::123456789012:role/mrk-provider-role" in answer.reason
+    assert answer.physical_id.startswith("mrk-provider:failed-create:")
+    assert aws.calls(service="ssm") == []
+
+
+def test_a_warm_process_reuses_a_roles_credentials_until_they_near_expiry(aws, function, stack):
+    props = {"Regions": ["eu-west-1"], "Parameters": {"/app/xa-reused": "v"}, "RoleArn": ROLE}
+    for logical_id in ("First", "Second"):
+        deleted = function.send("Delete", WRITER, logical_id, props, stack, physical_id=f"{stack.stack_id}/x")
+        assert deleted.status == "SUCCESS", deleted.reason
+    assert assume_role_calls(aws) == 1  # 15-minute credentials: the second request reuses them
+
+    aws.clear_calls()
+    aws.faults(service="sts", operations=["AssumeRole"], session_seconds=60)
+    # another stack, so another session (its name is the session's: mrk-provider-short-sessions)
+    short = type(stack)(name="short-sessions", region=stack.region)
+    for logical_id in ("First", "Second"):
+        deleted = function.send("Delete", WRITER, logical_id, props, short, physical_id=f"{short.stack_id}/x")
+        assert deleted.status == "SUCCESS", deleted.reason
+    assert assume_role_calls(aws) == 2  # a minute left is less than a request may last: assumed again
+
+
+def test_a_hung_assume_role_is_answered_failed_before_the_deadline_naming_it(aws, function, stack):
+    aws.faults(service="sts", operations=["AssumeRole"], hang=1, hang_seconds=20)
+    props = {"Region": "eu-west-1", "Names": ["/app/xa-anything"], "RoleArn": ROLE}
+    answer = function.send("Create", READER, "Hung", props, stack, deadline_in=4.0, timeout=30)
+    assert answer.status == "FAILED"
+    assert f"ran out of time during AssumeRole of {ROLE}" in answer.reason, answer.reason
+    assert answer.answered_after < 4.0

@@ -8,13 +8,16 @@ answers them from the stacks registered through the control API.
 from __future__ import annotations
 
 import collections
+import datetime
 import io
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import cloudformation
 
@@ -22,7 +25,10 @@ CONTROL_PREFIX = "/_localaws"
 
 # X-Amz-Target prefix -> service name used in fault specs and the call log.
 TARGET_SERVICES = {"TrentService": "kms", "AmazonSSM": "ssm"}
-SERVICES = ("kms", "ssm", cloudformation.SERVICE)
+# STS, like CloudFormation, speaks the query protocol (Action=AssumeRole in a form body); moto answers it.
+STS = "sts"
+QUERY_SERVICES = (cloudformation.SERVICE, STS)
+SERVICES = ("kms", "ssm", cloudformation.SERVICE, STS)
 
 DEFAULT_HANG_SECONDS = 60.0
 MAX_HANG_SECONDS = 300.0
@@ -32,9 +38,15 @@ MAX_CALL_LOG = 20_000
 # The 5xx error code each service models for "internal failure, retry" (CloudFormation: the query
 # protocol's common InternalFailure).
 INTERNAL_ERROR_CODES = {"kms": "KMSInternalException", "ssm": "InternalServerError",
-                        cloudformation.SERVICE: "InternalFailure"}
+                        cloudformation.SERVICE: "InternalFailure", STS: "InternalFailure"}
 # The error code each service throttles with (every AWS SDK retries these).
-THROTTLING_CODES = {"kms": "ThrottlingException", "ssm": "ThrottlingException", cloudformation.SERVICE: "Throttling"}
+THROTTLING_CODES = {"kms": "ThrottlingException", "ssm": "ThrottlingException", cloudformation.SERVICE: "Throttling",
+                    STS: "Throttling"}
+# The error code each service refuses a caller with (403): `deny`, e.g. a role whose trust policy does
+# not name the caller (moto does not check trust policies).
+ACCESS_DENIED_CODES = {"kms": "AccessDeniedException", "ssm": "AccessDeniedException",
+                       cloudformation.SERVICE: "AccessDenied", STS: "AccessDenied"}
+EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 
 FAULT_KEYS = {
     "service",
@@ -48,6 +60,8 @@ FAULT_KEYS = {
     "hang",
     "hang_seconds",
     "tps",
+    "deny",
+    "session_seconds",
 }
 
 
@@ -111,8 +125,15 @@ class FaultSpec:
         self.tps = None if tps is None else float(tps)
         if self.tps is not None and self.tps <= 0:
             raise FaultSpecError("'tps' must be > 0")
-        if not (self.throttle or self.error_5xx or self.hang or self.latency_ms or self.tps):
-            raise FaultSpecError("a fault spec needs one of throttle, error_5xx, latency_ms, hang, tps")
+        self.deny = self._count(raw, "deny")
+        session = raw.get("session_seconds")
+        self.session_seconds = None if session is None else float(session)
+        if self.session_seconds is not None and (self.service != STS or self.session_seconds <= 0):
+            raise FaultSpecError("'session_seconds' (AssumeRole's credentials expire that soon) is for sts, > 0")
+        if not (self.throttle or self.error_5xx or self.hang or self.latency_ms or self.tps or self.deny
+                or self.session_seconds):
+            raise FaultSpecError(
+                "a fault spec needs one of throttle, error_5xx, latency_ms, hang, tps, deny, session_seconds")
         self.id = next(self._ids)
         # token buckets per region: region -> [tokens, last_refill]
         self._buckets: dict[str | None, list[float]] = {}
@@ -141,9 +162,7 @@ class FaultSpec:
             return False
         if self.operations is not None and operation not in self.operations:
             return False
-        if self.regions is not None and region not in self.regions:
-            return False
-        return True
+        return not (self.regions is not None and region not in self.regions)
 
     def take_token(self, region: str | None, now: float) -> bool:
         """Token bucket, capacity max(1, tps), refilled at tps per second."""
@@ -171,6 +190,8 @@ class FaultSpec:
             "hang": self.hang,
             "hang_seconds": self.hang_seconds,
             "tps": self.tps,
+            "deny": self.deny,
+            "session_seconds": self.session_seconds,
             "hits": self.hits,
         }
 
@@ -181,6 +202,7 @@ class Decision:
         self.hang = 0.0
         self.error: tuple[int, str, str] | None = None  # (status, code, message)
         self.fault: str | None = None
+        self.session_seconds: float | None = None
 
 
 class FaultInjector:
@@ -243,6 +265,14 @@ class FaultInjector:
                     spec.error_5xx -= 1
                     d.error = (spec.status, spec.error_code, "Injected internal failure (localaws)")
                     d.fault = "error_5xx"
+                elif spec.deny > 0:
+                    spec.deny -= 1
+                    d.error = (403, ACCESS_DENIED_CODES[spec.service],
+                               f"the caller is not authorized to perform {spec.service}:{operation} (localaws)")
+                    d.fault = "deny"
+                if spec.session_seconds is not None and d.session_seconds is None:
+                    d.session_seconds = spec.session_seconds
+                    d.fault = d.fault or "session"
             if d.fault is None and d.sleep:
                 d.fault = "latency"
         return d, release
@@ -267,6 +297,19 @@ class FaultInjector:
     def clear_calls(self) -> None:
         with self._lock:
             self._calls.clear()
+
+
+def _expiring_in(seconds: float, app: Callable, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+    """Moto's AssumeRole answer with credentials that expire `seconds` from now."""
+    held: list[Any] = []
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: held.append((status, headers))))
+    expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds)
+    stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    body = EXPIRATION.sub(b"<Expiration>" + stamp + b"</Expiration>", body)
+    status, headers = held[0]
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
+    start_response(status, headers)
+    return [body]
 
 
 def _json_response(start_response: Callable, status: int, payload: Any, content_type: str = "application/json") -> list[bytes]:
@@ -316,7 +359,8 @@ class LocalAwsMiddleware:
             return self._control(environ, start_response, path[len(CONTROL_PREFIX):] or "/")
         service, region, operation = parse_request(environ)
         is_cloudformation = service == cloudformation.SERVICE
-        if not is_cloudformation and (service is None or operation is None):
+        is_query = service in QUERY_SERVICES
+        if not is_query and (service is None or operation is None):
             return self.app(environ, start_response)  # moto-api, S3-style, ...
 
         started = time.perf_counter()
@@ -326,7 +370,7 @@ class LocalAwsMiddleware:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         params: dict[str, str] = {}
-        if is_cloudformation:  # the query protocol: Action=DescribeStacks&... in a form body
+        if is_query:  # the query protocol: Action=DescribeStacks&... in a form body
             params = cloudformation.form_params(environ, body)
             operation = params.get("Action")
         decision, release = self.injector.decide(service, region, operation)
@@ -346,7 +390,7 @@ class LocalAwsMiddleware:
         if decision.error is not None:
             status, code, message = decision.error
             entry["status"] = status
-            if is_cloudformation:
+            if is_query:
                 request_id = cloudformation.new_request_id()
                 return cloudformation.xml_response(
                     start_response, status, cloudformation.error_body(code, message, request_id, status), request_id)
@@ -374,6 +418,8 @@ class LocalAwsMiddleware:
             request_id = cloudformation.new_request_id()
             status, answer = self.stacks.answer(params, region, request_id)
             return cloudformation.xml_response(recording_start_response, status, answer, request_id)
+        if decision.session_seconds is not None:
+            return _expiring_in(decision.session_seconds, self.app, environ, recording_start_response)
         return self.app(environ, recording_start_response)
 
     # -- control API --
