@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from common import BENCH, BenchError
-from figures import ARTIFACT_SIZE, BULK, COLD, FAN_OUT, Bench, key
+from figures import ARTIFACT_SIZE, BULK, COLD, CROSS_ACCOUNT, FAN_OUT, Bench, key
 from machine import QUIET_BUSY, OtherWork, artifact, machine, wait_for_quiet
 from mrk_harness import ROOT
 from mrk_harness.localaws import LocalAws
@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.warm_local_aws()
             print(", ".join(name for name, _, _ in COLD.values()) + " (and init, peak-rss)", flush=True)
             results["figures"]["cold"] = bench.cold_figures()
+            print(CROSS_ACCOUNT, flush=True)
+            results["figures"][key(CROSS_ACCOUNT)] = bench.cross_account_writer()
             print(FAN_OUT, flush=True)
             results["figures"][key(FAN_OUT)] = bench.fanout()
             print(BULK, flush=True)

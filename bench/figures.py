@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from common import BenchError, median, summary
 from mrk_harness import ACCOUNT, Function, Stack, create_primary_key
-from processes import PEER_JS, PROCESS_TIMEOUT, Child, Runner, wait_for_put
+from processes import PEER_JS, PROCESS_TIMEOUT, Child, ColdRun, Runner, describe_cold, wait_for_put
 
 # A value as long as a replica key ARN, for every parameter written.
 VALUE = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/mrk-0123456789abcdef0123456789abcdef"
@@ -31,6 +31,9 @@ COLD = {  # key: (name, what ours is sent, the peer it is measured against)
     "writer_5_names": ("writer-5-names-cold", "CrossRegionParameter Create, 5 names", "CDK export writer"),
     "reader_1_name": ("reader-1-name-cold", "reader Create, 1 name", "AwsCustomResource SSM.getParameter"),
 }
+# The writer of writer-5-names-cold through RoleArn, against the same writer in the function's account.
+CROSS_ACCOUNT = "writer-5-names-cross-account-cold"
+TARGET_ROLE = "arn:aws:iam::222222222222:role/mrk-provider-target"
 INIT = "init"
 PEAK_RSS = "peak-rss"
 ARTIFACT_SIZE = "artifact-size"
@@ -118,6 +121,38 @@ class Bench(Runner):
                                    {"Create": call, "Update": call, "InstallLatestAwsSdk": False}, stack)
 
         return self.cold(COLD["reader_1_name"][0], "eu-west-1", ours, "aws-custom-resource", peer)
+
+    def cross_account_writer(self) -> dict[str, Any]:
+        """writer-5-names-cold in the function's own account and through RoleArn (the local AWS's AssumeRole
+        credentials act in the role's account), interleaved: what the role adds to a cold Create, in calls
+        and in time, with the AssumeRole call's own server time."""
+        stack = Stack("bench-export-xa", "us-east-1")
+        env = {"ASSUMABLE_ROLE_ARNS": TARGET_ROLE}
+
+        def event(serial: int, role: bool) -> Callable:
+            props: dict[str, Any] = {"Regions": ["eu-west-1"],
+                                     "Parameters": {f"/bench/xa/{serial:03d}/p{i}": VALUE for i in range(5)}}
+            if role:
+                props["RoleArn"] = TARGET_ROLE
+            return self.ours_event("Custom::CrossRegionParameter", "KeyArnExport", props, stack)
+
+        runs: dict[str, list[ColdRun]] = {"one_account": [], "cross_account": []}
+        assume_ms: list[float] = []
+        for index in range(self.runs + 1):
+            run = {"one_account": self.cold_ours("us-east-1", event(self.next_serial(), False), env),
+                   "cross_account": self.cold_ours("us-east-1", event(self.next_serial(), True), env)}
+            calls = self.aws.calls(service="sts", operation="AssumeRole")  # the last run's
+            if index:
+                for who, result in run.items():
+                    runs[who].append(result)
+                assume_ms += [c["ms"] for c in calls if "ms" in c]
+            print(f"  {CROSS_ACCOUNT}: run {index or 'warm-up'}: " + ", ".join(
+                f"{who} {r.wall_ms:.1f} ms ({r.aws_calls} calls)" for who, r in run.items()), flush=True)
+        result: dict[str, Any] = {who: describe_cold(results) for who, results in runs.items()}
+        result["extra_ms_median"] = (result["cross_account"]["wall_ms"]["median"]
+                                     - result["one_account"]["wall_ms"]["median"])
+        result["assume_role_server_ms_median"] = median(assume_ms) if assume_ms else None
+        return result
 
     def fanout(self) -> dict[str, Any]:
         counts = (1, 4, 10)
