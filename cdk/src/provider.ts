@@ -166,6 +166,8 @@ export class MrkProviderFunction extends Construct {
   public readonly decryptPrefix: string;
   /** The regions given as `allowedRegions`; `undefined`: those that the stack's resources name. */
   public readonly allowedRegions?: string[];
+  /** The roles a resource's `RoleArn` may name (`assumableRoleArns`; empty: none). */
+  public readonly assumableRoleArns: string[];
 
   constructor(scope: Construct, id: string, props: MrkProviderFunctionProps = {}) {
     super(scope, id);
@@ -198,6 +200,7 @@ export class MrkProviderFunction extends Construct {
     this.decryptPrefix = settings.decryptPrefix;
     this.allowedRegions = props.allowedRegions;
     const assumableRoleArns = props.assumableRoleArns ?? [];
+    this.assumableRoleArns = assumableRoleArns;
 
     const regions = this.allowedRegions ?? Lazy.list({ produce: () => this.regionsServed() });
     this.node.addValidation({ validate: () => this.regionProblems() });
@@ -308,8 +311,33 @@ export function bundledServiceToken(scope: IConstruct, properties: { [name: stri
     }
   }
   checkNames(scope, provider, properties);
+  checkRole(scope, provider, properties.RoleArn);
   served.get(provider)?.push(entry);
   return provider.serviceToken;
+}
+
+/** `true` when `pattern` ('*' any characters, '?' one, as IAM matches a resource ARN) matches `arn`. */
+function roleArnMatches(pattern: string, arn: string): boolean {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`).test(arn);
+}
+
+/** A `RoleArn` the provider would refuse (not among its `assumableRoleArns`) fails the synthesis. */
+function checkRole(scope: IConstruct, provider: MrkProviderFunction, roleArn: unknown): void {
+  const patterns = provider.assumableRoleArns;
+  // Anything but a role ARN is the construct's own error to report.
+  const known = typeof roleArn === 'string' && isLiteral(roleArn) && /^arn:[^:]+:iam::\d{12}:role\/./.test(roleArn);
+  if (!known || !patterns.every((p) => isLiteral(p))) {
+    return;
+  }
+  if (!patterns.some((pattern) => roleArnMatches(pattern, roleArn))) {
+    throw new MrkProviderValidationError(
+      scope,
+      `role ${roleArn} is not among the assumableRoleArns of ${provider.node.path} ` +
+        `(${patterns.length > 0 ? patterns.join(', ') : 'none'}); create the stack's MrkProviderFunction with ` +
+        'assumableRoleArns listing it',
+    );
+  }
 }
 
 /** The regions the function calls for a resource, as it reads them from the resource's properties. */

@@ -28,7 +28,7 @@ describe('CrossRegionParameterReader', () => {
 
   it("reads through another account's role: RoleArn and ExternalId", () => {
     // GIVEN a reader of a third account's parameters, through that account's role
-    const { consumer } = twoRegions();
+    const { consumer } = twoRegions({ roles: true });
     new CrossRegionParameterReader(consumer, 'Shared', {
       region: 'us-east-1',
       names: ['/cross-region/logs/archive-bucket-arn'],
@@ -71,7 +71,7 @@ describe('CrossRegionParameterReader', () => {
 
   describe('validation', () => {
     const make = (overrides: object) => {
-      const { consumer } = twoRegions();
+      const { consumer } = twoRegions({ roles: true });
       return () =>
         new CrossRegionParameterReader(consumer, 'AppKeys', {
           region: 'us-east-1',

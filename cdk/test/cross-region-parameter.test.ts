@@ -72,7 +72,7 @@ describe('CrossRegionParameter', () => {
 
   it('renders role and externalId as RoleArn and ExternalId, from an ARN or an iam.IRole', () => {
     // GIVEN a role ARN, and the same role imported as an iam.IRole
-    const { primary } = twoRegions();
+    const { primary } = twoRegions({ roles: true });
     const imported = iam.Role.fromRoleArn(primary, 'Target', TARGET_ROLE);
     // WHEN each is the role of a resource, one of them with an external id
     new CrossRegionParameter(primary, 'ByArn', {
@@ -185,7 +185,7 @@ describe('CrossRegionParameter', () => {
 
     it("lets a stack in the role's account and one of the regions read what is written through the role", () => {
       // GIVEN parameters written into the workload account's eu-west-1 through its role
-      const { app, primary } = twoRegions();
+      const { app, primary } = twoRegions({ roles: true });
       const pushed = new CrossRegionParameter(primary, 'Pushed', {
         regions: ['eu-west-1'],
         parameters: { '/cross-region/a': 'x' },
@@ -200,7 +200,7 @@ describe('CrossRegionParameter', () => {
     });
 
     it("refuses a stack outside the role's account, naming both accounts and the role", () => {
-      const { primary, consumer } = twoRegions();
+      const { primary, consumer } = twoRegions({ roles: true });
       const pushed = new CrossRegionParameter(primary, 'Pushed', {
         regions: ['eu-west-1'],
         parameters: { '/cross-region/a': 'x' },
@@ -260,7 +260,7 @@ describe('CrossRegionParameter', () => {
 
     it('takes an account unknown at synth time to be the right one', () => {
       // GIVEN an environment-agnostic reader, and a role whose ARN is a deployment parameter
-      const { app, primary, consumer } = twoRegions();
+      const { app, primary, consumer } = twoRegions({ roles: true });
       const agnostic = new Stack(app, 'Agnostic', { env: { region: 'eu-west-1' } });
       const byRole = new CrossRegionParameter(primary, 'ByRole', {
         regions: ['eu-west-1'],
@@ -307,7 +307,7 @@ describe('CrossRegionParameter', () => {
 
   describe('validation', () => {
     const make = (overrides: object) => {
-      const { primary } = twoRegions();
+      const { primary } = twoRegions({ roles: true });
       return () =>
         new CrossRegionParameter(primary, 'Pushed', {
           regions: ['eu-west-1'],

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { App, Stack } from 'aws-cdk-lib';
+import { MrkProviderFunction } from 'mrk-provider-cdk';
 
 export const ACCOUNT = '123456789012';
 export const PRIMARY_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
@@ -9,10 +10,20 @@ export const PRIMARY_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234a
  * built-in template validation is off here: it costs seconds per process, and templates.test.ts runs it,
  * strictly, on every construct.
  */
-export function twoRegions(): { app: App; primary: Stack; consumer: Stack } {
+export function twoRegions(options: { roles?: boolean } = {}): { app: App; primary: Stack; consumer: Stack } {
   const app = new App({ builtinCloudFormationValidation: false });
   const primary = new Stack(app, 'Primary', { env: { account: ACCOUNT, region: 'us-east-1' } });
   const consumer = new Stack(app, 'Consumer', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  if (options.roles) {
+    // With `roles`, each stack's provider may assume any role, as a resource's RoleArn needs (checked at
+    // synth time).
+    for (const stack of [primary, consumer]) {
+      new MrkProviderFunction(stack, 'MrkProvider', {
+        assumableRoleArns: ['arn:*:iam::*:role/*'],
+        allowedRegions: ['us-east-1', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'],
+      });
+    }
+  }
   return { app, primary, consumer };
 }
 

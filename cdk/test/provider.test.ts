@@ -464,6 +464,41 @@ describe('MrkProviderFunction', () => {
       read(withProvider({ decryptPrefix: '/cross-region/' }))();
     });
 
+    it('a role outside its assumableRoleArns', () => {
+      const target = 'arn:aws:iam::222222222222:role/mrk-provider-target';
+      const push = (stack: Stack) => () =>
+        new CrossRegionParameter(stack, 'Pushed', {
+          regions: ['eu-west-1'],
+          parameters: { '/cross-region/a': 'x' },
+          role: target,
+        });
+      throwsWith(
+        push(stackIn()),
+        /role arn:aws:iam::222222222222:role\/mrk-provider-target is not among the assumableRoleArns of Stack\/MrkProvider \(none\); create the stack's MrkProviderFunction with assumableRoleArns listing it/,
+      );
+      throwsWith(
+        push(withProvider({ assumableRoleArns: ['arn:aws:iam::333333333333:role/*'] })),
+        /is not among the assumableRoleArns of Stack\/MrkProvider \(arn:aws:iam::333333333333:role\/\*\)/,
+      );
+      throwsWith(
+        push(withProvider({ assumableRoleArns: ['arn:aws:iam::22222222222?:role/mrk-provider'] })),
+        /is not among the assumableRoleArns/,
+      );
+      push(withProvider({ assumableRoleArns: [target] }))();
+      push(withProvider({ assumableRoleArns: ['arn:aws:iam::*:role/mrk-provider-*'] }))();
+      push(withProvider({ assumableRoleArns: ['arn:aws:iam::22222222222?:role/mrk-provider-target'] }))();
+      const reader = withProvider({ assumableRoleArns: ['arn:aws:iam::*:role/other'] });
+      throwsWith(
+        () =>
+          new CrossRegionParameterReader(reader, 'Pulled', {
+            region: 'eu-west-1',
+            names: ['/cross-region/a'],
+            role: target,
+          }),
+        /is not among the assumableRoleArns/,
+      );
+    });
+
     it('a region outside the allowedRegions it was given', () => {
       const stack = withProvider({ allowedRegions: ['us-east-1', 'eu-west-1'] });
       throwsWith(
