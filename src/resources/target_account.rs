@@ -4,7 +4,7 @@
 //! request's credentials are reused, see [`crate::aws::Clients::assume_role`]) beside the caller check,
 //! with a session named after the calling stack.
 
-use tracing::info;
+use tracing::{info, warn};
 use wildmatch::WildMatch;
 
 use crate::Error;
@@ -144,6 +144,20 @@ pub fn allowed(scope: &Scope, arn: &str) -> bool {
         .assumable_role_arns
         .iter()
         .any(|pattern| WildMatch::new(pattern).matches(arn))
+}
+
+/// `true` unless `role` is one the deployment no longer lists in `AssumableRoleArns` (logged): what was
+/// written through it before stays where it is, since the provider may no longer assume it. Only for
+/// what a resource leaves behind (a Delete, an Update moving away); a Create or Update refuses such a
+/// role ([`TargetRole::check_allowed`]).
+pub fn still_listed(scope: &Scope, role: Option<&TargetRole>) -> bool {
+    match role {
+        Some(role) if !allowed(scope, &role.arn) => {
+            warn!(role = %role.arn, "the role is no longer in AssumableRoleArns; nothing is done in its account");
+            false
+        }
+        _ => true,
+    }
 }
 
 /// The session name of the calling stack: `mrk-provider-<stack name>`, cut to STS's 64 characters.

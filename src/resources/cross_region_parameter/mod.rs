@@ -121,10 +121,7 @@ async fn update(cx: Context<'_>) -> Result<Outcome, Error> {
 /// assumed: the parameters there stay, and an update rollback is never stuck on a role that was
 /// refused in the first place.
 async fn reach_old_account(cx: Context<'_>, old: &Spec) -> Option<Account> {
-    if let Some(role) = &old.role
-        && !target_account::allowed(cx.scope, &role.arn)
-    {
-        warn!(role = %role.arn, "the old role is no longer in AssumableRoleArns; its account's parameters are left there");
+    if !target_account::still_listed(cx.scope, old.role.as_ref()) {
         return None;
     }
     match target_account::reach(cx, old.role.as_ref()).await {
@@ -167,10 +164,7 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
             return Ok(outcome);
         }
     };
-    if let Some(role) = &spec.role
-        && !target_account::allowed(cx.scope, &role.arn)
-    {
-        warn!(role = %role.arn, "the role is not in AssumableRoleArns, so nothing was written with it; nothing to delete");
+    if !target_account::still_listed(cx.scope, spec.role.as_ref()) {
         return Ok(outcome);
     }
     let account = target_account::reach(cx, spec.role.as_ref()).await?;
