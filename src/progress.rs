@@ -16,7 +16,8 @@ pub struct Progress {
 #[derive(Debug, Default)]
 struct State {
     next_id: u64,
-    in_flight: BTreeMap<u64, String>,
+    /// Each step in flight: what it is, and a note on how it is going.
+    in_flight: BTreeMap<u64, (String, Option<String>)>,
     last_finished: Option<String>,
     mutated: bool,
     claimed_id: Option<String>,
@@ -33,7 +34,7 @@ impl Progress {
         let mut state = self.state();
         let id = state.next_id;
         state.next_id += 1;
-        state.in_flight.insert(id, what.into());
+        state.in_flight.insert(id, (what.into(), None));
         Step { progress: self, id }
     }
 
@@ -61,13 +62,19 @@ impl Progress {
     /// A phrase for a reason: what is in flight, else what finished last.
     pub fn describe(&self) -> String {
         let state = self.state();
-        let steps: Vec<&str> = state.in_flight.values().map(String::as_str).collect();
+        let steps: Vec<String> = state.in_flight.values().map(described).collect();
         match (steps.as_slice(), &state.last_finished) {
             ([], Some(last)) => format!("after {last}"),
             ([], None) => "before any AWS call".to_string(),
-            ([only], _) => format!("during {only}"),
             (many, _) => format!("during {}", many.join(", ")),
         }
+    }
+}
+
+fn described((what, note): &(String, Option<String>)) -> String {
+    match note {
+        Some(note) => format!("{what} ({note})"),
+        None => what.clone(),
     }
 }
 
@@ -78,11 +85,21 @@ pub struct Step<'a> {
     id: u64,
 }
 
+impl Step<'_> {
+    /// Notes how the step is going ("throttled 3 times"), replacing the previous note; a reason that
+    /// names the step names the note too.
+    pub fn note(&self, note: impl Into<String>) {
+        if let Some(step) = self.progress.state().in_flight.get_mut(&self.id) {
+            step.1 = Some(note.into());
+        }
+    }
+}
+
 impl Drop for Step<'_> {
     fn drop(&mut self) {
         let mut state = self.progress.state();
-        if let Some(what) = state.in_flight.remove(&self.id) {
-            state.last_finished = Some(what);
+        if let Some(step) = state.in_flight.remove(&self.id) {
+            state.last_finished = Some(described(&step));
         }
     }
 }
@@ -105,6 +122,23 @@ mod tests {
         assert_eq!(progress.describe(), "during DescribeKey in ap-southeast-2");
         drop(b);
         assert_eq!(progress.describe(), "after DescribeKey in ap-southeast-2");
+    }
+
+    #[test]
+    fn a_step_names_its_latest_note() {
+        let progress = Progress::default();
+        let step = progress.step("PutParameter /a in us-east-1");
+        step.note("throttled once");
+        step.note("throttled 2 times");
+        assert_eq!(
+            progress.describe(),
+            "during PutParameter /a in us-east-1 (throttled 2 times)"
+        );
+        drop(step);
+        assert_eq!(
+            progress.describe(),
+            "after PutParameter /a in us-east-1 (throttled 2 times)"
+        );
     }
 
     #[test]

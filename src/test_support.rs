@@ -349,11 +349,16 @@ impl TestApp {
 
     /// Builds the app and answers `request` with it, with no deadline; unless set, the calling stack's
     /// resource has the request's type.
-    pub async fn answer(mut self, request: Request) -> Answer {
+    pub async fn answer(self, request: Request) -> Answer {
+        self.answer_within(request, Deadline::unknown()).await
+    }
+
+    /// Like [`TestApp::answer`], with `deadline`.
+    pub async fn answer_within(mut self, request: Request, deadline: Deadline) -> Answer {
         if self.calling_stack.is_none() {
             self.calling_stack = Some(("UPDATE_IN_PROGRESS".into(), request.resource_type.clone()));
         }
-        run(self.build(), request, FUNCTION_ARN, Deadline::unknown()).await
+        run(self.build(), request, FUNCTION_ARN, deadline).await
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod kms;
 pub mod rate_limit;
+pub mod retry;
 pub mod ssm;
 pub mod sts;
 pub mod write_gate;
@@ -17,8 +18,6 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ssm::config::Credentials;
-use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
-use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 
 use crate::Error;
 use crate::https::Https;
@@ -27,9 +26,9 @@ use rate_limit::RateLimiter;
 use sts::RoleSession;
 use write_gate::WriteGate;
 
-/// Calls a second that the provider sends to SSM in one region, with [`SSM_BURST`]: at most 38 start
-/// in any one-second window, under SSM's default quota of 40 transactions a second per account and
-/// region, leaving room for other callers.
+/// Calls a second that the provider sends to SSM in one region at most, with [`SSM_BURST`]: at most 38
+/// start in any one-second window, under SSM's default quota of 40 transactions a second per account
+/// and region, leaving room for other callers. Throttling lowers it ([`RateLimiter`]).
 pub const SSM_CALLS_PER_SECOND: u32 = 30;
 /// Calls that may start at once after a pause: as many as one request has in flight in a region, so a
 /// resource of up to 8 names writes them all at once and only a larger one is paced.
@@ -44,61 +43,11 @@ pub fn retry_config() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(5))
 }
 
-/// Retries for SSM calls: like [`retry_config`], with 8 attempts. One request may make hundreds of SSM
-/// calls against a quota shared with every other caller in the account, so a throttled call gets more
-/// chances than a KMS call; at most about 18 s of backoff in all (0.25 + 0.5 + 1 + 2 + 4 + 5 + 5),
-/// well inside a function timeout of minutes.
-pub fn ssm_retry_config() -> RetryConfig {
-    retry_config().with_max_attempts(8)
-}
-
-/// An SSM client configuration with the SSM retries: [`ssm_retry_config`], and `TooManyUpdates`
-/// retried like throttling ([`ConcurrentUpdatesAreRetried`]).
+/// SSM clients have the SDK's retries off: every SSM call goes through [`retry::send`], which
+/// retries it itself, each attempt paced by the region's adaptive [`RateLimiter`] (an SDK retry would
+/// bypass it), throttling for as long as the deadline allows.
 pub fn with_ssm_retries(builder: aws_sdk_ssm::config::Builder) -> aws_sdk_ssm::config::Builder {
-    builder
-        .retry_config(ssm_retry_config())
-        .retry_classifier(ConcurrentUpdatesAreRetried)
-}
-
-/// SSM answers `TooManyUpdates` to a call that changes a parameter (its value or its tags) while
-/// another call changes it: two stacks that share a name, or a retry that overlaps its first attempt.
-/// The SDK does not retry it (it is not one of its throttling codes); waiting and trying again is what
-/// SSM asks for, so it is retried with the throttling backoff.
-#[derive(Debug)]
-pub struct ConcurrentUpdatesAreRetried;
-
-impl ClassifyRetry for ConcurrentUpdatesAreRetried {
-    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
-        use aws_sdk_ssm::operation::{
-            add_tags_to_resource::AddTagsToResourceError, put_parameter::PutParameterError,
-            remove_tags_from_resource::RemoveTagsFromResourceError,
-        };
-        let Some(error) = ctx
-            .output_or_error()
-            .and_then(Result::err)
-            .and_then(|error| error.as_operation_error())
-        else {
-            return RetryAction::NoActionIndicated;
-        };
-        let too_many_updates = error
-            .downcast_ref::<PutParameterError>()
-            .is_some_and(PutParameterError::is_too_many_updates)
-            || error
-                .downcast_ref::<AddTagsToResourceError>()
-                .is_some_and(AddTagsToResourceError::is_too_many_updates)
-            || error
-                .downcast_ref::<RemoveTagsFromResourceError>()
-                .is_some_and(RemoveTagsFromResourceError::is_too_many_updates);
-        if too_many_updates {
-            RetryAction::throttling_error()
-        } else {
-            RetryAction::NoActionIndicated
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "SSM TooManyUpdates"
-    }
+    builder.retry_config(RetryConfig::disabled())
 }
 
 /// Timeouts for every AWS call. There is no overall operation timeout: the deadline guard bounds the

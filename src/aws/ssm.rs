@@ -1,16 +1,21 @@
-//! SSM Parameter Store operations, one small function each. Each waits for the region's rate limiter
-//! (SSM allows about 40 transactions a second per account and region), reports itself to the
-//! request's [`Progress`], and turns the SDK's typed errors into what the caller needs: `false`/`None`
+//! SSM Parameter Store operations, one small function each. Each is sent through [`retry::send`]
+//! (paced by the region's rate limiter, as SSM allows about 40 transactions a second per account and
+//! region, and retried while throttled), reports itself to the request's [`Progress`], and turns the SDK's typed errors into what the caller needs: `false`/`None`
 //! for the expected outcomes (already exists, not found), an [`Error`] naming the parameter for the
 //! rest. Values are never logged and never put into an error.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use aws_sdk_ssm::Client;
+use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::operation::put_parameter::builders::PutParameterFluentBuilder;
 use aws_sdk_ssm::types::{Parameter, ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use super::rate_limit::RateLimiter;
+use super::retry;
 use super::write_gate::WriteGate;
 use crate::Error;
 use crate::progress::Progress;
@@ -76,18 +81,26 @@ impl<'a> Ssm<'a> {
         self.region
     }
 
-    /// Starts a progress step and waits for a slot of the region's rate limiter.
-    async fn step(&self, what: String) -> Step<'a> {
-        let step = self.progress.step(format!("{what} in {}", self.region));
-        self.limiter.acquire().await;
-        step
+    /// Starts a progress step; the call itself goes through [`Ssm::send`].
+    fn step(&self, what: String) -> Step<'a> {
+        self.progress.step(format!("{what} in {}", self.region))
     }
 
     /// The step of a call that changes a parameter: it waits at the request's [`WriteGate`] first.
     async fn mutating_step(&self, what: String) -> Result<Step<'a>, Error> {
         self.gate.pass().await?;
         self.progress.mark_mutating();
-        Ok(self.step(what).await)
+        Ok(self.step(what))
+    }
+
+    /// Sends a call paced by the region's rate limiter, retried as [`retry`] says.
+    async fn send<T, E, F, Fut>(&self, step: &Step<'_>, call: F) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        E: ProvideErrorMetadata,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    {
+        retry::send(&self.limiter, step, call).await
     }
 
     fn about(name: &str, err: Error) -> Error {
@@ -106,12 +119,15 @@ impl<'a> Ssm<'a> {
         attributes: &ParameterAttributes,
         tags: &[(String, String)],
     ) -> Result<bool, Error> {
-        let _step = self.mutating_step(format!("PutParameter {name}")).await?;
+        let step = self.mutating_step(format!("PutParameter {name}")).await?;
+        let tags = ssm_tags(tags)?;
         let result = self
-            .put_parameter(name, value, attributes)
-            .overwrite(false)
-            .set_tags(Some(ssm_tags(tags)?))
-            .send()
+            .send(&step, || {
+                self.put_parameter(name, value, attributes)
+                    .overwrite(false)
+                    .set_tags(Some(tags.clone()))
+                    .send()
+            })
             .await;
         match result {
             Ok(_) => Ok(true),
@@ -127,12 +143,12 @@ impl<'a> Ssm<'a> {
         value: &str,
         attributes: &ParameterAttributes,
     ) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("PutParameter {name}")).await?;
-        self.put_parameter(name, value, attributes)
-            .overwrite(true)
-            .send()
-            .await
-            .map_err(|err| Self::about(name, Error::aws("PutParameter", self.region, err)))?;
+        let step = self.mutating_step(format!("PutParameter {name}")).await?;
+        self.send(&step, || {
+            self.put_parameter(name, value, attributes).overwrite(true).send()
+        })
+        .await
+        .map_err(|err| Self::about(name, Error::aws("PutParameter", self.region, err)))?;
         Ok(())
     }
 
@@ -151,13 +167,15 @@ impl<'a> Ssm<'a> {
     /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found (a name that does
     /// not exist is simply absent from them).
     pub async fn get_parameters(&self, names: &[String], with_decryption: bool) -> Result<Vec<Parameter>, Error> {
-        let _step = self.step(format!("GetParameters of {} names", names.len())).await;
+        let step = self.step(format!("GetParameters of {} names", names.len()));
         let output = self
-            .client
-            .get_parameters()
-            .set_names(Some(names.to_vec()))
-            .with_decryption(with_decryption)
-            .send()
+            .send(&step, || {
+                self.client
+                    .get_parameters()
+                    .set_names(Some(names.to_vec()))
+                    .with_decryption(with_decryption)
+                    .send()
+            })
             .await
             .map_err(|err| Error::aws("GetParameters", self.region, err))?;
         Ok(output.parameters.unwrap_or_default())
@@ -166,29 +184,30 @@ impl<'a> Ssm<'a> {
     /// DeleteParameters of at most [`MAX_NAMES_PER_CALL`] names. Names that no longer exist are fine
     /// (SSM lists them as invalid instead of failing).
     pub async fn delete_parameters(&self, names: &[String]) -> Result<(), Error> {
-        let _step = self
+        let step = self
             .mutating_step(format!("DeleteParameters of {} names", names.len()))
             .await?;
-        self.client
-            .delete_parameters()
-            .set_names(Some(names.to_vec()))
-            .send()
-            .await
-            .map_err(|err| Error::aws("DeleteParameters", self.region, err))?;
+        self.send(&step, || {
+            self.client.delete_parameters().set_names(Some(names.to_vec())).send()
+        })
+        .await
+        .map_err(|err| Error::aws("DeleteParameters", self.region, err))?;
         Ok(())
     }
 
     /// ListTagsForResource of a parameter, as (key, value) pairs; `None` when it does not exist.
     pub async fn list_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, Error> {
-        let _step = self.step(format!("ListTagsForResource {name}")).await;
-        match self
-            .client
-            .list_tags_for_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .send()
-            .await
-        {
+        let step = self.step(format!("ListTagsForResource {name}"));
+        let listed = self
+            .send(&step, || {
+                self.client
+                    .list_tags_for_resource()
+                    .resource_type(ResourceTypeForTagging::Parameter)
+                    .resource_id(name)
+                    .send()
+            })
+            .await;
+        match listed {
             Ok(output) => Ok(Some(
                 output
                     .tag_list
@@ -204,29 +223,34 @@ impl<'a> Ssm<'a> {
 
     /// AddTagsToResource: adds tags, overwriting the values of keys the parameter already has.
     pub async fn add_tags(&self, name: &str, tags: &[(String, String)]) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("AddTagsToResource {name}")).await?;
-        self.client
-            .add_tags_to_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tags(Some(ssm_tags(tags)?))
-            .send()
-            .await
-            .map_err(|err| Self::about(name, Error::aws("AddTagsToResource", self.region, err)))?;
+        let step = self.mutating_step(format!("AddTagsToResource {name}")).await?;
+        let tags = ssm_tags(tags)?;
+        self.send(&step, || {
+            self.client
+                .add_tags_to_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .set_tags(Some(tags.clone()))
+                .send()
+        })
+        .await
+        .map_err(|err| Self::about(name, Error::aws("AddTagsToResource", self.region, err)))?;
         Ok(())
     }
 
     /// RemoveTagsFromResource: removes the tags with these keys.
     pub async fn remove_tags(&self, name: &str, keys: &[String]) -> Result<(), Error> {
-        let _step = self.mutating_step(format!("RemoveTagsFromResource {name}")).await?;
-        self.client
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map_err(|err| Self::about(name, Error::aws("RemoveTagsFromResource", self.region, err)))?;
+        let step = self.mutating_step(format!("RemoveTagsFromResource {name}")).await?;
+        self.send(&step, || {
+            self.client
+                .remove_tags_from_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+        })
+        .await
+        .map_err(|err| Self::about(name, Error::aws("RemoveTagsFromResource", self.region, err)))?;
         Ok(())
     }
 }

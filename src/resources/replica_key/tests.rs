@@ -395,6 +395,52 @@ async fn create_waits_while_the_replica_is_not_found_then_creating() {
     );
 }
 
+/// DescribeKey of the replica: `Creating` until `usable_after` has passed since the rule was made
+/// (on the paused clock), then `Enabled`.
+fn creating_for(usable_after: Duration) -> Rule {
+    let usable_at = tokio::time::Instant::now() + usable_after;
+    mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .then_output(move || {
+            let state = if tokio::time::Instant::now() >= usable_at {
+                KeyState::Enabled
+            } else {
+                KeyState::Creating
+            };
+            DescribeKeyOutput::builder().key_metadata(replica(state)).build()
+        })
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_answer_comes_within_half_a_second_of_the_replica_leaving_creating() {
+    for usable_after in [1_000, 2_700, 10_000, 33_300, 60_000].map(Duration::from_millis) {
+        // GIVEN a replica that KMS reports Creating for `usable_after`
+        let started = tokio::time::Instant::now();
+        let wait = creating_for(usable_after);
+        let kms = vec![
+            (
+                "us-east-1",
+                vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+            ),
+            ("eu-west-1", vec![wait.clone(), create_alias()]),
+        ];
+        // WHEN the resource is created
+        success(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+        // THEN it answered at most CREATING_POLL after the replica became usable, polling at most
+        // twice a second
+        let took = tokio::time::Instant::now() - started;
+        assert!(
+            took >= usable_after && took <= usable_after + super::CREATING_POLL,
+            "{usable_after:?}: answered after {took:?}"
+        );
+        let polls = wait.num_calls() as f64;
+        assert!(
+            polls <= 2.0 * usable_after.as_secs_f64() + 2.0,
+            "{usable_after:?}: {polls} polls"
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn string_properties_disable_the_replica_and_set_the_deletion_window() {
     // GIVEN Enabled and PendingWindowInDays as CloudFormation sends them, as strings

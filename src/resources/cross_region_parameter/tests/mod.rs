@@ -23,8 +23,8 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::RESOURCE_TYPE;
-use crate::protocol::Answer;
 use crate::protocol::request::FAILED_CREATE_PREFIX;
+use crate::protocol::{Answer, Deadline};
 use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
 use crate::test_support::{self, TestApp, failure, fixture, merged, stack_id, success, typed_request};
 
@@ -735,11 +735,42 @@ async fn a_throttled_put_is_retried_until_it_succeeds() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_put_throttled_until_the_deadline_fails_in_time_saying_it_was_throttled() {
+    // GIVEN SSM throttling every PutParameter, and a function with 60 seconds left
+    let put = mock!(Client::put_parameter).then_error(|| PutParameterError::generic(aws_error("ThrottlingException")));
+    let properties = props(json!({"Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}}));
+    let request = typed_request(RESOURCE_TYPE, LOGICAL_ID, "create", properties, None);
+    let started = Instant::now();
+    // WHEN the resource is created
+    let answer = TestApp::new()
+        .ssm("eu-west-1", vec![put.clone()])
+        .answer_within(request, Deadline::after(Duration::from_secs(60)))
+        .await;
+    // THEN it was retried until the deadline guard's margin (54 s), then answered FAILED in time, naming
+    // the call and how often SSM throttled it
+    let took = Instant::now() - started;
+    assert_eq!(took, Duration::from_secs(54));
+    let (_, reason) = failure(answer);
+    assert!(
+        reason.contains("ran out of time during PutParameter /app/key-arn in eu-west-1 (throttled "),
+        "{reason}"
+    );
+    assert!(put.num_calls() > 12, "{}", put.num_calls());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_put_that_meets_a_concurrent_update_is_retried() {
     // GIVEN PutParameter answers TooManyUpdates once (another call was changing the parameter), then succeeds
     let put = mock!(Client::put_parameter)
         .sequence()
-        .error(|| PutParameterError::TooManyUpdates(TooManyUpdates::builder().message("Concurrent updates").build()))
+        .error(|| {
+            PutParameterError::TooManyUpdates(
+                TooManyUpdates::builder()
+                    .message("Concurrent updates")
+                    .meta(aws_error("TooManyUpdates"))
+                    .build(),
+            )
+        })
         .output(|| PutParameterOutput::builder().version(2).build())
         .build();
     let properties = props(json!({"Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}}));

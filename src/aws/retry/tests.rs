@@ -1,0 +1,245 @@
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_ssm::Client;
+use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::ErrorMetadata;
+use tokio::time::Instant;
+
+use super::*;
+use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND, with_ssm_retries};
+use crate::progress::Progress;
+
+fn client(rules: &[&Rule]) -> Client {
+    mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
+}
+
+fn limiter() -> RateLimiter {
+    RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST)
+}
+
+fn throttling() -> PutParameterError {
+    PutParameterError::generic(
+        ErrorMetadata::builder()
+            .code("ThrottlingException")
+            .message("Rate exceeded")
+            .build(),
+    )
+}
+
+fn written() -> PutParameterOutput {
+    PutParameterOutput::builder().version(1).build()
+}
+
+/// One PutParameter through [`send`], as the SSM client of the provider sends it.
+async fn put(client: &Client, limiter: &RateLimiter, progress: &Progress) -> Result<PutParameterOutput, String> {
+    let step = progress.step("PutParameter /app/a in eu-west-1");
+    send(limiter, &step, || {
+        client.put_parameter().name("/app/a").value("v").send()
+    })
+    .await
+    .map_err(|err| err.code().unwrap_or("no code").to_string())
+}
+
+fn http(status: u16, body: &'static str) -> HttpResponse {
+    HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_throttled_more_often_than_any_attempt_count_still_goes_through() {
+    // GIVEN PutParameter throttled 25 times (the SDK's standard mode gives up after 3 to 8 attempts)
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .error(throttling)
+        .times(25)
+        .output(written)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    // WHEN it is sent
+    let result = put(&client, &limiter, &progress).await;
+    // THEN it was tried until it went through, and the last step says how often it was throttled
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(rule.num_calls(), 26);
+    assert_eq!(
+        progress.describe(),
+        "after PutParameter /app/a in eu-west-1 (throttled 25 times)"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_call_slows_the_region_down_and_calls_that_go_through_speed_it_up() {
+    // GIVEN one throttled PutParameter, then successes
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .error(throttling)
+        .output(written)
+        .times(3)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    // WHEN a call is sent
+    put(&client, &limiter, &progress).await.unwrap();
+    // THEN the limiter was cut to half of the full rate, then raised by the success
+    let after_one = limiter.rate();
+    assert!(
+        after_one > f64::from(SSM_CALLS_PER_SECOND) / 2.0 && after_one < f64::from(SSM_CALLS_PER_SECOND),
+        "{after_one}"
+    );
+    // AND further successes raise it again
+    put(&client, &limiter, &progress).await.unwrap();
+    assert!(limiter.rate() > after_one);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_call_waits_at_most_a_second_between_attempts_besides_the_pacing() {
+    // GIVEN 8 throttles in a row (the limiter falls to 30 / 2^8 -> MIN_RATE, 5 s between calls)
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .error(throttling)
+        .times(8)
+        .output(written)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let started = Instant::now();
+    put(&client, &limiter, &progress).await.unwrap();
+    // THEN the whole took the limiter's intervals (1/15 + 1/7.5 + ... s) plus at most 1 s of
+    // jittered backoff after each attempt: under 8 + 5 + 2.5 + 1.25 + ... < 20 s
+    let took = Instant::now() - started;
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(took > Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrent_update_is_retried_without_slowing_the_region() {
+    // GIVEN TooManyUpdates twice (another call changes the same parameter), then success
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .http_response(|| http(400, r#"{"__type":"TooManyUpdates","message":"Concurrent updates"}"#))
+        .times(2)
+        .output(written)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    put(&client, &limiter, &progress).await.unwrap();
+    // THEN it was tried again until it went through, and the rate stayed full
+    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(limiter.rate(), f64::from(SSM_CALLS_PER_SECOND));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_error_gets_the_transient_attempts_then_fails() {
+    // GIVEN SSM answering HTTP 500 every time
+    let rule = mock!(Client::put_parameter)
+        .then_http_response(|| http(500, r#"{"__type":"InternalServerError","message":"oops"}"#));
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    // WHEN a call is sent
+    let result = put(&client, &limiter, &progress).await;
+    // THEN it failed with SSM's error after TRANSIENT_ATTEMPTS attempts, without slowing the region
+    assert_eq!(result.unwrap_err(), "InternalServerError");
+    assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize);
+    assert_eq!(limiter.rate(), f64::from(SSM_CALLS_PER_SECOND));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_error_that_passes_is_retried() {
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .http_response(|| http(503, r#"{"__type":"ServiceUnavailable","message":"busy"}"#))
+        .output(written)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    assert!(put(&client, &limiter, &progress).await.is_ok());
+    assert_eq!(rule.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_http_429_counts_as_throttling() {
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .http_response(|| http(429, r#"{"__type":"SomethingElse","message":"slow down"}"#))
+        .output(written)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    assert!(put(&client, &limiter, &progress).await.is_ok());
+    assert_eq!(rule.num_calls(), 2);
+    assert!(limiter.rate() < f64::from(SSM_CALLS_PER_SECOND));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_that_another_attempt_would_not_change_is_final() {
+    // GIVEN an answer that is no throttling, conflict or server error
+    let rule = mock!(Client::put_parameter)
+        .then_error(|| PutParameterError::generic(ErrorMetadata::builder().code("AccessDeniedException").build()));
+    let (limiter, progress) = (limiter(), Progress::default());
+    // THEN it is returned after one attempt
+    let result = put(&client(&[&rule]), &limiter, &progress).await;
+    assert_eq!(result.unwrap_err(), "AccessDeniedException");
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_timeout() {
+    // GIVEN SSM throttling every call
+    let rule = mock!(Client::put_parameter).then_error(throttling);
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let started = Instant::now();
+    // WHEN a call is sent with nothing to stop it
+    let result = put(&client, &limiter, &progress).await;
+    // THEN it returns the throttling error once THROTTLED_AT_MOST has passed, not before
+    assert_eq!(result.unwrap_err(), "ThrottlingException");
+    let took = Instant::now() - started;
+    assert!(
+        took >= THROTTLED_AT_MOST && took < THROTTLED_AT_MOST + Duration::from_secs(10),
+        "{took:?}"
+    );
+}
+
+/// PutParameter of one SSM region shared by every instance: at most `per_second` calls in any second
+/// of the (paused) clock go through, the rest are throttled (counted in `throttled`).
+fn shared_quota(per_second: usize, throttled: Arc<Mutex<usize>>) -> Rule {
+    let recent: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
+    mock!(Client::put_parameter).then_http_response(move || {
+        let now = Instant::now();
+        let mut recent = recent.lock().unwrap();
+        while recent.front().is_some_and(|at| now - *at >= Duration::from_secs(1)) {
+            recent.pop_front();
+        }
+        if recent.len() >= per_second {
+            *throttled.lock().unwrap() += 1;
+            http(400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+        } else {
+            recent.push_back(now);
+            http(200, r#"{"Version":1,"Tier":"Standard"}"#)
+        }
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fleet_of_instances_sharing_one_quota_writes_everything() {
+    // GIVEN 30 instances (each its own limiter), 20 writes each, into one region allowing 40 a second
+    let throttled = Arc::new(Mutex::new(0));
+    let rule = shared_quota(40, throttled.clone());
+    let client = client(&[&rule]);
+    // WHEN they all start at once
+    let instances: Vec<_> = (0..30)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let (limiter, progress) = (limiter(), Progress::default());
+                let writes = (0..20).map(|_| put(&client, &limiter, &progress));
+                futures::future::join_all(writes).await
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for instance in instances {
+        failed += instance.await.unwrap().iter().filter(|result| result.is_err()).count();
+    }
+    // THEN every write went through, though many calls were throttled on the way
+    assert_eq!(failed, 0);
+    assert_eq!(rule.num_calls() - *throttled.lock().unwrap(), 600);
+    assert!(*throttled.lock().unwrap() > 0);
+}
