@@ -16,9 +16,12 @@ results.json name them (docs/benchmarks.md says how each is measured, and holds 
 - artifact-size: the zipped arm64 `bootstrap` that Lambda runs.
 - fan-out: a ReplicaKey Create into 1, 4 and 10 regions, 100 ms added to every KMS call.
 - bulk-200-names: 200 parameters into 3 regions under a 40 TPS limit per region.
+- fleet: 10, 30 and 50 instances at once, each writing 20 names into 3 regions, under a 40 TPS limit
+  per region shared by all (peer: the CDK writer, three processes an instance).
+- replica-ready: a ReplicaKey Create whose replica stays Creating 1 to 60 s: how late it answers.
 
 The modules: processes.py starts and times the processes, figures.py holds each figure's runs,
-machine.py probes the machine and the artifact, report.py judges the targets and draws the table.
+fleet.py holds the fleet figures, machine.py probes the machine and the artifact, report.py judges the targets and draws the table.
 It prints the table, writes the results as JSON, and marks each target met or not; it fails only when
 a measurement itself could not be made (a run answered FAILED, a process hung, ...).
 
@@ -39,6 +42,7 @@ from typing import Any
 
 from common import BENCH, BenchError
 from figures import ARTIFACT_SIZE, BULK, COLD, CROSS_ACCOUNT, FAN_OUT, Bench, key
+from fleet import FLEET, REPLICA_READY, FleetFigures
 from machine import QUIET_BUSY, OtherWork, artifact, machine, wait_for_quiet
 from mrk_harness import ROOT
 from mrk_harness.localaws import LocalAws
@@ -104,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
             results["figures"][key(FAN_OUT)] = bench.fanout()
             print(BULK, flush=True)
             results["figures"][key(BULK)] = bench.bulk()
+            fleet = FleetFigures(bench)
+            print(FLEET, flush=True)
+            results["figures"][key(FLEET)] = fleet.fleet()
+            print(REPLICA_READY, flush=True)
+            results["figures"][key(REPLICA_READY)] = fleet.replica_ready()
         finally:
             bench.close()
     print(ARTIFACT_SIZE, flush=True)

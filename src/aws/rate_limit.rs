@@ -3,59 +3,60 @@
 //! the region's API quota instead of leaning on retries.
 //!
 //! The instances of a fleet do not coordinate: each paces its own calls and learns the share it can
-//! have from the throttling it meets, as TCP does from packet loss (additive increase, multiplicative
-//! decrease). A throttled call halves the rate, once per congestion event: throttles of calls that were
-//! already sent before the last cut do not cut again. Each call that goes through adds
-//! [`INCREASE_PER_SECOND`] divided by the rate, so the rate climbs by about that much each second
-//! while nothing is throttled, back up to the seeded rate. Together the instances converge on the
-//! quota, each with a fair share of it.
+//! have from the throttling it meets. The rate follows CUBIC, the curve of the AWS SDKs' adaptive
+//! retry mode (and of TCP CUBIC): a throttled call cuts the rate to [`BETA`] of what it was; from
+//! there it climbs back as a cubic function of the time since the cut, fast at first, flat near the
+//! rate that was throttled, then faster and faster past it while nothing is throttled. The time to
+//! get back grows only with the cube root of the rate, so an instance cut to a small share of the
+//! quota recovers in about a second, and one that is left alone (the rest of the fleet has finished)
+//! is back at full speed in a few. Throttles of calls that were sent before the last cut do not cut
+//! again: the calls in flight at a cut all met the same congestion.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// The lowest rate a throttled limiter falls to, in calls a second: one call every 5 seconds still
-/// learns when the quota frees up. At this rate 200 instances ask for 40 calls a second together.
-pub const MIN_RATE: f64 = 0.2;
-/// What a throttled call multiplies the rate by.
-pub const DECREASE: f64 = 0.5;
-/// How fast the rate climbs back, in calls a second gained per second of calls that go through.
-pub const INCREASE_PER_SECOND: f64 = 4.0;
+/// The lowest rate, in calls a second (the AWS SDKs' minimum fill rate): at most 2 s between calls.
+pub const MIN_RATE: f64 = 0.5;
+/// What a throttle multiplies the rate by (the SDKs' and TCP CUBIC's beta).
+pub const BETA: f64 = 0.7;
+/// How fast the rate grows around the rate that was throttled (the SDKs' scale constant), in calls a
+/// second per second cubed.
+pub const SCALE: f64 = 0.4;
 
-/// Spaces calls at least `1/rate` apart. At the full rate (where it starts) it lets `burst` calls
-/// through at once after a pause; while it is below, after throttling, it lets none through early.
-/// Every call takes a slot on one schedule, so in any one-second window at most `rate + burst` calls
-/// start.
+/// How often a call waiting for its slot looks at the rate again: the rate climbs while it waits.
+const RECHECK: Duration = Duration::from_millis(100);
+
+/// Spaces calls at least `1/rate` apart, the rate as it is when the call's turn comes. At the full rate
+/// (where it starts) it lets `burst` calls through at once after a pause; while it is below, after
+/// throttling, it lets none through early. Calls wait their turn in order, so in any one-second window
+/// at most `rate + burst` calls start.
 #[derive(Debug)]
 pub struct RateLimiter {
     max_rate: f64,
     burst: u32,
     state: Mutex<State>,
+    /// Held by the call whose turn it is, while it waits for its slot.
+    turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug)]
 struct State {
-    /// Calls a second, between [`MIN_RATE`] and `max_rate`.
-    rate: f64,
-    /// The next free slot; `None` before the first call.
-    next: Option<Instant>,
-    /// When the rate was last cut.
-    last_cut: Option<Instant>,
+    /// The slot of the last call let through; `None` before the first call.
+    last: Option<Instant>,
+    /// The last cut: when, and the rate it cut. `None` while nothing was throttled.
+    cut: Option<(Instant, f64)>,
 }
 
 impl RateLimiter {
     /// A limiter of `per_second` calls a second (at least 1) with bursts of `burst` (at least 1).
     pub fn new(per_second: u32, burst: u32) -> Self {
-        let max_rate = f64::from(per_second.max(1));
         RateLimiter {
-            max_rate,
+            max_rate: f64::from(per_second.max(1)),
             burst: burst.max(1),
-            state: Mutex::new(State {
-                rate: max_rate,
-                next: None,
-                last_cut: None,
-            }),
+            state: Mutex::new(State { last: None, cut: None }),
+            turn: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -63,52 +64,62 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The rate at `now`, in calls a second.
+    fn rate_at(&self, state: &State, now: Instant) -> f64 {
+        let Some((at, throttled_rate)) = state.cut else {
+            return self.max_rate;
+        };
+        let back_in = (throttled_rate * (1.0 - BETA) / SCALE).cbrt();
+        let since = (now - at).as_secs_f64() - back_in;
+        (SCALE * since.powi(3) + throttled_rate).clamp(MIN_RATE, self.max_rate)
+    }
+
     /// The current rate, in calls a second.
     pub fn rate(&self) -> f64 {
-        self.state().rate
+        self.rate_at(&self.state(), Instant::now())
     }
 
-    /// Waits for this call's slot and returns it: when the call was let through. Cancel-safe: a
-    /// cancelled wait only leaves its slot unused.
+    /// Waits for this call's turn and slot, and returns when it was let through. A slot is
+    /// `1/rate` after the last one, with the rate as it is now: a wait at a low rate shortens as the
+    /// rate climbs. Cancel-safe: a cancelled wait takes no slot.
     pub async fn acquire(&self) -> Instant {
-        let now = Instant::now();
-        let slot = {
-            let mut state = self.state();
-            let interval = Duration::from_secs_f64(1.0 / state.rate);
-            // A burst only at the full rate: after throttling, the pause is what the quota needed.
-            let slack = if state.rate >= self.max_rate {
-                interval * (self.burst - 1)
-            } else {
-                Duration::ZERO
+        let _turn = self.turn.lock().await;
+        loop {
+            let now = Instant::now();
+            let slot = {
+                let mut state = self.state();
+                let rate = self.rate_at(&state, now);
+                let interval = Duration::from_secs_f64(1.0 / rate);
+                // A burst only at the full rate: after throttling, the pause is what the quota needed.
+                let slack = if rate >= self.max_rate {
+                    interval * (self.burst - 1)
+                } else {
+                    Duration::ZERO
+                };
+                let earliest = now.checked_sub(slack).unwrap_or(now);
+                let slot = state.last.map_or(earliest, |last| (last + interval).max(earliest));
+                if slot <= now {
+                    state.last = Some(slot);
+                    return now;
+                }
+                slot
             };
-            let earliest = now.checked_sub(slack).unwrap_or(now);
-            let slot = state.next.map_or(earliest, |next| next.max(earliest));
-            state.next = Some(slot + interval);
-            slot
-        };
-        if slot > now {
-            tokio::time::sleep_until(slot).await;
+            tokio::time::sleep_until(slot.min(now + RECHECK)).await;
         }
-        slot.max(now)
     }
 
-    /// A call let through at `sent` was throttled: halves the rate, unless it was already cut after
-    /// that call was sent (the calls in flight at a cut all meet the same congestion).
+    /// A call let through at `sent` was throttled: cuts the rate to [`BETA`] of what it is, unless it
+    /// was already cut after that call was sent.
     pub fn throttled(&self, sent: Instant) {
+        let now = Instant::now();
         let mut state = self.state();
-        if state.last_cut.is_some_and(|cut| sent < cut) {
+        if state.cut.is_some_and(|(at, _)| sent < at) {
             return;
         }
-        state.rate = (state.rate * DECREASE).max(MIN_RATE);
-        state.last_cut = Some(Instant::now());
-    }
-
-    /// A call went through: the rate climbs by [`INCREASE_PER_SECOND`] over a second of such calls
-    /// (at most doubling on one call), up to the full rate.
-    pub fn succeeded(&self) {
-        let mut state = self.state();
-        let step = (INCREASE_PER_SECOND / state.rate).min(state.rate);
-        state.rate = (state.rate + step).min(self.max_rate);
+        let rate = self.rate_at(&state, now);
+        state.cut = Some((now, rate));
+        // No burst credit survives a cut: the next call waits a whole interval of the new rate.
+        state.last = Some(state.last.map_or(sent, |last| last.max(sent)));
     }
 }
 
@@ -167,23 +178,29 @@ mod tests {
         );
     }
 
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() < 0.01
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn a_throttle_halves_the_rate_and_ends_the_burst() {
+    async fn a_throttle_cuts_the_rate_to_beta_and_ends_the_burst() {
         // GIVEN 10 calls a second with bursts of 3, one call throttled
         let limiter = RateLimiter::new(10, 3);
         let sent = limiter.acquire().await;
         limiter.throttled(sent);
-        assert_eq!(limiter.rate(), 5.0);
-        // WHEN, after a pause, 3 calls are made
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(close(limiter.rate(), 7.0), "{}", limiter.rate());
+        // WHEN 3 calls are made right away
         let start = Instant::now();
         let mut started = Vec::new();
         for _ in 0..3 {
             limiter.acquire().await;
             started.push(Instant::now() - start);
         }
-        // THEN they are spaced at the halved rate, with no burst
-        assert_eq!(ms(&started), vec![0, 200, 400]);
+        // THEN the first waits too, and all are spaced at about the cut rate (1/7 s, a little less as
+        // it climbs): no burst
+        let ms = ms(&started);
+        let gaps = [ms[0], ms[1] - ms[0], ms[2] - ms[1]];
+        assert!(gaps.iter().all(|gap| (115..=143).contains(gap)), "{ms:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -199,56 +216,54 @@ mod tests {
             limiter.throttled(*at);
         }
         // THEN the rate was cut once, not four times
-        assert_eq!(limiter.rate(), 15.0);
+        assert!(close(limiter.rate(), 21.0), "{}", limiter.rate());
         // AND a call sent after that cut, throttled too, cuts again
         let later = limiter.acquire().await;
         limiter.throttled(later);
-        assert_eq!(limiter.rate(), 7.5);
+        // (from what the rate had climbed back to by then: a little over 21 * 0.7)
+        assert!((14.7..15.2).contains(&limiter.rate()), "{}", limiter.rate());
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_rate_never_falls_below_the_minimum() {
+        // GIVEN 30 calls throttled one after the other, each sent after the cut before it
         let limiter = RateLimiter::new(30, 8);
-        for _ in 0..20 {
-            let sent = limiter.acquire().await;
-            limiter.throttled(sent);
+        for _ in 0..30 {
+            limiter.throttled(Instant::now());
         }
-        assert_eq!(limiter.rate(), MIN_RATE);
-        // AND the next call waits one interval of the minimum rate, no more
+        assert!(close(limiter.rate(), MIN_RATE), "{}", limiter.rate());
+        // AND the next call waits one interval of about the minimum rate, no more
         let start = Instant::now();
         limiter.acquire().await;
-        assert_eq!(Instant::now() - start, Duration::from_secs_f64(1.0 / MIN_RATE));
+        assert!(Instant::now() - start <= Duration::from_secs_f64(1.0 / MIN_RATE));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn calls_that_go_through_bring_the_rate_back_to_full_by_the_increase_per_second() {
-        // GIVEN a limiter cut from 32 to 2 calls a second
-        let limiter = RateLimiter::new(32, 8);
-        for _ in 0..4 {
-            let sent = limiter.acquire().await;
-            limiter.throttled(sent);
+    async fn after_a_cut_the_rate_climbs_back_on_the_cubic_curve() {
+        // GIVEN a limiter of 30 a second, cut while it was at 1 call a second
+        let limiter = RateLimiter::new(30, 8);
+        let mut rate = limiter.rate();
+        while rate > 1.0 {
+            limiter.throttled(Instant::now());
+            rate = limiter.rate();
         }
-        assert_eq!(limiter.rate(), 2.0);
-        // WHEN calls go through for a while
-        let start = Instant::now();
-        let mut after_one_second = None;
-        while limiter.rate() < 32.0 {
-            limiter.acquire().await;
-            limiter.succeeded();
-            if after_one_second.is_none() && Instant::now() - start >= Duration::from_secs(1) {
-                after_one_second = Some(limiter.rate());
-            }
-        }
-        // THEN the rate first doubles (a step of INCREASE/rate is capped at the rate itself), then
-        // climbs by about INCREASE_PER_SECOND a second, and stops at the full rate
-        let after_one_second = after_one_second.unwrap();
-        assert!((5.0..=8.5).contains(&after_one_second), "{after_one_second}");
-        let took = Instant::now() - start;
+        let cut_to = rate;
+        let throttled_rate = cut_to / BETA;
+        let back_in = (throttled_rate * (1.0 - BETA) / SCALE).cbrt();
+        // THEN it is back at the throttled rate after `back_in` (under a second at this rate), stays
+        // near it for a while, then climbs to the full rate within about 5 seconds of the cut
+        tokio::time::advance(Duration::from_secs_f64(back_in)).await;
         assert!(
-            took >= Duration::from_secs(6) && took <= Duration::from_secs(9),
-            "{took:?}"
+            close(limiter.rate(), throttled_rate),
+            "{} {throttled_rate}",
+            limiter.rate()
         );
-        limiter.succeeded();
-        assert_eq!(limiter.rate(), 32.0);
+        assert!(back_in < 1.0, "{back_in}");
+        tokio::time::advance(Duration::from_millis(500)).await;
+        assert!(limiter.rate() < throttled_rate + 0.1, "{}", limiter.rate());
+        tokio::time::advance(Duration::from_secs_f64(4.3 - back_in)).await;
+        assert!(limiter.rate() < 30.0, "{}", limiter.rate());
+        tokio::time::advance(Duration::from_millis(400)).await;
+        assert!(close(limiter.rate(), 30.0), "{}", limiter.rate());
     }
 }

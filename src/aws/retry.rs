@@ -113,9 +113,6 @@ where
         let result = call().await;
         match verdict(&result) {
             Verdict::Done => {
-                if result.is_ok() {
-                    limiter.succeeded();
-                }
                 return result;
             }
             Verdict::Throttled => {

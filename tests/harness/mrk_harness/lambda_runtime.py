@@ -308,14 +308,14 @@ class Function:
     (for the stacks of that region)."""
 
     def __init__(self, endpoint: str, log_path: Path, env: dict[str, str] | None = None,
-                 region: str = "us-east-1") -> None:
+                 region: str = "us-east-1", binary: Path | None = None) -> None:
         self.endpoint = endpoint  # the local AWS: the function's AWS_ENDPOINT_URL, where stacks are registered
         self.region = region
         self.function_arn = function_arn(region)
         self.runtime = RuntimeApi(self.function_arn)
         self.receiver = ResponseReceiver()
         self.log_path = log_path
-        binary = binary_path()
+        binary = binary or binary_path()
         if not binary.exists():
             raise FileNotFoundError(f"{binary} is missing: run `cargo build` (make test does) first")
         environment = {
