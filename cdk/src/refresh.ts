@@ -1,0 +1,79 @@
+/**
+ * The `Refresh` property of the three resource types (SPEC sections 3-5): any string, otherwise ignored
+ * by the provider. A changed value makes CloudFormation send an Update, which re-reads (reader),
+ * re-writes what differs in AWS (parameters) or re-applies every setting (replica key). The
+ * PhysicalResourceId never changes because of it, and an unchanged value read again gives identical
+ * attributes, so CloudFormation updates nothing that uses them.
+ */
+import { randomBytes } from 'node:crypto';
+import { IConstruct } from 'constructs';
+import { MrkProviderValidationError, isLiteral } from './validate';
+
+/**
+ * The context key whose value, when set, replaces the per-synth value of {@link Refresh.EVERY_DEPLOYMENT}
+ * (`cdk synth -c mrk-provider-cdk:refresh=fixed`, or `context` of a test's `App`): for snapshot tests
+ * and reproducible templates.
+ */
+export const REFRESH_CONTEXT_KEY = 'mrk-provider-cdk:refresh';
+
+/** One value per app (per synthesis), shared by every resource of the app that refreshes on each deployment. */
+const synthValues = new WeakMap<IConstruct, string>();
+
+/**
+ * When a resource is brought up to date with AWS again although its properties did not change: the
+ * value of its `Refresh` property.
+ */
+export abstract class Refresh {
+  /**
+   * Re-read (re-write, re-apply) on every deployment: `Refresh` is a value taken when the app is
+   * synthesized (a timestamp and a nonce), so each `cdk deploy` sends an Update. Every `cdk diff` shows
+   * it changing. Set the context value {@link REFRESH_CONTEXT_KEY} to fix it (snapshot tests).
+   */
+  public static readonly EVERY_DEPLOYMENT: Refresh = new (class extends Refresh {
+    public render(scope: IConstruct): string {
+      const root = scope.node.root;
+      const fixed = scope.node.tryGetContext(REFRESH_CONTEXT_KEY);
+      if (fixed !== undefined) {
+        return String(fixed);
+      }
+      let value = synthValues.get(root);
+      if (value === undefined) {
+        value = `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`;
+        synthValues.set(root, value);
+      }
+      return value;
+    }
+  })();
+
+  /**
+   * Only when the resource's properties change (no `Refresh` property): what CloudFormation does for
+   * every resource.
+   */
+  public static readonly ON_CHANGE: Refresh = new (class extends Refresh {
+    public render(): undefined {
+      return undefined;
+    }
+  })();
+
+  /**
+   * Whenever `value` changes: `Refresh` is `value` (a string or a token), for instance a version
+   * number, a hash of a configuration, or a date that changes as often as values should be read again.
+   */
+  public static onValueChange(value: string): Refresh {
+    return new (class extends Refresh {
+      public render(scope: IConstruct): string {
+        if (isLiteral(value) && value === '') {
+          throw new MrkProviderValidationError(
+            scope,
+            'refresh: Refresh.onValueChange needs a value that is not empty; use Refresh.ON_CHANGE for no refresh',
+          );
+        }
+        return value;
+      }
+    })();
+  }
+
+  /** The `Refresh` property of a resource of `scope`; `undefined` for none. */
+  public abstract render(scope: IConstruct): string | undefined;
+}
+
