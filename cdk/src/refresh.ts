@@ -5,7 +5,8 @@
  * PhysicalResourceId never changes because of it, and an unchanged value read again gives identical
  * attributes, so CloudFormation updates nothing that uses them.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { MrkProviderValidationError, isLiteral } from './validate';
 
@@ -77,3 +78,27 @@ export abstract class Refresh {
   public abstract render(scope: IConstruct): string | undefined;
 }
 
+/** JSON with the keys of every object sorted, so that equal documents give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The SHA-256 (hex) of `document` as it appears in `stack`'s template (tokens resolved the way the
+ * template shows them), computed when the template is: a value that changes exactly when the document
+ * does, for a `Refresh` that follows it.
+ */
+export function documentHash(stack: Stack, document: unknown): string {
+  return Lazy.uncachedString({
+    produce: () => createHash('sha256').update(canonicalJson(stack.resolve(document))).digest('hex'),
+  });
+}
