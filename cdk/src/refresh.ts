@@ -99,6 +99,9 @@ function canonicalJson(value: unknown): string {
  */
 export function documentHash(stack: Stack, document: unknown): string {
   return Lazy.uncachedString({
-    produce: () => createHash('sha256').update(canonicalJson(stack.resolve(document))).digest('hex'),
+    produce: () =>
+      createHash('sha256')
+        .update(canonicalJson(stack.resolve(document)))
+        .digest('hex'),
   });
 }

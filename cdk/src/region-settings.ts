@@ -100,7 +100,10 @@ export function checkKeyTags(scope: IConstruct, property: string, tags: { [key: 
       );
     }
     if (isLiteral(value) && [...value].length > 256) {
-      throw new MrkProviderValidationError(scope, `${property}: the value of tag '${key}' is longer than 256 characters`);
+      throw new MrkProviderValidationError(
+        scope,
+        `${property}: the value of tag '${key}' is longer than 256 characters`,
+      );
     }
   }
 }

@@ -2,12 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  CrossRegionParameter,
-  CrossRegionParameterReader,
-  REFRESH_CONTEXT_KEY,
-  Refresh,
-} from 'mrk-provider-cdk';
+import { CrossRegionParameter, CrossRegionParameterReader, REFRESH_CONTEXT_KEY, Refresh } from 'mrk-provider-cdk';
 import { throwsWith, twoRegions } from './helpers';
 
 const NAME = '/cross-region/app/key-arn';

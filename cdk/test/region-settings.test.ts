@@ -77,7 +77,10 @@ describe('ReplicaKey regionSettings', () => {
   });
 
   it('passes a policy given as an object or as JSON text as it is', () => {
-    const object = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] };
+    const object = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }],
+    };
     const settings = rendered({
       regionSettings: { 'eu-west-1': { policy: object }, 'ap-southeast-2': { policy: JSON.stringify(object) } },
     });

@@ -99,12 +99,18 @@ describe('ReplicaKey Refresh', () => {
   it('is the refresh given, when one is', () => {
     assert.equal(synthesize({ refresh: Refresh.ON_CHANGE }).refresh, undefined);
     assert.equal(synthesize({ refresh: Refresh.onValueChange('v2') }).refresh, 'v2');
-    const [first, second] = [synthesize({ refresh: Refresh.EVERY_DEPLOYMENT }), synthesize({ refresh: Refresh.EVERY_DEPLOYMENT })];
+    const [first, second] = [
+      synthesize({ refresh: Refresh.EVERY_DEPLOYMENT }),
+      synthesize({ refresh: Refresh.EVERY_DEPLOYMENT }),
+    ];
     assert.notEqual(first.refresh, second.refresh);
   });
 
   it('is left out for a key ARN or an imported key: their policy is not in the app', () => {
-    for (const primaryKey of [PRIMARY_KEY_ARN, (stack: Stack) => kms.Key.fromKeyArn(stack, 'Imported', PRIMARY_KEY_ARN)]) {
+    for (const primaryKey of [
+      PRIMARY_KEY_ARN,
+      (stack: Stack) => kms.Key.fromKeyArn(stack, 'Imported', PRIMARY_KEY_ARN),
+    ]) {
       const { primary } = twoRegions();
       new ReplicaKey(primary, 'Replicas', {
         primaryKey: typeof primaryKey === 'string' ? primaryKey : primaryKey(primary),
