@@ -93,15 +93,16 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * The SHA-256 (hex) of `document` as it appears in `stack`'s template (tokens resolved the way the
- * template shows them), computed when the template is: a value that changes exactly when the document
- * does, for a `Refresh` that follows it.
+ * The SHA-256 (hex) of the document that `document()` returns, as it appears in `stack`'s template
+ * (tokens resolved the way the template shows them), computed when the template is (so that later
+ * changes count): a value that changes exactly when the document does, for a `Refresh` that follows it.
+ * No value when there is no document.
  */
-export function documentHash(stack: Stack, document: unknown): string {
+export function documentHash(stack: Stack, document: () => unknown): string {
   return Lazy.uncachedString({
-    produce: () =>
-      createHash('sha256')
-        .update(canonicalJson(stack.resolve(document)))
-        .digest('hex'),
+    produce: () => {
+      const resolved = stack.resolve(document());
+      return resolved === undefined ? undefined : createHash('sha256').update(canonicalJson(resolved)).digest('hex');
+    },
   });
 }

@@ -418,13 +418,13 @@ function refreshOf(scope: Construct, props: ReplicaKeyProps): string | undefined
   const cfnKey = typeof props.primaryKey === 'string' ? undefined : keyOfThisApp(props.primaryKey);
   if (
     cfnKey === undefined ||
-    cfnKey.keyPolicy === undefined ||
     props.policy !== undefined ||
     everyRegionHasPolicy(props.replicaRegions, props.regionSettings)
   ) {
     return undefined;
   }
-  return documentHash(Stack.of(cfnKey), cfnKey.keyPolicy);
+  // Read when the app is synthesized: an escape-hatch policy set after this construct counts too.
+  return documentHash(Stack.of(cfnKey), () => cfnKey.keyPolicy);
 }
 
 /** `PendingWindowInDays` as the string CloudFormation sends, checked to be 7 to 30 whole days. */

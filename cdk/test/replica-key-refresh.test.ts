@@ -81,6 +81,20 @@ describe('ReplicaKey Refresh', () => {
     assert.notEqual(after, other);
   });
 
+  it("follows a policy set on the key's CfnKey after the ReplicaKey (an escape hatch), and its absence", () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*' }],
+    };
+    const set = (value: unknown) => (key: kms.Key) => {
+      (key.node.defaultChild as kms.CfnKey).keyPolicy = value;
+    };
+    const { refresh, keyPolicy } = synthesize({}, set(policy));
+    assert.deepEqual(keyPolicy, policy);
+    assert.equal(refresh, createHash('sha256').update(canonical(policy)).digest('hex'));
+    assert.equal(synthesize({}, set(undefined)).refresh, undefined);
+  });
+
   it('is left out when the replicas have a policy of their own', () => {
     const policy = new iam.PolicyDocument({ statements: [allow('admin')] });
     assert.equal(synthesize({ policy }).refresh, undefined);
