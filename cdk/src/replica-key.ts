@@ -52,7 +52,10 @@ export interface ReplicaKeyProps extends MrkProviderProps {
   /** Alias created in every replica region (`Alias`), `alias/...`. @default no alias */
   readonly alias?: string;
 
-  /** Description of the replicas (`Description`), at most 8192 characters. @default the primary key's description */
+  /**
+   * Description of the replicas (`Description`), at most 8192 characters.
+   * @default the primary key's description
+   */
   readonly description?: string;
 
   /**

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Aws, CfnParameter } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -116,6 +117,26 @@ describe('ReplicaKey regionSettings', () => {
         withSettings({ 'eu-central-1': { alias: 'alias/x' } }),
         /\[Primary\/Replicas\] regionSettings: 'eu-central-1' is not one of replicaRegions \(eu-west-1, ap-southeast-2\)/,
       );
+    });
+
+    it('refuses a region that is a token: CloudFormation map keys are literal', () => {
+      throwsWith(
+        withSettings({ [Aws.REGION]: { alias: 'alias/x' } }),
+        /regionSettings: a region must be known at synth time, not a token/,
+      );
+    });
+
+    it('leaves the regions to the provider when replicaRegions is a token', () => {
+      const { primary } = twoRegions({ roles: true });
+      const regions = new CfnParameter(primary, 'Regions', { type: 'CommaDelimitedList' }).valueAsList;
+      new ReplicaKey(primary, 'Replicas', {
+        primaryKey: PRIMARY_KEY_ARN,
+        replicaRegions: regions,
+        regionSettings: { 'eu-central-1': { alias: 'alias/app-data-de' } },
+      });
+      Template.fromStack(primary).hasResourceProperties('Custom::ReplicaKey', {
+        RegionSettings: { 'eu-central-1': { Alias: 'alias/app-data-de' } },
+      });
     });
 
     it('refuses a key that is not a region name', () => {
