@@ -2,6 +2,7 @@ import { CustomResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { assumedRole, checkRolePartition } from './assume-role';
+import { Refresh } from './refresh';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -47,12 +48,23 @@ export interface CrossRegionParameterReaderProps extends MrkProviderProps {
    * @default none
    */
   readonly externalId?: string;
+
+  /**
+   * When the names are read again (`Refresh`). By default on every deployment: each `cdk deploy` sends
+   * the reader an Update, which reads every name again. Its attributes change only when a value did, so
+   * resources that use them are updated only then; but every `cdk diff` shows the reader's `Refresh`
+   * changing. `Refresh.ON_CHANGE` reads only when the reader is created or its properties change;
+   * `Refresh.onValueChange(value)` whenever `value` does.
+   * @default Refresh.EVERY_DEPLOYMENT
+   */
+  readonly refresh?: Refresh;
 }
 
 /**
  * `Custom::CrossRegionParameterReader`: reads SSM parameters of another region into this stack (pull);
  * with `role`, of that role's account.
- * Values are read when the reader is created or its properties change, not when the parameters do.
+ * Values are read again on every deployment (see {@link CrossRegionParameterReaderProps.refresh}); a
+ * resource that uses one is updated only when the value changed.
  *
  * ```ts
  * const keys = new CrossRegionParameterReader(this, 'AppKeys', {
@@ -90,6 +102,7 @@ export class CrossRegionParameterReader extends Construct {
         Names: props.names,
         WithDecryption: cfnBoolean(props.withDecryption),
         ...role?.properties,
+        Refresh: (props.refresh ?? Refresh.EVERY_DEPLOYMENT).render(this),
       }),
     );
   }

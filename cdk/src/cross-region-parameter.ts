@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AssumedRole, assumedRole, checkRolePartition } from './assume-role';
+import { Refresh } from './refresh';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -80,6 +81,15 @@ export interface CrossRegionParameterProps extends MrkProviderProps {
    * @default none
    */
   readonly externalId?: string;
+
+  /**
+   * When the parameters are brought up to date with AWS again although the props did not change
+   * (`Refresh`): the Update that a changed value sends reads every parameter and writes those whose value
+   * differs in AWS, repairing changes made by hand; an unchanged parameter costs a read, no write.
+   * `Refresh.EVERY_DEPLOYMENT` on every deployment, `Refresh.onValueChange(value)` whenever `value` does.
+   * @default Refresh.ON_CHANGE: only when the props change
+   */
+  readonly refresh?: Refresh;
 }
 
 /** SSM's size limit of a value, in bytes, per tier. */
@@ -168,6 +178,7 @@ export class CrossRegionParameter extends Construct {
         Tags: renderTags(props.tags),
         AdoptExisting: cfnBoolean(props.adoptExisting),
         ...role?.properties,
+        Refresh: (props.refresh ?? Refresh.ON_CHANGE).render(this),
       }),
     );
     this.names = this.resource.getAttString('Names');

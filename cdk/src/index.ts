@@ -11,6 +11,8 @@ export {
   FUNCTION_CODE_PATH,
 } from './provider';
 export { ReplicaKey, ReplicaKeyProps, ReplicaKeyInRegionOptions } from './replica-key';
+export { ReplicaRegionSettings, ReplicaKeyPolicy } from './region-settings';
+export { Refresh, REFRESH_CONTEXT_KEY } from './refresh';
 export { CrossRegionParameter, CrossRegionParameterProps, CrossRegionParameterType } from './cross-region-parameter';
 export { CrossRegionParameterReader, CrossRegionParameterReaderProps } from './cross-region-parameter-reader';
 export { MrkProviderValidationError } from './validate';

@@ -55,7 +55,8 @@ export interface MrkProviderFunctionProps {
   /**
    * ARNs of the roles in other accounts that a resource's `RoleArn` may name (`AssumableRoleArns`), with
    * `*` and `?` as in IAM. Empty: no `sts:AssumeRole` permission, and every `RoleArn` is refused.
-   * @default [] (none)
+   * @default the roles that the stack's mrk-provider resources name (their `role`), found when the app is
+   * synthesized; none (no `sts:AssumeRole`) when they name none
    */
   readonly assumableRoleArns?: string[];
 
@@ -116,6 +117,8 @@ interface Served {
   readonly regions: string[];
   /** Set when a property holds a whole list as a token: its regions are known only at deployment. */
   readonly regionListToken?: string;
+  /** The role it names (`RoleArn`), if any. */
+  readonly roleArn?: string;
 }
 
 const providers = new WeakMap<Stack, MrkProviderFunction>();
@@ -166,8 +169,8 @@ export class MrkProviderFunction extends Construct {
   public readonly decryptPrefix: string;
   /** The regions given as `allowedRegions`; `undefined`: those that the stack's resources name. */
   public readonly allowedRegions?: string[];
-  /** The roles a resource's `RoleArn` may name (`assumableRoleArns`; empty: none). */
-  public readonly assumableRoleArns: string[];
+  /** The roles given as `assumableRoleArns` (empty: none); `undefined`: those that the stack's resources name. */
+  public readonly assumableRoleArns?: string[];
 
   constructor(scope: Construct, id: string, props: MrkProviderFunctionProps = {}) {
     super(scope, id);
@@ -199,8 +202,7 @@ export class MrkProviderFunction extends Construct {
     this.parameterPrefix = settings.parameterPrefix;
     this.decryptPrefix = settings.decryptPrefix;
     this.allowedRegions = props.allowedRegions;
-    const assumableRoleArns = props.assumableRoleArns ?? [];
-    this.assumableRoleArns = assumableRoleArns;
+    this.assumableRoleArns = props.assumableRoleArns;
 
     const regions = this.allowedRegions ?? Lazy.list({ produce: () => this.regionsServed() });
     this.node.addValidation({ validate: () => this.regionProblems() });
@@ -218,10 +220,13 @@ export class MrkProviderFunction extends Construct {
         regions,
         parameterPrefix: settings.parameterPrefix,
         decryptPrefix: settings.decryptPrefix,
-        assumableRoleArns,
+        assumableRoleArns: this.assumableRoleArns ?? [],
         logGroupArn: this.logGroup.logGroupArn,
       }),
     });
+    if (this.assumableRoleArns === undefined) {
+      this.addPolicyForRolesServed();
+    }
     this.function = new lambda.Function(this, 'Function', {
       description:
         'mrk-provider custom resources (Custom::ReplicaKey, Custom::CrossRegionParameter, Custom::CrossRegionParameterReader)',
@@ -251,7 +256,14 @@ export class MrkProviderFunction extends Construct {
         }),
         LOG_LEVEL: settings.logLevel,
         RESPONSE_MODE: settings.responseMode,
-        ASSUMABLE_ROLE_ARNS: assumableRoleArns.join(','),
+        ASSUMABLE_ROLE_ARNS:
+          this.assumableRoleArns?.join(',') ??
+          Lazy.string({
+            produce: () => {
+              const roles = this.rolesServed();
+              return roles.length === 0 ? '' : Fn.join(',', roles);
+            },
+          }),
         PROVIDER_ROLE_ARN: this.role.roleArn,
       },
     });
@@ -261,6 +273,35 @@ export class MrkProviderFunction extends Construct {
       config: { ignore_checks: ['W3005'] },
     });
     this.serviceToken = this.function.functionArn;
+  }
+
+  /** The role ARNs of the served resources, sorted, each once (tokens after the ARNs). */
+  private rolesServed(): string[] {
+    const all = new Set((served.get(this) ?? []).flatMap((s) => (s.roleArn === undefined ? [] : [s.roleArn])));
+    const known = [...all].filter((arn) => isLiteral(arn)).sort();
+    return [...known, ...[...all].filter((arn) => !isLiteral(arn))];
+  }
+
+  /**
+   * template.yaml's `sts-target-account-roles` policy, in its place among the role's inline policies, for
+   * the roles that the served resources name, or none when they name none. Known only when the app is
+   * synthesized, so rendered then: `iam.Role` flattens its inline policies when it is created.
+   */
+  private addPolicyForRolesServed(): void {
+    const cfnRole = this.role.node.defaultChild as iam.CfnRole;
+    const inline = cfnRole.policies as iam.CfnRole.PolicyProperty[];
+    const at = inline.findIndex((policy) => policy.policyName === SSM_POLICY_NAME);
+    const derived = Lazy.any({
+      produce: () => {
+        const roles = this.rolesServed();
+        // Resolved before CfnRole renders it, so in its props' form. `undefined` leaves no element: the CDK
+        // drops undefined array elements when it resolves them.
+        return roles.length === 0
+          ? undefined
+          : { policyName: ASSUME_ROLE_POLICY_NAME, policyDocument: assumeRolePolicy(roles) };
+      },
+    });
+    cfnRole.policies = [...inline.slice(0, at), derived, ...inline.slice(at)];
   }
 
   /** The regions of the served resources, sorted, each once (tokens after the names). */
@@ -325,9 +366,9 @@ function roleArnMatches(pattern: string, arn: string): boolean {
 /** A `RoleArn` the provider would refuse (not among its `assumableRoleArns`) fails the synthesis. */
 function checkRole(scope: IConstruct, provider: MrkProviderFunction, roleArn: unknown): void {
   const patterns = provider.assumableRoleArns;
-  // Anything but a role ARN is the construct's own error to report.
+  // Anything but a role ARN is the construct's own error to report; without patterns, the roles are derived.
   const known = typeof roleArn === 'string' && isLiteral(roleArn) && /^arn:[^:]+:iam::\d{12}:role\/./.test(roleArn);
-  if (!known || !patterns.every((p) => isLiteral(p))) {
+  if (!known || patterns === undefined || !patterns.every((p) => isLiteral(p))) {
     return;
   }
   if (!patterns.some((pattern) => roleArnMatches(pattern, roleArn))) {
@@ -360,7 +401,8 @@ function regionsOf(resource: IConstruct, properties: { [name: string]: unknown }
     const region = isLiteral(primaryKeyArn) ? primaryKeyArn.split(':')[3] : undefined;
     regions.push(region ?? Stack.of(resource).region);
   }
-  return { resource, regions, regionListToken };
+  const roleArn = typeof properties.RoleArn === 'string' ? properties.RoleArn : undefined;
+  return { resource, regions, regionListToken, roleArn };
 }
 
 /** Parameter names under the function's `PARAMETER_PREFIX`, and decrypted ones under its `DECRYPT_PREFIX`. */
@@ -474,6 +516,23 @@ interface PolicyInputs {
   readonly logGroupArn: string;
 }
 
+/** The names of template.yaml's inline policies that the roles to assume concern. */
+const ASSUME_ROLE_POLICY_NAME = 'sts-target-account-roles';
+const SSM_POLICY_NAME = 'ssm-parameters';
+
+/** template.yaml's policy that lets the function assume `roleArns`. */
+function assumeRolePolicy(roleArns: string[]): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AssumeListedTargetAccountRoles',
+        actions: ['sts:AssumeRole'],
+        resources: roleArns,
+      }),
+    ],
+  });
+}
+
 /** An ARN of this account's `resource` of `service` in any region. */
 function accountArn(service: string, resource: string): string {
   return Fn.sub(`arn:\${AWS::Partition}:${service}:*:\${AWS::AccountId}:${resource}`);
@@ -579,13 +638,9 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
     ),
   };
   if (inputs.assumableRoleArns.length > 0) {
-    result['sts-target-account-roles'] = document({
-      sid: 'AssumeListedTargetAccountRoles',
-      actions: ['sts:AssumeRole'],
-      resources: inputs.assumableRoleArns,
-    });
+    result[ASSUME_ROLE_POLICY_NAME] = assumeRolePolicy(inputs.assumableRoleArns);
   }
-  result['ssm-parameters'] = document(
+  result[SSM_POLICY_NAME] = document(
     {
       sid: 'ParametersUnderPrefix',
       actions: [

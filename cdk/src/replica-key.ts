@@ -4,6 +4,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CrossRegionParameter } from './cross-region-parameter';
 import { MrkProviderFunction } from './provider';
+import { Refresh, documentHash } from './refresh';
+import {
+  ReplicaRegionSettings,
+  checkAlias,
+  checkDescription,
+  checkKeyTags,
+  everyRegionHasPolicy,
+  renderRegionSettings,
+} from './region-settings';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -43,13 +52,23 @@ export interface ReplicaKeyProps extends MrkProviderProps {
   /** Alias created in every replica region (`Alias`), `alias/...`. @default no alias */
   readonly alias?: string;
 
-  /** Description of the replicas (`Description`). @default the primary key's description */
+  /**
+   * Description of the replicas (`Description`), at most 8192 characters.
+   * @default the primary key's description
+   */
   readonly description?: string;
 
-  /** Key policy of the replicas (`KeyPolicy`). @default the primary key's current policy */
+  /**
+   * Key policy of the replicas (`KeyPolicy`). Unset, the replicas follow the primary key's policy: each
+   * Update, a refresh included, reads it again and applies it where it differs (see `refresh`).
+   * @default the primary key's current policy
+   */
   readonly policy?: iam.PolicyDocument;
 
-  /** Tags of every replica (`Tags`). @default none (besides the provider's two ownership tags) */
+  /**
+   * Tags of every replica (`Tags`): at most 48, keys not starting with `aws:` or `mrk-provider:`.
+   * @default none (besides the provider's two ownership tags)
+   */
   readonly tags?: { [key: string]: string };
 
   /** Whether the replicas are enabled (`Enabled`). @default true */
@@ -70,6 +89,26 @@ export interface ReplicaKeyProps extends MrkProviderProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Settings of single regions (`RegionSettings`): replica region → its description, policy, tags,
+   * alias or enabled state, each replacing the one above for that region. For a key policy that names
+   * its region (`kms:ViaService` = `s3.<region>.amazonaws.com`). Every region must be one of
+   * `replicaRegions`. An update that changes one region's settings touches only that region's replica.
+   * @default none: every replica has the settings above
+   */
+  readonly regionSettings?: { [region: string]: ReplicaRegionSettings };
+
+  /**
+   * When the replicas are brought up to date with AWS again although the props did not change
+   * (`Refresh`): the Update that a changed value sends re-applies every setting to every replica
+   * (repairing changes made by hand) and reads the primary's policy again where no `policy` is given.
+   * `Refresh.EVERY_DEPLOYMENT` on every deployment, `Refresh.onValueChange(value)` whenever `value` does.
+   * @default with a `kms.Key` of this app as `primaryKey` and no `policy`: a SHA-256 of the key's policy
+   * document, so that a changed primary policy reaches the replicas at the next deployment; otherwise
+   * `Refresh.ON_CHANGE`, only when the props change
+   */
+  readonly refresh?: Refresh;
 }
 
 /** Options of {@link ReplicaKey.replicaKey}. */
@@ -143,7 +182,9 @@ export class ReplicaKey extends Construct {
         );
       }
     }
-    checkAlias(this, props.alias);
+    checkAlias(this, 'alias', props.alias);
+    checkDescription(this, 'description', props.description);
+    checkKeyTags(this, 'tags', props.tags);
     const pendingWindowInDays = pendingWindowDays(this, props.pendingWindow);
     this.addMultiRegionCheck(props.primaryKey);
     this.tagPrimaryAsReplicable(props.primaryKey);
@@ -169,6 +210,8 @@ export class ReplicaKey extends Construct {
         PendingWindowInDays: pendingWindowInDays,
         BypassPolicyLockoutSafetyCheck: cfnBoolean(props.bypassPolicyLockoutSafetyCheck),
         AdoptExisting: cfnBoolean(props.adoptExisting),
+        RegionSettings: renderRegionSettings(this, props.replicaRegions, props.regionSettings),
+        Refresh: refreshOf(this, props),
       }),
     );
     this.keyId = this.resource.getAttString('KeyId');
@@ -187,8 +230,8 @@ export class ReplicaKey extends Construct {
    * references: this construct writes the replica's ARN into an SSM parameter in `region` (a
    * {@link CrossRegionParameter} in this stack), and `scope`'s stack reads it natively when it is
    * deployed. `scope`'s stack is made to depend on this one, so `cdk deploy --all` deploys it after.
-   * Grants on the returned key add to the grantee's IAM policy (the replica's key policy is this
-   * resource's `policy`, or the primary's).
+   * Grants on the returned key add to the grantee's IAM policy (the replica's key policy is the
+   * region's `regionSettings` policy, else this resource's `policy`, else the primary's).
    */
   public replicaKey(scope: Construct, region: string, options: ReplicaKeyInRegionOptions = {}): kms.IKey {
     this.checkReplicaRegion('replicaKey', region);
@@ -367,21 +410,24 @@ function literalKeyArnRegion(scope: Construct, arn: string): string | undefined 
   return region;
 }
 
-/** `alias/` followed by letters, digits, `/`, `_` or `-`, at most 256 characters, not `alias/aws/`. */
-function checkAlias(scope: Construct, alias: string | undefined): void {
-  if (alias === undefined || !isLiteral(alias)) {
-    return;
+/**
+ * The `Refresh` property: the one given; else, for a key of this app whose policy the replicas follow
+ * (no `policy`, and a region without its own), a hash of that policy, so that the replicas follow a change.
+ */
+function refreshOf(scope: Construct, props: ReplicaKeyProps): string | undefined {
+  if (props.refresh !== undefined) {
+    return props.refresh.render(scope);
   }
-  const name = alias.startsWith('alias/') ? alias.slice('alias/'.length) : '';
-  const valid =
-    name.length > 0 && alias.length <= 256 && /^[a-zA-Z0-9/_-]+$/.test(name) && !alias.startsWith('alias/aws/');
-  if (!valid) {
-    throw new MrkProviderValidationError(
-      scope,
-      `alias '${alias}' is not a valid alias; use alias/ followed by letters, digits, '/', '_' or '-' ` +
-        '(at most 256 characters, not alias/aws/)',
-    );
+  const cfnKey = typeof props.primaryKey === 'string' ? undefined : keyOfThisApp(props.primaryKey);
+  if (
+    cfnKey === undefined ||
+    props.policy !== undefined ||
+    everyRegionHasPolicy(props.replicaRegions, props.regionSettings)
+  ) {
+    return undefined;
   }
+  // Read when the app is synthesized: an escape-hatch policy set after this construct counts too.
+  return documentHash(Stack.of(cfnKey), () => cfnKey.keyPolicy);
 }
 
 /** `PendingWindowInDays` as the string CloudFormation sends, checked to be 7 to 30 whole days. */

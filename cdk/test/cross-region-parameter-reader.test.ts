@@ -43,13 +43,13 @@ describe('CrossRegionParameterReader', () => {
     });
   });
 
-  it('leaves WithDecryption out unless it is set', () => {
+  it('leaves WithDecryption out unless it is set (Refresh is there by default: test/refresh.test.ts)', () => {
     const { consumer } = twoRegions();
     new CrossRegionParameterReader(consumer, 'AppKeys', { region: 'us-east-1', names: ['/cross-region/app/key-arn'] });
     const [properties] = Object.values(
       Template.fromStack(consumer).findResources('Custom::CrossRegionParameterReader'),
     ).map((r) => r.Properties);
-    assert.deepEqual(Object.keys(properties).sort(), ['Names', 'Region', 'ServiceTimeout', 'ServiceToken']);
+    assert.deepEqual(Object.keys(properties).sort(), ['Names', 'Refresh', 'Region', 'ServiceTimeout', 'ServiceToken']);
   });
 
   it('value() is the Value attribute and value(name) the attribute named after the parameter', () => {

@@ -10,8 +10,12 @@ export const PRIMARY_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234a
  * built-in template validation is off here: it costs seconds per process, and templates.test.ts runs it,
  * strictly, on every construct.
  */
-export function twoRegions(options: { roles?: boolean } = {}): { app: App; primary: Stack; consumer: Stack } {
-  const app = new App({ builtinCloudFormationValidation: false });
+export function twoRegions(options: { roles?: boolean; app?: App } = {}): {
+  app: App;
+  primary: Stack;
+  consumer: Stack;
+} {
+  const app = options.app ?? new App({ builtinCloudFormationValidation: false });
   const primary = new Stack(app, 'Primary', { env: { account: ACCOUNT, region: 'us-east-1' } });
   const consumer = new Stack(app, 'Consumer', { env: { account: ACCOUNT, region: 'eu-west-1' } });
   if (options.roles) {

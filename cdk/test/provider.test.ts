@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
@@ -199,6 +200,40 @@ describe('MrkProviderFunction', () => {
         fromStack(stack),
         fromTemplateYaml({ AllowedRegions: 'ap-southeast-2,eu-west-1,eu-west-2,us-east-1,us-west-2' }),
       );
+    });
+
+    it('with the roles that the resources of the stack name as AssumableRoleArns, when none are given', () => {
+      // GIVEN a stack whose resources name two roles (one twice, one as an iam.IRole), and no assumableRoleArns
+      const stack = stackIn();
+      const roleA = 'arn:aws:iam::222222222222:role/mrk-provider-target';
+      const roleB = 'arn:aws:iam::111122223333:role/team-a/mrk-reader';
+      for (const [id, role] of [
+        ['A', roleA],
+        ['B', iam.Role.fromRoleArn(stack, 'RoleB', roleB)],
+      ] as const) {
+        new CrossRegionParameter(stack, `Pushed${id}`, {
+          regions: ['eu-west-1'],
+          parameters: { [`/cross-region/${id}`]: 'x' },
+          role,
+        });
+      }
+      new CrossRegionParameterReader(stack, 'Pulled', { region: 'eu-west-1', names: ['/cross-region/c'], role: roleA });
+      // THEN the function it got is template.yaml's with AssumableRoleArns those two, sorted
+      assert.deepEqual(
+        fromStack(stack),
+        fromTemplateYaml({ AllowedRegions: 'eu-west-1', AssumableRoleArns: `${roleB},${roleA}` }),
+      );
+      // AND the same function and roles, but not the policy, without the resources
+      assert.notDeepEqual(fromStack(stack), fromTemplateYaml({ AllowedRegions: 'eu-west-1' }));
+    });
+
+    it('with no sts:AssumeRole when the resources of the stack name no role', () => {
+      const stack = stackIn();
+      new CrossRegionParameter(stack, 'Pushed', { regions: ['eu-west-1'], parameters: { '/cross-region/a': 'x' } });
+      const provider = fromStack(stack);
+      assert.deepEqual(provider, fromTemplateYaml({ AllowedRegions: 'eu-west-1' }));
+      assert.ok(!provider.role.Policies.some((p: Json) => p.PolicyName === 'sts-target-account-roles'));
+      assert.equal(provider.function.Environment.Variables.ASSUMABLE_ROLE_ARNS, '');
     });
 
     it("with the stack's region, known at deployment, for a key of a stack without an environment", () => {
@@ -473,9 +508,12 @@ describe('MrkProviderFunction', () => {
           role: target,
         });
       throwsWith(
-        push(stackIn()),
+        push(withProvider({ assumableRoleArns: [] })),
         /role arn:aws:iam::222222222222:role\/mrk-provider-target is not among the assumableRoleArns of Stack\/MrkProvider \(none\); create the stack's MrkProviderFunction with assumableRoleArns listing it/,
       );
+      // (without assumableRoleArns, the function may assume the roles its resources name)
+      push(stackIn())();
+      push(withProvider({}))();
       throwsWith(
         push(withProvider({ assumableRoleArns: ['arn:aws:iam::333333333333:role/*'] })),
         /is not among the assumableRoleArns of Stack\/MrkProvider \(arn:aws:iam::333333333333:role\/\*\)/,

@@ -10,9 +10,13 @@ import {
   CrossRegionParameterReader,
   CrossRegionParameterType,
   MrkProviderFunction,
+  Refresh,
   ReplicaKey,
 } from 'mrk-provider-cdk';
 import { ACCOUNT } from './helpers';
+
+/** A role of another account, as target-account.yaml creates it. */
+const TARGET_ROLE = 'arn:aws:iam::222222222222:role/mrk-provider-target';
 
 describe('templates', () => {
   it("pass the CDK's CloudFormation validation, strictly, with every construct and every prop", () => {
@@ -45,6 +49,30 @@ describe('templates', () => {
       pendingWindow: Duration.days(7),
       bypassPolicyLockoutSafetyCheck: false,
       adoptExisting: false,
+      regionSettings: {
+        'eu-west-1': {
+          description: 'app data, eu-west-1',
+          policy: new iam.PolicyDocument({
+            statements: [
+              new iam.PolicyStatement({
+                actions: ['kms:*'],
+                resources: ['*'],
+                principals: [new iam.AccountRootPrincipal()],
+                conditions: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+              }),
+            ],
+          }),
+          tags: { residency: 'eu' },
+          alias: 'alias/app-data-eu',
+          enabled: true,
+        },
+        'ap-southeast-2': { policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) },
+      },
+      refresh: Refresh.onValueChange('1'),
+    });
+    new ReplicaKey(primary, 'FollowingReplicas', {
+      primaryKey: new kms.Key(primary, 'OtherKey', { multiRegion: true }),
+      replicaRegions: ['eu-west-1'],
     });
     replicas.grantEncryptDecrypt(new iam.Role(primary, 'Role', { assumedBy: new iam.AccountRootPrincipal() }));
     new CrossRegionParameter(primary, 'Secrets', {
@@ -56,8 +84,12 @@ describe('templates', () => {
       description: 'secrets',
       tags: { team: 'platform' },
       adoptExisting: true,
+      refresh: Refresh.EVERY_DEPLOYMENT,
     });
-    new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
+    new MrkProviderFunction(consumer, 'MrkProvider', {
+      decryptPrefix: '/cross-region/app/',
+      assumableRoleArns: [TARGET_ROLE],
+    });
     new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replicas.replicaKey(consumer, 'eu-west-1') });
     const reader = new CrossRegionParameterReader(consumer, 'Reader', {
       region: 'us-east-1',
@@ -65,8 +97,45 @@ describe('templates', () => {
       withDecryption: true,
     });
     new CfnOutput(consumer, 'A', { value: reader.value('/cross-region/app/a') });
+    const shared = new CrossRegionParameterReader(consumer, 'SharedReader', {
+      region: 'us-east-1',
+      names: ['/cross-region/shared/a'],
+      role: iam.Role.fromRoleArn(consumer, 'TargetRole', TARGET_ROLE),
+      externalId: 'consumer',
+      refresh: Refresh.ON_CHANGE,
+    });
+    new CfnOutput(consumer, 'Shared', { value: shared.value() });
+    new CrossRegionParameter(consumer, 'Pushed', {
+      regions: ['eu-central-1'],
+      parameters: { '/cross-region/shared/b': 'x' },
+      role: TARGET_ROLE,
+      externalId: 'consumer',
+    });
     // WHEN it is synthesized THEN nothing is found
     const assembly = app.synth();
     assert.deepEqual(assembly.stacks.map((s) => s.stackName).sort(), ['Consumer', 'Primary']);
+    // AND the templates hold the props checked (custom resource properties are free-form to the validation)
+    const properties = (stack: string, type: string) =>
+      Object.values(assembly.getStackByName(stack).template.Resources as { [id: string]: any })
+        .filter((r) => r.Type === type)
+        .map((r) => r.Properties);
+    const replicaKeys = properties('Primary', 'Custom::ReplicaKey');
+    assert.deepEqual(
+      replicaKeys.map((p) => Object.keys(p.RegionSettings ?? {}).sort()),
+      [['ap-southeast-2', 'eu-west-1'], []],
+    );
+    assert.deepEqual(replicaKeys[0].Refresh, '1');
+    assert.match(replicaKeys[1].Refresh, /^[0-9a-f]{64}$/);
+    const assumed = [
+      ...properties('Consumer', 'Custom::CrossRegionParameterReader'),
+      ...properties('Consumer', 'Custom::CrossRegionParameter'),
+    ].filter((p) => p.RoleArn !== undefined);
+    assert.deepEqual(
+      assumed.map((p) => [p.RoleArn, p.ExternalId]),
+      [
+        [TARGET_ROLE, 'consumer'],
+        [TARGET_ROLE, 'consumer'],
+      ],
+    );
   });
 });
