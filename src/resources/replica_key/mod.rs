@@ -365,7 +365,7 @@ impl<'a> Job<'a> {
                         _ => self.wait_until_ready(&kms).await?,
                     };
                     self.apply_enabled(&kms, &meta).await?;
-                    return self.ensure_alias(&kms).await;
+                    return self.ensure_alias(&kms, true).await;
                 }
                 Replicated::AlreadyExists => kms.describe_key(self.key_id()).await?.ok_or_else(|| {
                     Error::ChangedConcurrently(format!(
@@ -465,7 +465,7 @@ impl<'a> Job<'a> {
         if let Some(old_alias) = old_alias {
             self.remove_alias_if_ours(kms, old_alias).await?;
         }
-        self.ensure_alias(kms).await
+        self.ensure_alias(kms, false).await
     }
 
     /// Polls DescribeKey every [`CREATING_POLL`] until the replica has left `Creating`. Right after
@@ -504,11 +504,19 @@ impl<'a> Job<'a> {
     /// Creates the alias, or accepts it when it already points at this replica. An alias on another
     /// replica that this resource owns (the old primary's, during a replacement) is moved to this one;
     /// an alias on any other key only with `AdoptExisting`, and only away from a replica that no live
-    /// stack owns ([`Job::check_alias_adoptable`]).
-    async fn ensure_alias(&self, kms: &Kms<'a>) -> Result<(), Error> {
+    /// stack owns ([`Job::check_alias_adoptable`]). A new replica (`new_replica`) has no alias yet, so
+    /// CreateAlias comes first; for an existing one DescribeKey of the alias comes first, so that a
+    /// replica already in its desired state costs reads only.
+    async fn ensure_alias(&self, kms: &Kms<'a>, new_replica: bool) -> Result<(), Error> {
         let Some(alias) = self.spec.settings(kms.region()).alias else {
             return Ok(());
         };
+        if !new_replica
+            && let Some(target) = kms.describe_key(alias).await?
+            && target.key_id == self.key_id()
+        {
+            return Ok(());
+        }
         if kms.create_alias(alias, self.key_id()).await? {
             return Ok(());
         }

@@ -227,6 +227,13 @@ fn alias_points_at(target: &'static str) -> Rule {
         })
 }
 
+/// DescribeKey of the alias `name`: it does not exist.
+fn alias_absent(name: &'static str) -> Rule {
+    mock!(Client::describe_key)
+        .match_requests(move |r| r.key_id() == Some(name))
+        .then_error(not_found)
+}
+
 /// UpdateAlias of the alias to the replica.
 fn update_alias_to_replica() -> Rule {
     mock!(Client::update_alias)
@@ -573,6 +580,7 @@ async fn adopt_existing_takes_over_and_retags_an_unowned_replica() {
                 untag_team.clone(),
                 replica_policy(r#"{"Version":"2012-10-17","Statement":[{"Sid":"theirs"}]}"#),
                 policy.clone(),
+                alias_absent(ALIAS),
                 create_alias(),
             ],
         ),
@@ -606,6 +614,7 @@ async fn an_owned_replica_pending_deletion_gets_its_deletion_cancelled_and_is_en
                 cancel.clone(),
                 replica_policy(POLICY),
                 on.clone(),
+                alias_absent(ALIAS),
                 create_alias(),
             ],
         ),
@@ -792,6 +801,7 @@ async fn update_brings_description_tags_and_alias_of_kept_replicas_to_the_new_va
                 untag_a.clone(),
                 alias_points_at(KEY_ID),
                 old_alias_removed.clone(),
+                alias_absent("alias/renamed"),
                 new_alias.clone(),
             ],
         ),
