@@ -209,19 +209,29 @@ impl<'a> Job<'a> {
         Ok(self.outcome())
     }
 
-    /// A new primary: create its replicas under a new PhysicalResourceId. If that fails, what this
-    /// attempt made is deleted again, because the rollback that follows only knows the old primary.
+    /// A new primary: create its replicas under a new PhysicalResourceId. A kept alias moves from the
+    /// old primary's replica to the new one ([`Job::ensure_alias`]). If that fails, what this attempt
+    /// made is deleted again, because the rollback that follows only knows the old primary, and an
+    /// alias it took over goes back to the old replica first.
     async fn replace(&self) -> Result<Outcome, Error> {
         info!(new_primary = %self.spec.primary.arn, "PrimaryKeyArn changed: replacing");
         match self.create().await {
             Ok(outcome) => Ok(outcome),
             Err(err) => {
-                let cleanup = join_all(
-                    self.spec
-                        .replica_regions
-                        .iter()
-                        .map(|r| self.remove_replica(r, self.spec.settings(r).alias)),
-                )
+                let old_key = self
+                    .cx
+                    .request()
+                    .physical_resource_id
+                    .as_deref()
+                    .and_then(KeyArn::parse)
+                    .map(|old| old.key_id);
+                let cleanup = join_all(self.spec.replica_regions.iter().map(|r| async {
+                    let alias = self.spec.settings(r).alias;
+                    if let (Some(alias), Some(old_key)) = (alias, old_key.as_deref()) {
+                        self.give_alias_back(&self.kms(r), alias, old_key).await?;
+                    }
+                    self.remove_replica(r, alias).await
+                }))
                 .await;
                 if let Err(cleanup_err) = collect(cleanup) {
                     warn!(error = %cleanup_err, "could not remove every replica of the failed replacement");
@@ -568,6 +578,30 @@ impl<'a> Job<'a> {
         }
         let what = format!("the alias {alias} in {region} (it points at key {})", target.key_id);
         check_adoptable(self.cx, target_tags, &what).await
+    }
+
+    /// After a failed replacement: points `alias` back at the old primary's replica (`old_key`) if this
+    /// attempt moved it to the new one and the old replica is still there, owned by this resource.
+    async fn give_alias_back(&self, kms: &Kms<'a>, alias: &str, old_key: &str) -> Result<(), Error> {
+        let moved = kms
+            .describe_key(alias)
+            .await?
+            .is_some_and(|target| target.key_id == self.key_id());
+        if !moved {
+            return Ok(());
+        }
+        let usable = kms
+            .describe_key(old_key)
+            .await?
+            .is_some_and(|old| old.key_state != Some(KeyState::PendingDeletion));
+        if usable && self.owner.owns(&kms.list_tags(old_key).await?) {
+            info!(
+                region = kms.region(),
+                "the failed replacement gives the alias back to the old replica"
+            );
+            kms.update_alias(alias, old_key).await?;
+        }
+        Ok(())
     }
 
     async fn remove_alias_if_ours(&self, kms: &Kms<'a>, alias: &str) -> Result<(), Error> {

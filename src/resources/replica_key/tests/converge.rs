@@ -270,3 +270,103 @@ async fn the_old_resources_delete_leaves_an_alias_that_its_replacement_took_over
     // THEN its replica is scheduled for deletion and the alias is left to the new replica
     assert_eq!((remove_alias.num_calls(), schedule.num_calls()), (0, 1));
 }
+
+const NEW_KEY: &str = "mrk-99990000aaaabbbbccccddddeeeeffff";
+
+/// A DescribeKey answer: an Enabled replica whose key id is `key_id`.
+fn describes(key_id: &str) -> DescribeKeyOutput {
+    let mut meta = replica(KeyState::Enabled);
+    meta.key_id = key_id.to_string();
+    DescribeKeyOutput::builder().key_metadata(meta).build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
+    // GIVEN a replacement to NEW_PRIMARY keeping alias/app-data: eu-west-1 replicates and takes the alias
+    // over from the old replica (this resource's), ap-southeast-2 fails
+    let describe_new = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(NEW_PRIMARY))
+        .then_output(|| {
+            let mut out = describes(NEW_KEY);
+            if let Some(meta) = out.key_metadata.as_mut() {
+                meta.multi_region_configuration = Some(
+                    MultiRegionConfiguration::builder()
+                        .multi_region_key_type(MultiRegionKeyType::Primary)
+                        .build(),
+                );
+            }
+            out
+        });
+    let new_policy = mock!(Client::get_key_policy)
+        .match_requests(|r| r.key_id() == Some(NEW_PRIMARY))
+        .then_output(|| GetKeyPolicyOutput::builder().policy(POLICY).build());
+    let into_eu = mock!(Client::replicate_key)
+        .match_requests(|r| r.key_id() == Some(NEW_KEY) && r.replica_region() == Some("eu-west-1"))
+        .then_output(|| {
+            ReplicateKeyOutput::builder()
+                .set_replica_key_metadata(describes(NEW_KEY).key_metadata)
+                .build()
+        });
+    // the alias: on the old replica, then (after the takeover) on the new one, then on the old one again
+    let alias = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(ALIAS))
+        .sequence()
+        .output(|| describes(KEY_ID))
+        .output(|| describes(NEW_KEY))
+        .output(|| describes(KEY_ID))
+        .build();
+    let to_new = mock!(Client::update_alias)
+        .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(NEW_KEY))
+        .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
+    let back = update_alias_to_replica();
+    let new_replica = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(NEW_KEY))
+        .then_output(|| describes(NEW_KEY));
+    let schedule_new = mock!(Client::schedule_key_deletion)
+        .match_requests(|r| r.key_id() == Some(NEW_KEY))
+        .then_output(|| ScheduleKeyDeletionOutput::builder().build());
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![
+                describe_new,
+                new_policy,
+                into_eu,
+                replicate_fails("ap-southeast-2", "UnsupportedOperationException"),
+            ],
+        ),
+        (
+            "eu-west-1",
+            vec![
+                create_alias_exists(),
+                alias,
+                list_tags_of(KEY_ID, owner_tags()),
+                list_tags_of(NEW_KEY, owner_tags()),
+                to_new.clone(),
+                describe_replica(&[Some(KeyState::Enabled)]),
+                back.clone(),
+                new_replica,
+                schedule_new.clone(),
+            ],
+        ),
+        (
+            "ap-southeast-2",
+            vec![
+                alias_absent(ALIAS),
+                mock!(Client::describe_key)
+                    .match_requests(|r| r.key_id() == Some(NEW_KEY))
+                    .then_error(not_found),
+            ],
+        ),
+    ];
+    let old = props(json!({}));
+    let new = props(json!({"PrimaryKeyArn": NEW_PRIMARY}));
+
+    // WHEN the replacement fails
+    let (_, reason) = failure(answer(kms, "update", new, Some(old)).await);
+
+    // THEN the alias went to the new replica, came back to the old one, and the new replica is deleted
+    assert!(reason.contains("ap-southeast-2"), "{reason}");
+    assert_eq!((to_new.num_calls(), back.num_calls()), (1, 1));
+    assert_eq!(schedule_new.num_calls(), 1);
+}
