@@ -168,7 +168,22 @@ fn to_json(envelope: &Envelope, status: Status, physical_id: &str, reason: &str,
     response.no_echo = outcome.no_echo;
     response.data = outcome.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     // Serializing a struct of strings and a bool cannot fail; an empty body would be refused loudly.
-    serde_json::to_vec(&response).unwrap_or_default()
+    let Ok(mut body) = serde_json::to_value(&response) else {
+        return Vec::new();
+    };
+    // The response type holds `Data` in a HashMap, whose order changes from one answer to the next;
+    // written in name order, the same attributes are the same bytes every time (a `Refresh` whose
+    // values did not change answers exactly what it answered before).
+    if let Some(data) = body.get_mut("Data") {
+        *data = serde_json::Value::Object(
+            outcome
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        );
+    }
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -204,6 +219,25 @@ mod tests {
         assert_eq!(body["NoEcho"], true);
         assert_eq!(body["RequestId"], "r-1");
         assert_eq!(body["LogicalResourceId"], "Res");
+    }
+
+    #[test]
+    fn the_same_attributes_are_rendered_as_the_same_bytes_in_name_order() {
+        // GIVEN an outcome with many attributes
+        let mut outcome = Outcome::id("phys");
+        for i in (0..40).rev() {
+            outcome.data.insert(format!("/app/name-{i:02}"), format!("value {i}"));
+        }
+        // WHEN it is rendered twice
+        let first = render(&envelope(), Answer::Success(outcome.clone()), "stream").body;
+        let second = render(&envelope(), Answer::Success(outcome), "stream").body;
+        // THEN the bodies are byte-identical, the attributes in name order
+        assert_eq!(first, second);
+        let text = String::from_utf8(first).unwrap();
+        let positions: Vec<usize> = (0..40)
+            .map(|i| text.find(&format!("/app/name-{i:02}")).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub fn decode<T: DeserializeOwned>(resource_type: &'static str, properties: &Map
     let deserializer = serde_ignored::Deserializer::new(Value::Object(properties), &mut record);
     let decoded: Result<T, _> = serde_path_to_error::deserialize(deserializer);
     if let Some(property) = unknown.into_iter().next() {
+        // serde_ignored marks the inside of an `Option` with a `?` segment; the template has none.
         return Err(Error::UnknownProperty {
-            property,
+            property: property.replace(".?.", "."),
             resource_type,
         });
     }

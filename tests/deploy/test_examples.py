@@ -19,10 +19,10 @@ DEFAULT_TOKEN_PARAMETER = PROVIDER["Parameters"]["ServiceTokenParameterName"]["D
 PROPERTIES = {
     "Custom::ReplicaKey": ({"PrimaryKeyArn", "ReplicaRegions"}, {
         "Description", "KeyPolicy", "Tags", "Alias", "Enabled", "PendingWindowInDays",
-        "BypassPolicyLockoutSafetyCheck", "AdoptExisting"}),
+        "BypassPolicyLockoutSafetyCheck", "AdoptExisting", "RegionSettings", "Refresh"}),
     "Custom::CrossRegionParameter": ({"Regions", "Parameters"}, {
-        "Type", "KeyId", "Tier", "Description", "Tags", "AdoptExisting"}),
-    "Custom::CrossRegionParameterReader": ({"Region", "Names"}, {"WithDecryption"}),
+        "Type", "KeyId", "Tier", "Description", "Tags", "AdoptExisting", "Refresh"}),
+    "Custom::CrossRegionParameterReader": ({"Region", "Names"}, {"WithDecryption", "Refresh"}),
 }
 
 

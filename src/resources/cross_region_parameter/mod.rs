@@ -14,6 +14,7 @@
 
 pub mod plan;
 pub mod spec;
+mod verify;
 
 use futures::future::join_all;
 use futures::stream::{self, StreamExt};
@@ -212,7 +213,11 @@ impl<'a> Job<'a> {
     /// One region's part of a plan; the region's failures as one error.
     async fn apply_in_region(&self, plan: &RegionPlan, untag: &[String]) -> Option<Error> {
         let ssm = self.ssm(&plan.region);
-        let mut errors = self.write_all(&ssm, &plan.writes, untag).await;
+        let writes = match self.verified(&ssm, &plan.writes).await {
+            Ok(writes) => writes,
+            Err(err) => return Some(err),
+        };
+        let mut errors = self.write_all(&ssm, &writes, untag).await;
         errors.extend(self.delete_owned(&ssm, &plan.deletes).await);
         region_failure(&plan.region, errors)
     }

@@ -14,6 +14,13 @@ pub enum Write {
     Overwrite,
     /// Ours already, same value and attributes: only its tags change.
     Retag,
+    /// Same value and attributes in the properties, but `Refresh` changed: read it (GetParameters)
+    /// and write it only if AWS differs (value or type changed, or the parameter is gone); `retag`
+    /// when its tags change too.
+    Verify {
+        /// The tags changed: retag it even when its value is right.
+        retag: bool,
+    },
 }
 
 /// What a Create or an Update does, computed from the old and new properties alone.
@@ -42,10 +49,12 @@ pub struct RegionPlan {
 /// rollback can never get stuck on properties it cannot read.
 ///
 /// A changed value is always written (the CDK's cross-region export writer leaves it unwritten), and a
-/// changed type, key, tier or description rewrites every parameter.
+/// changed type, key, tier or description rewrites every parameter. A changed `Refresh` verifies every
+/// parameter that would otherwise be left alone.
 pub fn plan_update(old: Option<&Spec>, new: &Spec) -> Plan {
     let rewrite_all = old.is_some_and(|old| old.attributes != new.attributes);
     let retag = old.is_some_and(|old| !same_tags(&old.tags, &new.tags));
+    let refresh = old.is_some_and(|old| old.refresh != new.refresh);
     let old_regions = old.map_or(&[][..], |old| &old.regions[..]);
     let removed_regions = old_regions.iter().filter(|r| !new.regions.contains(r));
     let mut regions = Vec::new();
@@ -62,6 +71,7 @@ pub fn plan_update(old: Option<&Spec>, new: &Spec) -> Plan {
                     let how = match before.and_then(|before| before.get(name)) {
                         None => Write::Create,
                         Some(old_value) if old_value != value || rewrite_all => Write::Overwrite,
+                        Some(_) if refresh => Write::Verify { retag },
                         Some(_) if retag => Write::Retag,
                         Some(_) => return None,
                     };
@@ -208,6 +218,41 @@ mod tests {
             json!({"Tags": [{"Key": "y", "Value": "1"}, {"Key": "x", "Value": "1"}]}),
         );
         assert_eq!(plan_update(Some(&old), &reordered), Plan::default());
+    }
+
+    #[test]
+    fn a_changed_refresh_verifies_every_name_that_would_be_left_alone() {
+        // GIVEN /a unchanged, /b with a new value, and a new Refresh value
+        let old = two_regions(json!({"/a": "1", "/b": "2"}), json!({"Refresh": "1"}));
+        let new = two_regions(json!({"/a": "1", "/b": "3"}), json!({"Refresh": "2"}));
+        // WHEN the update is planned
+        let plan = plan_update(Some(&old), &new);
+        // THEN /a is verified and /b overwritten, in both regions
+        assert_eq!(plan.regions.len(), 2);
+        for region in &plan.regions {
+            assert_eq!(
+                names(&region.writes),
+                vec![("/a", Write::Verify { retag: false }), ("/b", Write::Overwrite)]
+            );
+        }
+        let retagged = two_regions(
+            json!({"/a": "1", "/b": "2"}),
+            json!({"Refresh": "2", "Tags": [{"Key": "x", "Value": "1"}]}),
+        );
+        let plan = plan_update(Some(&old), &retagged);
+        assert_eq!(names(&plan.regions[0].writes)[0], ("/a", Write::Verify { retag: true }));
+    }
+
+    #[test]
+    fn an_unchanged_refresh_plans_nothing_and_a_create_never_verifies() {
+        let old = two_regions(json!({"/a": "1"}), json!({"Refresh": "same"}));
+        assert_eq!(plan_update(Some(&old), &old), Plan::default());
+        let plan = plan_update(None, &old);
+        assert!(
+            plan.regions
+                .iter()
+                .all(|r| names(&r.writes) == vec![("/a", Write::Create)])
+        );
     }
 
     #[test]

@@ -54,6 +54,9 @@ struct Properties {
     /// Passed to AssumeRole with `RoleArn`.
     #[serde(default, deserialize_with = "flex::string")]
     external_id: Option<String>,
+    /// Any string; a changed value makes the Update read every parameter and write those that differ.
+    #[serde(default, deserialize_with = "flex::string")]
+    refresh: Option<String>,
 }
 
 /// Validated `Custom::CrossRegionParameter` properties. Its `Debug` shows names, never values.
@@ -71,6 +74,8 @@ pub struct Spec {
     pub adopt_existing: bool,
     /// The role whose account the parameters are in; `None`: the function's own account.
     pub role: Option<TargetRole>,
+    /// `Refresh`: a change from the old properties makes the Update verify every value in AWS.
+    pub refresh: Option<String>,
 }
 
 impl fmt::Debug for Spec {
@@ -82,6 +87,7 @@ impl fmt::Debug for Spec {
             .field("tags", &self.tags)
             .field("adopt_existing", &self.adopt_existing)
             .field("role", &self.role.as_ref().map(|role| &role.arn))
+            .field("refresh", &self.refresh)
             .finish()
     }
 }
@@ -114,6 +120,7 @@ impl Spec {
             attributes,
             tags,
             adopt_existing: props.adopt_existing.unwrap_or(false),
+            refresh: props.refresh,
         })
     }
 

@@ -33,6 +33,9 @@ struct Properties {
     /// Passed to AssumeRole with `RoleArn`.
     #[serde(default, deserialize_with = "flex::string")]
     external_id: Option<String>,
+    /// Any string; a changed value makes CloudFormation send an Update, which re-reads every name.
+    #[serde(default, deserialize_with = "flex::string")]
+    refresh: Option<String>,
 }
 
 /// Validated `Custom::CrossRegionParameterReader` properties.
@@ -46,6 +49,8 @@ pub struct Spec {
     pub with_decryption: bool,
     /// The role whose account is read from; `None`: the function's own account.
     pub role: Option<TargetRole>,
+    /// `Refresh`: otherwise ignored, since every Create and Update reads every name anyway.
+    pub refresh: Option<String>,
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {
@@ -78,6 +83,7 @@ impl Spec {
             names,
             with_decryption: props.with_decryption.unwrap_or(false),
             role: TargetRole::from_properties(RESOURCE_TYPE, props.role_arn, props.external_id)?,
+            refresh: props.refresh,
         })
     }
 }

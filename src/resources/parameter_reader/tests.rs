@@ -471,3 +471,35 @@ async fn an_external_id_without_a_role_is_refused() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_refresh_rereads_and_answers_the_same_until_the_value_changes() {
+    // GIVEN a parameter whose value is arn:1, then arn:2
+    let first = get(
+        &["/app/key-arn"],
+        false,
+        vec![parameter("/app/key-arn", "arn:1", ParameterType::String)],
+    );
+    let changed = get(
+        &["/app/key-arn"],
+        false,
+        vec![parameter("/app/key-arn", "arn:2", ParameterType::String)],
+    );
+    let refresh = |value: &str| {
+        let mut properties = props("us-east-1", &["/app/key-arn"], false);
+        properties["Refresh"] = json!(value);
+        properties
+    };
+
+    // WHEN Refresh changes twice over the same value, then once more after the value changed
+    let one = success(answer(vec![("us-east-1", vec![first.clone()])], "update", refresh("1")).await);
+    let two = success(answer(vec![("us-east-1", vec![first.clone()])], "update", refresh("2")).await);
+    let three = success(answer(vec![("us-east-1", vec![changed.clone()])], "update", refresh("3")).await);
+
+    // THEN every refresh read the name; the first two answers are identical, with the same id, and the
+    // third carries the new value under that same id
+    assert_eq!((first.num_calls(), changed.num_calls()), (2, 1));
+    assert_eq!(one, two);
+    assert_eq!(three.physical_resource_id, one.physical_resource_id);
+    assert_eq!(three.data["Value"], "arn:2");
+}

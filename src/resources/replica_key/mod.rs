@@ -3,12 +3,19 @@
 //! - Create: check the primary, replicate into every region at once, wait for each replica to leave
 //!   `Creating`, set its state, create the alias. A replica that already exists is adopted when this
 //!   resource owns it (a re-delivered Create) or when `AdoptExisting` is set.
-//! - Update: in place for the same primary (regions added and removed, settings converged); a new
+//! - Update: in place for the same primary (regions added and removed); every kept replica is read
+//!   and brought to its whole desired state, writing only what differs, so a changed `Refresh` repairs
+//!   drift and a replica without `KeyPolicy` follows the primary's current policy. A new
 //!   `PrimaryKeyArn` is a replacement, and CloudFormation deletes the old one afterwards.
+//! - `RegionSettings` replace the resource-level settings for one replica ([`Spec::settings`]).
+//! - A replica that this resource owns and that comes back (a Create after a Delete cancels its
+//!   pending deletion) gets the whole desired state too: undeclared user tags are removed.
 //! - Delete: remove the aliases and schedule deletion of every replica this resource owns.
 
 pub mod plan;
+pub mod region_settings;
 pub mod spec;
+mod validate;
 
 use std::time::Duration;
 
@@ -24,6 +31,7 @@ use crate::resources::context::Context;
 use crate::resources::ownership::{Owner, check_adoptable};
 
 pub use plan::{Plan, plan_update};
+pub use region_settings::{RegionSettings, ReplicaSettings};
 pub use spec::{KeyArn, RESOURCE_TYPE, Spec};
 
 /// The tag by which a primary key's owner consents to replicas made by mrk-provider; its value must be
@@ -109,11 +117,10 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
     // A region outside the deployment's scope was never written: nothing of it to delete.
     spec.replica_regions.retain(|region| cx.scope.allows(region));
     let job = Job::new(cx, &spec);
-    let alias = spec.alias.as_deref();
     let results = join_all(
         spec.replica_regions
             .iter()
-            .map(|region| job.remove_replica(region, alias)),
+            .map(|region| job.remove_replica(region, spec.settings(region).alias)),
     )
     .await;
     collect(results)?;
@@ -147,8 +154,8 @@ struct Job<'a> {
     owner: Owner,
     /// The primary's description, read by the primary check.
     primary_description: OnceCell<Option<String>>,
-    /// The policy replicas get: `KeyPolicy`, or the primary's current policy, read once when needed.
-    policy: OnceCell<Option<String>>,
+    /// The primary's current policy, read once when a replica takes it (no `KeyPolicy` for its region).
+    primary_policy: OnceCell<Option<String>>,
 }
 
 /// What [`Job::ensure_replica`] may find in a region.
@@ -167,7 +174,7 @@ impl<'a> Job<'a> {
             spec,
             owner: Owner::of(cx.request()),
             primary_description: OnceCell::new(),
-            policy: OnceCell::new(),
+            primary_policy: OnceCell::new(),
         }
     }
 
@@ -181,9 +188,14 @@ impl<'a> Job<'a> {
 
     async fn create(&self) -> Result<Outcome, Error> {
         self.cx.invocation.progress.claim_physical_id(&self.spec.primary.arn);
-        // Every replica needs the policy, so it is read beside the check rather than after it; a
-        // failed check still wins, as the clearer error.
-        let (checked, policy) = futures::join!(self.check_primary(), self.policy());
+        // A replica that takes the primary's policy needs it, so it is read beside the check rather
+        // than after it; a failed check still wins, as the clearer error.
+        let (checked, policy) = futures::join!(self.check_primary(), async {
+            match self.spec.follows_primary_policy() {
+                true => self.primary_policy().await.map(|_| ()),
+                false => Ok(()),
+            }
+        });
         checked?;
         policy?;
         let results = join_all(
@@ -197,15 +209,30 @@ impl<'a> Job<'a> {
         Ok(self.outcome())
     }
 
-    /// A new primary: create its replicas under a new PhysicalResourceId. If that fails, what this
-    /// attempt made is deleted again, because the rollback that follows only knows the old primary.
+    /// A new primary: create its replicas under a new PhysicalResourceId. A kept alias moves from the
+    /// old primary's replica to the new one ([`Job::ensure_alias`]). If that fails, what this attempt
+    /// made is deleted again, because the rollback that follows only knows the old primary, and an
+    /// alias it took over goes back to the old replica first.
     async fn replace(&self) -> Result<Outcome, Error> {
         info!(new_primary = %self.spec.primary.arn, "PrimaryKeyArn changed: replacing");
         match self.create().await {
             Ok(outcome) => Ok(outcome),
             Err(err) => {
-                let alias = self.spec.alias.as_deref();
-                let cleanup = join_all(self.spec.replica_regions.iter().map(|r| self.remove_replica(r, alias))).await;
+                let old_key = self
+                    .cx
+                    .request()
+                    .physical_resource_id
+                    .as_deref()
+                    .and_then(KeyArn::parse)
+                    .map(|old| old.key_id);
+                let cleanup = join_all(self.spec.replica_regions.iter().map(|r| async {
+                    let alias = self.spec.settings(r).alias;
+                    if let (Some(alias), Some(old_key)) = (alias, old_key.as_deref()) {
+                        self.give_alias_back(&self.kms(r), alias, old_key).await?;
+                    }
+                    self.remove_replica(r, alias).await
+                }))
+                .await;
                 if let Err(cleanup_err) = collect(cleanup) {
                     warn!(error = %cleanup_err, "could not remove every replica of the failed replacement");
                 }
@@ -220,15 +247,21 @@ impl<'a> Job<'a> {
         // A removed region outside the deployment's scope was never written: nothing of it to delete.
         plan.removed.retain(|region| self.cx.scope.allows(region));
         info!(added = ?plan.added, removed = ?plan.removed, kept = ?plan.kept, "updating in place");
-        let old_alias = old.and_then(|o| o.alias.as_deref());
+        let old_alias = |region: &str| old.and_then(|o| o.settings(region).alias);
         let converge = plan
             .added
             .iter()
             .map(|r| (r, Expect::New))
             .chain(plan.kept.iter().map(|r| (r, Expect::Existing)));
         let (converged, removed) = futures::join!(
-            join_all(converge.map(|(region, expect)| self.ensure_replica(region, expect, Some(&plan)))),
-            join_all(plan.removed.iter().map(|region| self.remove_replica(region, old_alias))),
+            join_all(converge.map(|(region, expect)| {
+                self.ensure_replica(region, expect, plan.old_aliases.get(region).map(String::as_str))
+            })),
+            join_all(
+                plan.removed
+                    .iter()
+                    .map(|region| self.remove_replica(region, old_alias(region)))
+            ),
         );
         collect(converged.into_iter().chain(removed).collect())?;
         Ok(self.outcome())
@@ -294,32 +327,38 @@ impl<'a> Job<'a> {
         Ok(())
     }
 
-    fn description(&self) -> Option<String> {
+    /// The description of the replica in `region`: its own, the resource's, or the primary's.
+    fn description(&self, region: &str) -> Option<String> {
         self.spec
+            .settings(region)
             .description
-            .clone()
+            .map(str::to_string)
             .or_else(|| self.primary_description.get().cloned().flatten())
     }
 
-    async fn policy(&self) -> Result<Option<String>, Error> {
-        self.policy
+    /// The primary's current policy (GetKeyPolicy in its region), read at most once a request.
+    async fn primary_policy(&self) -> Result<Option<String>, Error> {
+        self.primary_policy
             .get_or_try_init(|| async {
-                match &self.spec.key_policy {
-                    Some(policy) => Ok(Some(policy.clone())),
-                    None => {
-                        self.kms(&self.spec.primary.region)
-                            .get_key_policy(&self.spec.primary.arn)
-                            .await
-                    }
-                }
+                self.kms(&self.spec.primary.region)
+                    .get_key_policy(&self.spec.primary.arn)
+                    .await
             })
             .await
             .cloned()
     }
 
-    /// Makes the replica in `region` exist, owned, in the desired state, with its alias. `plan` is the
-    /// Update's diff (`None` on Create).
-    async fn ensure_replica(&self, region: &'a str, expect: Expect, plan: Option<&Plan>) -> Result<(), Error> {
+    /// The policy of the replica in `region`: its own, the resource's `KeyPolicy`, or the primary's.
+    async fn policy(&self, region: &str) -> Result<Option<String>, Error> {
+        match self.spec.settings(region).key_policy {
+            Some(policy) => Ok(Some(policy.to_string())),
+            None => self.primary_policy().await,
+        }
+    }
+
+    /// Makes the replica in `region` exist, owned, in the desired state, with its alias. `old_alias` is
+    /// the region's alias before an Update that changed it, to delete.
+    async fn ensure_replica(&self, region: &'a str, expect: Expect, old_alias: Option<&str>) -> Result<(), Error> {
         let kms = self.kms(region);
         let found = match expect {
             Expect::Existing => kms.describe_key(self.key_id()).await?,
@@ -336,7 +375,7 @@ impl<'a> Job<'a> {
                         _ => self.wait_until_ready(&kms).await?,
                     };
                     self.apply_enabled(&kms, &meta).await?;
-                    return self.ensure_alias(&kms).await;
+                    return self.ensure_alias(&kms, true).await;
                 }
                 Replicated::AlreadyExists => kms.describe_key(self.key_id()).await?.ok_or_else(|| {
                     Error::ChangedConcurrently(format!(
@@ -346,17 +385,14 @@ impl<'a> Job<'a> {
                 })?,
             },
         };
-        // A replica found where none was expected gets the whole desired state (it may be foreign
-        // or left from an earlier attempt); a kept one gets what the Update changed.
-        let adopted = expect == Expect::New || plan.is_none_or(|p| !p.kept.iter().any(|r| r == region));
-        self.converge(&kms, existing, adopted, plan).await
+        self.converge(&kms, existing, old_alias).await
     }
 
     async fn replicate(&self, region: &str) -> Result<Replicated, Error> {
         let replica = NewReplica {
-            description: self.description(),
-            policy: self.policy().await?,
-            tags: self.owner.tagged(&self.spec.tags),
+            description: self.description(region),
+            policy: self.policy(region).await?,
+            tags: self.owner.tagged(self.spec.settings(region).tags),
             bypass_policy_lockout_safety_check: self.spec.bypass_policy_lockout_safety_check,
         };
         let kms = self.kms(&self.spec.primary.region);
@@ -384,15 +420,12 @@ impl<'a> Job<'a> {
         }
     }
 
-    /// Brings an existing replica to the desired state, after checking that this resource owns it.
-    async fn converge(
-        &self,
-        kms: &Kms<'a>,
-        mut meta: KeyMetadata,
-        adopted: bool,
-        plan: Option<&Plan>,
-    ) -> Result<(), Error> {
+    /// Brings an existing replica to the whole desired state, after checking that this resource owns
+    /// it: whatever it holds now (left from an earlier life of the resource, changed by hand, or
+    /// adopted) is read and compared, and only what differs is written.
+    async fn converge(&self, kms: &Kms<'a>, mut meta: KeyMetadata, old_alias: Option<&str>) -> Result<(), Error> {
         let region = kms.region();
+        let settings = self.spec.settings(region);
         let key_id = self.key_id();
         let tags = kms.list_tags(key_id).await?;
         if !self.owner.owns(&tags) {
@@ -414,38 +447,35 @@ impl<'a> Job<'a> {
         if meta.key_state == Some(KeyState::Creating) {
             meta = self.wait_until_ready(kms).await?;
         }
-        if let Some(description) = self.description()
+        if let Some(description) = self.description(region)
             && meta.description.as_deref() != Some(description.as_str())
         {
             kms.update_description(key_id, &description).await?;
         }
-        if (adopted || plan.is_some_and(|p| p.policy_changed))
-            && let Some(policy) = self.policy().await?
-        {
-            kms.put_key_policy(key_id, &policy, self.spec.bypass_policy_lockout_safety_check)
-                .await?;
+        if let Some(policy) = self.policy(region).await? {
+            let current = kms.get_key_policy(key_id).await?;
+            if !current
+                .as_deref()
+                .is_some_and(|current| plan::same_policy(current, &policy))
+            {
+                info!(region, "the replica's key policy differs: putting the desired one");
+                kms.put_key_policy(key_id, &policy, self.spec.bypass_policy_lockout_safety_check)
+                    .await?;
+            }
         }
-        let desired = self.owner.tagged(&self.spec.tags);
+        let desired = self.owner.tagged(settings.tags);
         if desired.iter().any(|tag| !tags.contains(tag)) {
             kms.tag_resource(key_id, &desired).await?;
         }
-        let untag: Vec<String> = plan
-            .map(|p| {
-                p.untag
-                    .iter()
-                    .filter(|k| tags.iter().any(|(key, _)| key == *k))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
+        let untag = plan::undeclared_tags(&tags, &desired);
         if !untag.is_empty() {
             kms.untag_resource(key_id, &untag).await?;
         }
         self.apply_enabled(kms, &meta).await?;
-        if let Some(old_alias) = plan.and_then(|p| p.old_alias.as_deref()) {
+        if let Some(old_alias) = old_alias {
             self.remove_alias_if_ours(kms, old_alias).await?;
         }
-        self.ensure_alias(kms).await
+        self.ensure_alias(kms, false).await
     }
 
     /// Polls DescribeKey every [`CREATING_POLL`] until the replica has left `Creating`. Right after
@@ -474,7 +504,7 @@ impl<'a> Job<'a> {
     }
 
     async fn apply_enabled(&self, kms: &Kms<'a>, meta: &KeyMetadata) -> Result<(), Error> {
-        match (self.spec.enabled, meta.key_state.as_ref()) {
+        match (self.spec.settings(kms.region()).enabled, meta.key_state.as_ref()) {
             (true, Some(KeyState::Disabled)) => kms.enable_key(self.key_id()).await,
             (false, Some(KeyState::Enabled)) => kms.disable_key(self.key_id()).await,
             _ => Ok(()),
@@ -484,11 +514,19 @@ impl<'a> Job<'a> {
     /// Creates the alias, or accepts it when it already points at this replica. An alias on another
     /// replica that this resource owns (the old primary's, during a replacement) is moved to this one;
     /// an alias on any other key only with `AdoptExisting`, and only away from a replica that no live
-    /// stack owns ([`Job::check_alias_adoptable`]).
-    async fn ensure_alias(&self, kms: &Kms<'a>) -> Result<(), Error> {
-        let Some(alias) = self.spec.alias.as_deref() else {
+    /// stack owns ([`Job::check_alias_adoptable`]). A new replica (`new_replica`) has no alias yet, so
+    /// CreateAlias comes first; for an existing one DescribeKey of the alias comes first, so that a
+    /// replica already in its desired state costs reads only.
+    async fn ensure_alias(&self, kms: &Kms<'a>, new_replica: bool) -> Result<(), Error> {
+        let Some(alias) = self.spec.settings(kms.region()).alias else {
             return Ok(());
         };
+        if !new_replica
+            && let Some(target) = kms.describe_key(alias).await?
+            && target.key_id == self.key_id()
+        {
+            return Ok(());
+        }
         if kms.create_alias(alias, self.key_id()).await? {
             return Ok(());
         }
@@ -540,6 +578,30 @@ impl<'a> Job<'a> {
         }
         let what = format!("the alias {alias} in {region} (it points at key {})", target.key_id);
         check_adoptable(self.cx, target_tags, &what).await
+    }
+
+    /// After a failed replacement: points `alias` back at the old primary's replica (`old_key`) if this
+    /// attempt moved it to the new one and the old replica is still there, owned by this resource.
+    async fn give_alias_back(&self, kms: &Kms<'a>, alias: &str, old_key: &str) -> Result<(), Error> {
+        let moved = kms
+            .describe_key(alias)
+            .await?
+            .is_some_and(|target| target.key_id == self.key_id());
+        if !moved {
+            return Ok(());
+        }
+        let usable = kms
+            .describe_key(old_key)
+            .await?
+            .is_some_and(|old| old.key_state != Some(KeyState::PendingDeletion));
+        if usable && self.owner.owns(&kms.list_tags(old_key).await?) {
+            info!(
+                region = kms.region(),
+                "the failed replacement gives the alias back to the old replica"
+            );
+            kms.update_alias(alias, old_key).await?;
+        }
+        Ok(())
     }
 
     async fn remove_alias_if_ours(&self, kms: &Kms<'a>, alias: &str) -> Result<(), Error> {

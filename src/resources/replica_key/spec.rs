@@ -1,15 +1,18 @@
 //! `Custom::ReplicaKey` properties (SPEC section 3): decoding and validation, before any AWS call.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::region_settings::{self, RegionSettings, ReplicaSettings};
+use super::validate::{invalid, validate_alias, validate_description, validate_policy};
 use crate::Error;
 use crate::region::{check_list, parse_arn};
 use crate::resources::ownership::validate_tags;
 use crate::resources::properties::{self, Tag, flex};
 
-/// The resource type whose properties this module reads.
-pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
+pub use super::validate::RESOURCE_TYPE;
 
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +48,12 @@ struct Properties {
     /// Take over replicas owned by nobody or by someone else; default false.
     #[serde(default, deserialize_with = "flex::bool")]
     adopt_existing: Option<bool>,
+    /// Replica region → settings that replace the resource-level ones there.
+    #[serde(default)]
+    region_settings: Option<BTreeMap<String, RegionSettings>>,
+    /// Any string; a changed value only makes CloudFormation send an Update.
+    #[serde(default, deserialize_with = "flex::string")]
+    refresh: Option<String>,
 }
 
 /// The parts of a multi-Region key ARN.
@@ -110,10 +119,10 @@ pub struct Spec {
     pub bypass_policy_lockout_safety_check: bool,
     /// Take over replicas that this resource does not own.
     pub adopt_existing: bool,
-}
-
-fn invalid(property: &str, reason: impl Into<String>) -> Error {
-    Error::invalid(RESOURCE_TYPE, property, reason)
+    /// Per-region settings, by replica region.
+    pub region_settings: BTreeMap<String, RegionSettings>,
+    /// `Refresh`: otherwise ignored, since every Update brings every replica to the desired state.
+    pub refresh: Option<String>,
 }
 
 impl Spec {
@@ -139,21 +148,19 @@ impl Spec {
             .ok_or_else(|| Error::missing(RESOURCE_TYPE, "ReplicaRegions"))?;
         validate_regions(&primary, &replica_regions)?;
 
-        if let Some(description) = &props.description
-            && description.chars().count() > 8192
-        {
-            return Err(invalid("Description", "longer than the 8192 characters KMS accepts"));
+        if let Some(description) = &props.description {
+            validate_description("Description", description)?;
         }
-        if let Some(policy) = &props.key_policy
-            && policy.len() > 32768
-        {
-            return Err(invalid("KeyPolicy", "larger than the 32768 bytes KMS accepts"));
+        if let Some(policy) = &props.key_policy {
+            validate_policy("KeyPolicy", policy)?;
         }
         let tags = props.tags.unwrap_or_default();
         validate_tags(&tags, RESOURCE_TYPE)?;
         if let Some(alias) = &props.alias {
-            validate_alias(alias)?;
+            validate_alias("Alias", alias)?;
         }
+        let region_settings = props.region_settings.unwrap_or_default();
+        region_settings::validate(&region_settings, &replica_regions)?;
         let pending_window_in_days = props.pending_window_in_days.unwrap_or(30);
         if !(7..=30).contains(&pending_window_in_days) {
             return Err(invalid(
@@ -172,6 +179,8 @@ impl Spec {
             pending_window_in_days,
             bypass_policy_lockout_safety_check: props.bypass_policy_lockout_safety_check.unwrap_or(false),
             adopt_existing: props.adopt_existing.unwrap_or(false),
+            region_settings,
+            refresh: props.refresh,
         })
     }
 
@@ -181,6 +190,29 @@ impl Spec {
             .iter()
             .map(|r| (r.clone(), self.primary.in_region(r)))
             .collect()
+    }
+}
+
+impl Spec {
+    /// The settings of the replica in `region`.
+    pub fn settings(&self, region: &str) -> ReplicaSettings<'_> {
+        let own = self.region_settings.get(region);
+        ReplicaSettings {
+            description: own
+                .and_then(|s| s.description.as_deref())
+                .or(self.description.as_deref()),
+            key_policy: own.and_then(|s| s.key_policy.as_deref()).or(self.key_policy.as_deref()),
+            tags: own.and_then(|s| s.tags.as_deref()).unwrap_or(&self.tags),
+            alias: own.and_then(|s| s.alias.as_deref()).or(self.alias.as_deref()),
+            enabled: own.and_then(|s| s.enabled).unwrap_or(self.enabled),
+        }
+    }
+
+    /// Whether some replica takes the primary's policy (no `KeyPolicy` for its region).
+    pub fn follows_primary_policy(&self) -> bool {
+        self.replica_regions
+            .iter()
+            .any(|r| self.settings(r).key_policy.is_none())
     }
 }
 
@@ -206,25 +238,6 @@ fn validate_regions(primary: &KeyArn, regions: &[String]) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-fn validate_alias(alias: &str) -> Result<(), Error> {
-    let name = alias.strip_prefix("alias/").unwrap_or("");
-    let well_formed = !name.is_empty()
-        && alias.len() <= 256
-        && alias.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
-        && !alias.starts_with("alias/aws/");
-    if well_formed {
-        Ok(())
-    } else {
-        Err(invalid(
-            "Alias",
-            format!(
-                "'{alias}' is not a valid alias; use alias/ followed by letters, digits, '/', '_' or '-' \
-                 (at most 256 characters, not alias/aws/)"
-            ),
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -122,6 +122,13 @@ fn get_policy() -> Rule {
         .then_output(|| GetKeyPolicyOutput::builder().policy(POLICY).build())
 }
 
+/// GetKeyPolicy of the replica (in the rule's region), by its key id: `policy`.
+fn replica_policy(policy: &'static str) -> Rule {
+    mock!(Client::get_key_policy)
+        .match_requests(|r| r.key_id() == Some(KEY_ID) && r.policy_name() == Some("default"))
+        .then_output(move || GetKeyPolicyOutput::builder().policy(policy).build())
+}
+
 /// ReplicateKey into `region` with the key id (never the ARN), the primary's description and policy,
 /// and the user and owner tags; it answers the replica in `Creating`, as KMS does.
 fn replicate(region: &'static str) -> Rule {
@@ -218,6 +225,13 @@ fn alias_points_at(target: &'static str) -> Rule {
             meta.key_id = target.to_string();
             DescribeKeyOutput::builder().key_metadata(meta).build()
         })
+}
+
+/// DescribeKey of the alias `name`: it does not exist.
+fn alias_absent(name: &'static str) -> Rule {
+    mock!(Client::describe_key)
+        .match_requests(move |r| r.key_id() == Some(name))
+        .then_error(not_found)
 }
 
 /// UpdateAlias of the alias to the replica.
@@ -487,6 +501,7 @@ async fn a_redelivered_create_adopts_the_replica_its_earlier_attempt_made() {
             vec![
                 describe_replica(&[Some(KeyState::Enabled)]),
                 list_tags(owner_tags()),
+                replica_policy(POLICY),
                 put_policy(),
                 create_alias_exists(),
                 alias_points_at(KEY_ID),
@@ -549,8 +564,8 @@ async fn a_replica_owned_by_someone_else_is_refused_without_changes() {
 
 #[tokio::test(start_paused = true)]
 async fn adopt_existing_takes_over_and_retags_an_unowned_replica() {
-    // GIVEN a replica in eu-west-1 without owner tags
-    let retag = tag_with_owner();
+    // GIVEN a replica in eu-west-1 without owner tags, with a tag and a policy of its own
+    let (retag, untag_team, policy) = (tag_with_owner(), untag(&["team"]), put_policy());
     let kms = vec![
         (
             "us-east-1",
@@ -562,7 +577,10 @@ async fn adopt_existing_takes_over_and_retags_an_unowned_replica() {
                 describe_replica(&[Some(KeyState::Enabled)]),
                 list_tags(vec![tag("team", "x")]),
                 retag.clone(),
-                put_policy(),
+                untag_team.clone(),
+                replica_policy(r#"{"Version":"2012-10-17","Statement":[{"Sid":"theirs"}]}"#),
+                policy.clone(),
+                alias_absent(ALIAS),
                 create_alias(),
             ],
         ),
@@ -572,8 +590,11 @@ async fn adopt_existing_takes_over_and_retags_an_unowned_replica() {
     let properties = props(json!({"ReplicaRegions": ["eu-west-1"], "AdoptExisting": "true"}));
     success(answer(kms, "create", properties, None).await);
 
-    // THEN the replica now carries the owner tags
-    assert_eq!(retag.num_calls(), 1);
+    // THEN the replica now carries the owner tags and only the declared ones, and the desired policy
+    assert_eq!(
+        (retag.num_calls(), untag_team.num_calls(), policy.num_calls()),
+        (1, 1, 1)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -591,8 +612,9 @@ async fn an_owned_replica_pending_deletion_gets_its_deletion_cancelled_and_is_en
                 describe_replica(&[Some(KeyState::PendingDeletion)]),
                 list_tags(owner_tags()),
                 cancel.clone(),
-                put_policy(),
+                replica_policy(POLICY),
                 on.clone(),
+                alias_absent(ALIAS),
                 create_alias(),
             ],
         ),
@@ -717,6 +739,7 @@ async fn update_adds_one_region_and_removes_another() {
             vec![
                 describe_replica(&[Some(KeyState::Enabled)]),
                 list_tags(owner_tags()),
+                replica_policy(POLICY),
                 create_alias_exists(),
                 alias_points_at(KEY_ID),
                 eu_schedule.clone(),
@@ -766,17 +789,19 @@ async fn update_brings_description_tags_and_alias_of_kept_replicas_to_the_new_va
         .match_requests(|r| r.alias_name() == Some("alias/renamed") && r.target_key_id() == Some(KEY_ID))
         .then_output(|| CreateAliasOutput::builder().build());
     let kms = vec![
-        ("us-east-1", vec![describe_primary()]),
+        ("us-east-1", vec![describe_primary(), get_policy()]),
         (
             "eu-west-1",
             vec![
                 describe_replica(&[Some(KeyState::Enabled)]),
                 list_tags(tags),
+                replica_policy(POLICY),
                 describe.clone(),
                 retag.clone(),
                 untag_a.clone(),
                 alias_points_at(KEY_ID),
                 old_alias_removed.clone(),
+                alias_absent("alias/renamed"),
                 new_alias.clone(),
             ],
         ),
@@ -1258,3 +1283,5 @@ async fn a_denied_replicate_key_is_asked_again_while_kms_applies_a_new_consent_t
     assert!(started.elapsed() <= Duration::from_secs(121), "{:?}", started.elapsed());
     assert!((5..=8).contains(&always.num_calls()), "{}", always.num_calls());
 }
+
+mod converge;
