@@ -49,6 +49,10 @@ from mrk_harness.localaws import LocalAws
 from report import table, targets
 
 
+# The groups of figures, in the order they run (--only picks some).
+GROUPS = ("cold", CROSS_ACCOUNT, FAN_OUT, BULK, FLEET, REPLICA_READY)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap", type=Path, default=ROOT / "target" / "release" / "bootstrap",
@@ -59,10 +63,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="the writer reference client that `make bench` builds from bench/floor (optional)")
     parser.add_argument("--runs", type=int, default=7, help="cold runs per figure (after one warm-up)")
     parser.add_argument("--slow-runs", type=int, default=3, help="fan-out and bulk runs")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help=f"comma-separated figure groups to run (default: all of {', '.join(GROUPS)})")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
     parser.add_argument("--quiet-wait", type=float, default=180.0,
                         help="seconds to wait at most for other work to leave the CPUs idle (0: do not wait)")
     args = parser.parse_args(argv)
+    only = {group.strip() for group in args.only.split(",") if group.strip()}
+    if not only or only - set(GROUPS):
+        parser.error(f"--only takes groups among {', '.join(GROUPS)}")
     if not 1 <= args.runs <= 50 or not 1 <= args.slow_runs <= 10:
         parser.error("--runs must be 1-50 and --slow-runs 1-10")
     bootstrap = args.bootstrap.resolve()
@@ -100,23 +109,21 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(aws, bootstrap, Path(tmp), args.runs, args.slow_runs, reference)
         try:
             bench.warm_local_aws()
-            print(", ".join(name for name, _, _ in COLD.values()) + " (and init, peak-rss)", flush=True)
-            results["figures"]["cold"] = bench.cold_figures()
-            print(CROSS_ACCOUNT, flush=True)
-            results["figures"][key(CROSS_ACCOUNT)] = bench.cross_account_writer()
-            print(FAN_OUT, flush=True)
-            results["figures"][key(FAN_OUT)] = bench.fanout()
-            print(BULK, flush=True)
-            results["figures"][key(BULK)] = bench.bulk()
             fleet = FleetFigures(bench)
-            print(FLEET, flush=True)
-            results["figures"][key(FLEET)] = fleet.fleet()
-            print(REPLICA_READY, flush=True)
-            results["figures"][key(REPLICA_READY)] = fleet.replica_ready()
+            runs = {"cold": ("cold", bench.cold_figures), CROSS_ACCOUNT: (key(CROSS_ACCOUNT), bench.cross_account_writer),
+                    FAN_OUT: (key(FAN_OUT), bench.fanout), BULK: (key(BULK), bench.bulk),
+                    FLEET: (key(FLEET), fleet.fleet), REPLICA_READY: (key(REPLICA_READY), fleet.replica_ready)}
+            for group, (name, run) in runs.items():
+                if group in only:
+                    print(", ".join(n for n, _, _ in COLD.values()) + " (and init, peak-rss)" if group == "cold"
+                          else group, flush=True)
+                    results["figures"][name] = run()
         finally:
             bench.close()
     print(ARTIFACT_SIZE, flush=True)
-    if args.artifact.exists():
+    if "cold" not in only:
+        results["skipped"][key(ARTIFACT_SIZE)] = "--only leaves out the cold figures and the artifact"
+    elif args.artifact.exists():
         results["figures"][key(ARTIFACT_SIZE)] = artifact(args.artifact.resolve())
     else:
         results["skipped"][key(ARTIFACT_SIZE)] = f"{args.artifact} is missing (run `make build`)"
