@@ -327,6 +327,7 @@ mod tests {
     //! a call that is never made goes unnoticed there; these count the calls.
 
     use aws_sdk_kms::operation::delete_alias::{DeleteAliasError, DeleteAliasOutput};
+    use aws_sdk_kms::operation::describe_key::DescribeKeyError;
     use aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput;
     use aws_sdk_kms::operation::put_key_policy::PutKeyPolicyOutput;
     use aws_sdk_kms::operation::schedule_key_deletion::{ScheduleKeyDeletionError, ScheduleKeyDeletionOutput};
@@ -365,6 +366,25 @@ mod tests {
 
     fn pair(key: &str, value: &str) -> (String, String) {
         (key.to_string(), value.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_key_that_does_not_exist_is_described_as_none_and_any_other_error_fails() {
+        // GIVEN KMS that has no key of one id and refuses to describe the other
+        let missing = mock!(Client::describe_key)
+            .match_requests(|r| r.key_id() == Some("alias/gone"))
+            .then_error(|| DescribeKeyError::NotFoundException(NotFoundException::builder().build()));
+        let refused = mock!(Client::describe_key)
+            .match_requests(|r| r.key_id() == Some(KEY_ID))
+            .then_error(|| DescribeKeyError::generic(denied()));
+        let (progress, gate) = (Progress::default(), WriteGate::open());
+        let kms = Kms::new(client(&[&missing, &refused]), REGION, &progress, &gate);
+
+        // WHEN both are described THEN the missing one is None, the refusal an error with its code
+        assert!(matches!(kms.describe_key("alias/gone").await, Ok(None)));
+        let err = kms.describe_key(KEY_ID).await.expect_err("AccessDenied is a failure");
+        assert_eq!(err.aws_code(), Some("AccessDeniedException"));
+        assert!(!progress.has_mutated(), "describing changes nothing");
     }
 
     #[tokio::test]
