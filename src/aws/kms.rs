@@ -326,13 +326,14 @@ mod tests {
     //! success, and the ones it reports. The resource tests mock KMS with rules that match any call, so
     //! a call that is never made goes unnoticed there; these count the calls.
 
+    use aws_sdk_kms::operation::create_alias::{CreateAliasError, CreateAliasOutput};
     use aws_sdk_kms::operation::delete_alias::{DeleteAliasError, DeleteAliasOutput};
     use aws_sdk_kms::operation::describe_key::DescribeKeyError;
     use aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput;
     use aws_sdk_kms::operation::put_key_policy::PutKeyPolicyOutput;
     use aws_sdk_kms::operation::schedule_key_deletion::{ScheduleKeyDeletionError, ScheduleKeyDeletionOutput};
     use aws_sdk_kms::operation::update_alias::UpdateAliasOutput;
-    use aws_sdk_kms::types::error::NotFoundException;
+    use aws_sdk_kms::types::error::{AlreadyExistsException, NotFoundException};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
 
@@ -385,6 +386,35 @@ mod tests {
         let err = kms.describe_key(KEY_ID).await.expect_err("AccessDenied is a failure");
         assert_eq!(err.aws_code(), Some("AccessDeniedException"));
         assert!(!progress.has_mutated(), "describing changes nothing");
+    }
+
+    #[tokio::test]
+    async fn creating_an_alias_that_exists_is_false_and_a_refusal_fails() {
+        // GIVEN KMS that creates one alias, has another already, and refuses a third
+        let created = mock!(Client::create_alias)
+            .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(KEY_ID))
+            .then_output(|| CreateAliasOutput::builder().build());
+        let exists = mock!(Client::create_alias)
+            .match_requests(|r| r.alias_name() == Some("alias/taken"))
+            .then_error(|| CreateAliasError::AlreadyExistsException(AlreadyExistsException::builder().build()));
+        let refused = mock!(Client::create_alias)
+            .match_requests(|r| r.alias_name() == Some("alias/refused"))
+            .then_error(|| CreateAliasError::generic(denied()));
+        let (progress, gate) = (Progress::default(), WriteGate::open());
+        let kms = Kms::new(client(&[&created, &exists, &refused]), REGION, &progress, &gate);
+
+        // WHEN each is created THEN true, false, and an error with its code
+        assert!(matches!(kms.create_alias(ALIAS, KEY_ID).await, Ok(true)));
+        assert!(matches!(kms.create_alias("alias/taken", KEY_ID).await, Ok(false)));
+        let err = kms
+            .create_alias("alias/refused", KEY_ID)
+            .await
+            .expect_err("AccessDenied is a failure");
+        assert_eq!(err.aws_code(), Some("AccessDeniedException"));
+        assert_eq!(
+            (created.num_calls(), exists.num_calls(), refused.num_calls()),
+            (1, 1, 1)
+        );
     }
 
     #[tokio::test]
