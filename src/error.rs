@@ -382,6 +382,15 @@ mod tests {
     }
 
     #[test]
+    fn a_single_region_failure_is_returned_as_it_is_with_its_aws_code() {
+        // GIVEN one region that failed with an AWS error WHEN the regions' errors are joined
+        let err = Error::from_regions(vec![aws_error("ThrottlingException")]).unwrap_err();
+        // THEN it is that error, not a list of one: its code is still logged (`aws_error_code`) and checked
+        assert!(matches!(err, Error::Aws { .. }), "{err:?}");
+        assert_eq!(err.aws_code(), Some("ThrottlingException"));
+    }
+
+    #[test]
     fn invalid_and_missing_properties_name_the_property_and_the_resource_type() {
         assert_eq!(
             Error::invalid("Custom::ReplicaKey", "Alias", "must start with alias/").to_string(),
