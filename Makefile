@@ -174,6 +174,26 @@ examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/pac
 	cd examples/cdk && npm ci --no-audit --no-fund
 	touch $@
 
+# --- Mutation tests (not part of `make test`) ------------------------------------------------------
+.PHONY: mutants
+
+# What "since main" means: the commit where this branch left main (origin/main in a CI clone, else the
+# local main), against the working tree, so that uncommitted edits count too (new files once `git add`ed).
+# On main itself that is HEAD, and with no edits there is nothing to mutate.
+MUTANTS_BASE ?= $(firstword $(foreach ref,origin/main main,$(shell git rev-parse -q --verify $(ref)^{commit})))
+MUTANTS_VERSION := 27.1.0
+
+## mutants: cargo-mutants (.cargo/mutants.toml: `cargo test --lib` against each mutant) on the lines of src/
+## changed since main; a mutant that no unit test catches is listed in mutants.out/missed.txt (docs/testing.md)
+mutants:
+	@$(CARGO) mutants --version 2>/dev/null | grep -qx 'cargo-mutants $(MUTANTS_VERSION)' \
+		|| $(CARGO) install cargo-mutants --version $(MUTANTS_VERSION) --locked
+	$(if $(MUTANTS_BASE),,$(error no main branch to compare with: fetch origin/main or set MUTANTS_BASE))
+	@mkdir -p target
+	git diff $$(git merge-base $(MUTANTS_BASE) HEAD) -- 'src/*.rs' > target/mutants.diff
+	@if [ ! -s target/mutants.diff ]; then echo "no change to src/ since main: no mutant to test"; \
+	else $(CARGO) mutants --in-diff target/mutants.diff; fi
+
 # --- Benchmarks (not part of `make test`) ----------------------------------------------------------
 .PHONY: bench
 

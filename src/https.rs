@@ -171,6 +171,73 @@ mod tests {
         }
     }
 
+    /// Runs the test `name` of this test binary in a child process whose environment has `vars` set
+    /// (`None`: removed), and says whether it passed. The variables that choose the CA bundle are read
+    /// from the process environment, which every test of this process shares; changing it here would
+    /// race with the tests that build a connector.
+    fn passes_in_child(name: &str, vars: &[(&str, Option<&std::path::Path>)]) -> bool {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+        child.args([name, "--exact", "--ignored", "--test-threads=1"]);
+        for (var, value) in vars {
+            match value {
+                Some(value) => child.env(var, value),
+                None => child.env_remove(var),
+            };
+        }
+        let output = child.output().expect("the test binary runs again");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("running 1 test"), "the child ran {name}: {stdout}");
+        output.status.success()
+    }
+
+    /// Run by [`the_bundle_is_the_file_ssl_cert_file_names_unless_ssl_cert_dir_is_set`], in a child
+    /// process: `bundle_path()` is what `MRK_TEST_EXPECTED_BUNDLE` says (unset: `None`).
+    #[test]
+    #[ignore = "run in a child process, with its own environment, by the test above it"]
+    fn bundle_path_in_this_environment() {
+        assert_eq!(
+            bundle_path(),
+            std::env::var_os("MRK_TEST_EXPECTED_BUNDLE").map(PathBuf::from)
+        );
+    }
+
+    #[test]
+    fn the_bundle_is_the_file_ssl_cert_file_names_unless_ssl_cert_dir_is_set() {
+        // GIVEN a bundle file named by SSL_CERT_FILE
+        let dir = test_dir("path");
+        let file = bundle(&dir, "bundle.pem", AMAZON_ROOT_CA_1);
+        let child = "https::tests::bundle_path_in_this_environment";
+
+        // WHEN SSL_CERT_DIR is not set THEN that file is the bundle
+        assert!(passes_in_child(
+            child,
+            &[
+                ("SSL_CERT_FILE", Some(&file)),
+                ("SSL_CERT_DIR", None),
+                ("MRK_TEST_EXPECTED_BUNDLE", Some(&file)),
+            ]
+        ));
+        // WHEN SSL_CERT_DIR is set too THEN there is no bundle: the SDK's default reads the directories
+        assert!(passes_in_child(
+            child,
+            &[
+                ("SSL_CERT_FILE", Some(&file)),
+                ("SSL_CERT_DIR", Some(&dir)),
+                ("MRK_TEST_EXPECTED_BUNDLE", None),
+            ]
+        ));
+        // AND the check can fail: a child that expects another file does
+        assert!(!passes_in_child(
+            child,
+            &[
+                ("SSL_CERT_FILE", Some(&file)),
+                ("SSL_CERT_DIR", None),
+                ("MRK_TEST_EXPECTED_BUNDLE", Some(&dir.join("other.pem"))),
+            ]
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     fn test_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("mrk-https-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary directory can be made");

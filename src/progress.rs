@@ -142,6 +142,20 @@ mod tests {
     }
 
     #[test]
+    fn a_request_has_mutated_only_once_a_changing_call_started() {
+        // GIVEN a request whose calls so far only read
+        let progress = Progress::default();
+        drop(progress.step("DescribeKey in eu-west-1"));
+        assert!(!progress.has_mutated(), "a read is no change");
+
+        // WHEN a call that may change AWS state starts THEN the request has mutated, for good
+        progress.mark_mutating();
+        assert!(progress.has_mutated());
+        drop(progress.step("DescribeKey in eu-west-1"));
+        assert!(progress.has_mutated());
+    }
+
+    #[test]
     fn a_claimed_id_counts_only_after_a_change() {
         let progress = Progress::default();
         progress.claim_physical_id("arn:aws:kms:us-east-1:1:key/mrk-1");

@@ -235,3 +235,47 @@ async fn a_fleet_of_instances_sharing_one_quota_writes_everything() {
     assert_eq!(rule.num_calls() - *throttled.lock().unwrap(), 600);
     assert!(*throttled.lock().unwrap() > 0);
 }
+
+/// The verdict on a call that failed with `err`.
+fn verdict_on(err: SdkError<PutParameterError, HttpResponse>) -> Verdict {
+    verdict::<(), _>(&Err(err))
+}
+
+/// A service error with `code`, answered with `status`.
+fn failed(code: &str, status: u16) -> SdkError<PutParameterError, HttpResponse> {
+    let error = PutParameterError::generic(ErrorMetadata::builder().code(code).message("from the test").build());
+    SdkError::service_error(error, http(status, ""))
+}
+
+#[test]
+fn each_throttling_code_and_status_429_is_throttling_and_too_many_updates_a_conflict() {
+    // GIVEN every code SSM or its endpoints throttle with
+    for code in THROTTLING_CODES {
+        assert_eq!(verdict_on(failed(code, 400)), Verdict::Throttled, "{code}");
+    }
+    // AND a 429 whatever its code, SSM's concurrent-update error, and an answer
+    assert_eq!(verdict_on(failed("SlowDown", 429)), Verdict::Throttled);
+    assert_eq!(verdict_on(failed("TooManyUpdates", 400)), Verdict::Conflict);
+    assert_eq!(
+        verdict(&Ok::<(), SdkError<PutParameterError, HttpResponse>>(())),
+        Verdict::Done
+    );
+}
+
+#[test]
+fn a_5xx_a_timeout_and_a_lost_connection_are_transient_and_other_errors_final() {
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    assert_eq!(verdict_on(failed("InternalServerError", 500)), Verdict::Transient);
+    assert_eq!(verdict_on(failed("ServiceUnavailable", 503)), Verdict::Transient);
+    assert_eq!(verdict_on(failed("ParameterAlreadyExists", 400)), Verdict::Done);
+    assert_eq!(verdict_on(failed("AccessDeniedException", 499)), Verdict::Done);
+    assert_eq!(verdict_on(SdkError::timeout_error("too slow")), Verdict::Transient);
+    let lost = ConnectorError::io("connection reset".into());
+    assert_eq!(verdict_on(SdkError::dispatch_failure(lost)), Verdict::Transient);
+    let other = ConnectorError::other("no route".into(), None);
+    assert_eq!(
+        verdict_on(SdkError::dispatch_failure(other)),
+        Verdict::Done,
+        "a connector error that is neither I/O nor a timeout"
+    );
+}

@@ -386,6 +386,76 @@ mod tests {
         assert!(reason(json!({"Parameters": names})).contains("split them over several resources"));
     }
 
+    /// Parameters whose names take `bytes` bytes in the Names attribute (each name and its comma).
+    fn names_taking(bytes: usize) -> Map<String, Value> {
+        let (count, each) = (8, bytes / 8);
+        let mut names: Vec<String> = (0..count)
+            .map(|i| format!("/app/{i}-{}", "n".repeat(each - 8)))
+            .collect();
+        names[0].push_str(&"n".repeat(bytes - count * each));
+        assert_eq!(names.iter().map(|name| name.len() + 1).sum::<usize>(), bytes);
+        names.into_iter().map(|name| (name, json!("v"))).collect()
+    }
+
+    #[test]
+    fn names_are_accepted_up_to_the_answer_size_and_not_a_byte_over() {
+        assert!(spec(json!({"Parameters": names_taking(MAX_RESPONSE_BYTES - 1)})).is_ok());
+        assert!(spec(json!({"Parameters": names_taking(MAX_RESPONSE_BYTES)})).is_ok());
+        let err = reason(json!({"Parameters": names_taking(MAX_RESPONSE_BYTES + 1)}));
+        assert!(
+            err.contains(&format!("a Names attribute of about {} bytes", MAX_RESPONSE_BYTES + 1)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_value_fills_its_tier_to_the_byte() {
+        // GIVEN values of 4095, 4096 and 4097 bytes (a multibyte character counts as its bytes)
+        let standard = |value: String| spec(json!({"Parameters": {"/app/v": value}}));
+        assert!(standard("s".repeat(4095)).is_ok());
+        assert!(standard("s".repeat(4096)).is_ok());
+        assert!(standard("s".repeat(4097)).is_err());
+        assert!(standard("é".repeat(2049)).is_err(), "4098 bytes in 2049 characters");
+        // AND in the Advanced tier, 8191, 8192 and 8193
+        let advanced = |value: String| spec(json!({"Parameters": {"/app/v": value}, "Tier": "Advanced"}));
+        assert!(advanced("s".repeat(8191)).is_ok());
+        assert!(advanced("s".repeat(8192)).is_ok());
+        let err = advanced("s".repeat(8193)).unwrap_err().to_string();
+        assert!(
+            err.ends_with("is 8193 bytes; the Advanced tier holds at most 8192"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_description_takes_up_to_1024_characters() {
+        assert!(spec(json!({"Description": "d".repeat(1023)})).is_ok());
+        assert!(spec(json!({"Description": "d".repeat(1024)})).is_ok());
+        assert!(
+            spec(json!({"Description": "é".repeat(1024)})).is_ok(),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            reason(json!({"Description": "d".repeat(1025)})),
+            "invalid property 'Description' for Custom::CrossRegionParameter: longer than the 1024 characters SSM accepts"
+        );
+    }
+
+    #[test]
+    fn a_key_id_takes_1_to_256_characters() {
+        let secure = |key_id: String| spec(json!({"Type": "SecureString", "KeyId": key_id}));
+        assert!(secure("k".to_string()).is_ok());
+        assert!(secure("k".repeat(255)).is_ok());
+        assert!(secure("k".repeat(256)).is_ok());
+        for bad in [String::new(), "  ".to_string(), "k".repeat(257)] {
+            let err = secure(bad.clone()).unwrap_err().to_string();
+            assert!(
+                err.ends_with("give a key id, key ARN or alias of 1 to 256 characters"),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
     #[test]
     fn tags_are_checked_with_ssm_characters() {
         assert!(spec(json!({"Tags": [{"Key": "team", "Value": "platform a:b/c=d+e-f@g_h.i"}]})).is_ok());
