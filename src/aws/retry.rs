@@ -5,9 +5,9 @@
 //! writing into the region at once, and each instance only knows its own calls. Being throttled is a
 //! reason to wait, not to fail: a fixed number of attempts (the SDK's standard mode, or its retry quota
 //! of 100 throttled retries a process) fails a fleet's resources, and a failed resource rolls the
-//! whole stack back. So a throttled call is retried with jittered backoff (a random share of 50 ms
-//! doubling to 1 s: the pacing comes from the limiter, the jitter only keeps instances from retrying
-//! in step) until it goes through; the request's deadline guard stops it before the function's
+//! whole stack back. So a throttled call is retried after a jittered pause (50 ms doubling to 1 s,
+//! each plus a random share of itself: the pacing comes from the limiter, the jitter only keeps
+//! instances from retrying in step) until it goes through; the request's deadline guard stops it before the function's
 //! timeout and answers FAILED, naming the call and how often it was throttled. Errors that may pass
 //! (5xx answers, timeouts, connection errors) get [`TRANSIENT_ATTEMPTS`] attempts, as in the SDK's
 //! standard mode; everything else is final. The SDK's own retries are off for SSM
@@ -82,7 +82,8 @@ fn verdict<T, E: ProvideErrorMetadata>(result: &Result<T, SdkError<E, HttpRespon
     if transient { Verdict::Transient } else { Verdict::Done }
 }
 
-/// The pause before the next attempt: a random share of 50 ms, doubling to 1 s.
+/// The pauses between attempts: 50 ms doubling to 1 s, each plus a random share of itself (backon's
+/// jitter), so from 50-100 ms up to 1-2 s.
 fn backoff() -> impl Iterator<Item = Duration> {
     ExponentialBuilder::new()
         .with_min_delay(Duration::from_millis(50))

@@ -87,7 +87,7 @@ async fn a_throttled_call_slows_the_region_down() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_throttled_call_waits_at_most_a_second_between_attempts_besides_the_pacing() {
+async fn a_throttled_call_pauses_at_most_two_seconds_between_attempts_besides_the_pacing() {
     // GIVEN 8 throttles in a row (the limiter falls from 30 to 30 * 0.7^8 = 1.7 calls a second)
     let rule = mock!(Client::put_parameter)
         .sequence()
