@@ -186,6 +186,34 @@ pub fn assume_role_rule(access_key_id: &str, valid_for: std::time::Duration) -> 
     aws_smithy_mocks::mock!(aws_sdk_sts::Client::assume_role).then_output(move || assume_role_output(&key, valid_for))
 }
 
+/// A PutParameter that behaves like SSM at a quota of `per_second` calls: at most that many calls
+/// in any second of the (paused) clock go through, the rest are throttled (counted in `throttled`).
+/// It answers raw HTTP, as SSM does. Share one rule among clients to share the quota.
+pub fn put_parameter_at_quota(per_second: usize, throttled: Arc<Mutex<usize>>) -> Rule {
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    let recent: Arc<Mutex<std::collections::VecDeque<tokio::time::Instant>>> = Arc::default();
+    aws_smithy_mocks::mock!(aws_sdk_ssm::Client::put_parameter).then_http_response(move || {
+        let now = tokio::time::Instant::now();
+        let mut recent = recent.lock().unwrap();
+        while recent
+            .front()
+            .is_some_and(|at| now - *at >= std::time::Duration::from_secs(1))
+        {
+            recent.pop_front();
+        }
+        let (status, body) = if recent.len() >= per_second {
+            *throttled.lock().unwrap() += 1;
+            (400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+        } else {
+            recent.push_back(now);
+            (200, r#"{"Version":1,"Tier":"Standard"}"#)
+        };
+        HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
+    })
+}
+
 /// The two owner tags of the resource `logical_id` of the fixtures' stack, as key-value pairs.
 pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
     vec![

@@ -1,4 +1,3 @@
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use tokio::time::Instant;
 use super::*;
 use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND, with_ssm_retries};
 use crate::progress::Progress;
+use crate::test_support::put_parameter_at_quota;
 
 fn client(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
@@ -189,31 +189,11 @@ async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_t
     );
 }
 
-/// PutParameter of one SSM region shared by every instance: at most `per_second` calls in any second
-/// of the (paused) clock go through, the rest are throttled (counted in `throttled`).
-fn shared_quota(per_second: usize, throttled: Arc<Mutex<usize>>) -> Rule {
-    let recent: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
-    mock!(Client::put_parameter).then_http_response(move || {
-        let now = Instant::now();
-        let mut recent = recent.lock().unwrap();
-        while recent.front().is_some_and(|at| now - *at >= Duration::from_secs(1)) {
-            recent.pop_front();
-        }
-        if recent.len() >= per_second {
-            *throttled.lock().unwrap() += 1;
-            http(400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
-        } else {
-            recent.push_back(now);
-            http(200, r#"{"Version":1,"Tier":"Standard"}"#)
-        }
-    })
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_fleet_of_instances_sharing_one_quota_writes_everything() {
     // GIVEN 30 instances (each its own limiter), 20 writes each, into one region allowing 40 a second
     let throttled = Arc::new(Mutex::new(0));
-    let rule = shared_quota(40, throttled.clone());
+    let rule = put_parameter_at_quota(40, throttled.clone());
     let client = client(&[&rule]);
     // WHEN they all start at once
     let instances: Vec<_> = (0..30)

@@ -2,7 +2,6 @@
 //! matches exact request arguments; a call that no rule matches panics inside the handler, which the
 //! protocol layer turns into FAILED, so an unexpected call fails the test.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,9 +14,6 @@ use aws_sdk_ssm::operation::remove_tags_from_resource::RemoveTagsFromResourceOut
 use aws_sdk_ssm::types::error::{InvalidResourceId, ParameterAlreadyExists, TooManyUpdates};
 use aws_sdk_ssm::types::{ParameterTier, ParameterType, ResourceTypeForTagging, Tag};
 use aws_smithy_mocks::{Rule, mock};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -780,28 +776,6 @@ async fn a_put_that_meets_a_concurrent_update_is_retried() {
     assert_eq!(put.num_calls(), 2);
 }
 
-/// A PutParameter that behaves like SSM at its default quota: at most 40 calls (retries included) in
-/// any second of the (paused) clock, throttling the rest; counts the calls it throttled. It answers
-/// raw HTTP, as SSM does, so that the SDK's retries of a throttled call reach it too.
-fn ssm_at_40_tps(throttled: Arc<Mutex<usize>>) -> Rule {
-    let recent: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
-    mock!(Client::put_parameter).then_http_response(move || {
-        let now = Instant::now();
-        let mut recent = recent.lock().unwrap();
-        while recent.front().is_some_and(|at| now - *at >= Duration::from_secs(1)) {
-            recent.pop_front();
-        }
-        let (status, body) = if recent.len() >= 40 {
-            *throttled.lock().unwrap() += 1;
-            (400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
-        } else {
-            recent.push_back(now);
-            (200, r#"{"Version":1,"Tier":"Standard"}"#)
-        };
-        HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
-    })
-}
-
 #[tokio::test(start_paused = true)]
 async fn two_hundred_parameters_in_three_regions_are_written_without_being_throttled() {
     // GIVEN 200 parameters, and three regions each throttling above 40 calls a second
@@ -810,7 +784,10 @@ async fn two_hundred_parameters_in_three_regions_are_written_without_being_throt
         props(json!({"Regions": ["eu-west-1", "eu-central-1", "ap-southeast-2"], "Parameters": parameters}));
     let throttled = Arc::new(Mutex::new(0));
     let regions = ["eu-west-1", "eu-central-1", "ap-southeast-2"];
-    let rules: Vec<Rule> = regions.iter().map(|_| ssm_at_40_tps(throttled.clone())).collect();
+    let rules: Vec<Rule> = regions
+        .iter()
+        .map(|_| test_support::put_parameter_at_quota(40, throttled.clone()))
+        .collect();
     let ssm = regions
         .iter()
         .zip(&rules)
