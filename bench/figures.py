@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from common import BenchError, median, summary
 from mrk_harness import ACCOUNT, Function, Stack, create_primary_key
+from mrk_harness.fleet import count_parameters
 from processes import PEER_JS, PROCESS_TIMEOUT, Child, ColdRun, Runner, describe_cold, wait_for_put
 
 # A value as long as a replica key ARN, for every parameter written.
@@ -266,11 +267,4 @@ class Bench(Runner):
 
     def count_parameters(self, prefix: str) -> int:
         """How many parameters under `prefix` exist, over all bulk regions (read with no faults active)."""
-        found = 0
-        for region in BULK_REGIONS:
-            pages = self.aws.client("ssm", region).get_paginator("get_parameters_by_path")
-            for page in pages.paginate(Path=prefix, Recursive=True, PaginationConfig={"MaxItems": 10_000}):
-                found += len(page["Parameters"])
-        return found
-
-
+        return count_parameters(self.aws, BULK_REGIONS, prefix)
