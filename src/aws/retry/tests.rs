@@ -190,6 +190,24 @@ async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_t
 }
 
 #[tokio::test(start_paused = true)]
+async fn without_a_deadline_a_lasting_concurrent_update_gives_up_after_the_longest_lambda_timeout() {
+    // GIVEN SSM answering TooManyUpdates to every call
+    let rule = mock!(Client::put_parameter)
+        .then_http_response(|| http(400, r#"{"__type":"TooManyUpdates","message":"Concurrent updates"}"#));
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let started = Instant::now();
+    // WHEN a call is sent with nothing to stop it
+    let result = put(&client, &limiter, &progress).await;
+    // THEN it returns the conflict once THROTTLED_AT_MOST has passed, not before
+    assert_eq!(result.unwrap_err(), "TooManyUpdates");
+    let took = Instant::now() - started;
+    assert!(
+        took >= THROTTLED_AT_MOST && took < THROTTLED_AT_MOST + Duration::from_secs(10),
+        "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_fleet_of_instances_sharing_one_quota_writes_everything() {
     // GIVEN 30 instances (each its own limiter), 20 writes each, into one region allowing 40 a second
     let throttled = Arc::new(Mutex::new(0));
