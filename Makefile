@@ -185,14 +185,30 @@ MUTANTS_VERSION := 27.1.0
 
 ## mutants: cargo-mutants (.cargo/mutants.toml: `cargo test --lib` against each mutant) on the lines of src/
 ## changed since main; a mutant that no unit test catches is listed in mutants.out/missed.txt (docs/testing.md)
-mutants:
-	@$(CARGO) mutants --version 2>/dev/null | grep -qx 'cargo-mutants $(MUTANTS_VERSION)' \
-		|| $(CARGO) install cargo-mutants --version $(MUTANTS_VERSION) --locked
+mutants: mutants-tree
 	$(if $(MUTANTS_BASE),,$(error no main branch to compare with: fetch origin/main or set MUTANTS_BASE))
-	@mkdir -p target
 	git diff $$(git merge-base $(MUTANTS_BASE) HEAD) -- 'src/*.rs' > target/mutants.diff
 	@if [ ! -s target/mutants.diff ]; then echo "no change to src/ since main: no mutant to test"; \
-	else $(CARGO) mutants --in-diff target/mutants.diff; fi
+	else cd $(MUTANTS_TREE) && $(CARGO) mutants --in-place --in-diff $(CURDIR)/target/mutants.diff -o $(CURDIR); fi
+
+## mutants-all: cargo-mutants on all of src/ (about an hour and a half on two CPUs; docs/testing.md)
+.PHONY: mutants-all
+mutants-all: mutants-tree
+	cd $(MUTANTS_TREE) && $(CARGO) mutants --in-place -o $(CURDIR)
+
+# cargo-mutants mutates a copy of the crate, in place, with a target directory of its own that stays
+# between runs: its own scratch copies lose the files' times, so cargo built every dependency again in
+# each (over 8 minutes) however much of the target directory was copied. `cp -a` keeps the times, so
+# what has not changed is not built again. The first run builds the `mutants` profile's dependencies.
+MUTANTS_TREE := target/mutants-tree
+.PHONY: mutants-tree
+mutants-tree:
+	@$(CARGO) mutants --version 2>/dev/null | grep -qx 'cargo-mutants $(MUTANTS_VERSION)' \
+		|| $(CARGO) install cargo-mutants --version $(MUTANTS_VERSION) --locked
+	@rm -rf $(MUTANTS_TREE)/src $(MUTANTS_TREE)/.cargo $(MUTANTS_TREE)/tests
+	@mkdir -p $(MUTANTS_TREE)/tests
+	@cp -a Cargo.toml Cargo.lock build.rs .cargo src $(MUTANTS_TREE)/
+	@cp -a tests/fixtures $(MUTANTS_TREE)/tests/
 
 # --- Benchmarks (not part of `make test`) ----------------------------------------------------------
 .PHONY: bench
