@@ -121,11 +121,6 @@ impl App {
     pub fn new(clients: Clients, config: Config) -> Self {
         App { clients, config }
     }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
 }
 
 impl Handler for App {

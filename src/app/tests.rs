@@ -222,6 +222,17 @@ fn assumable_role_arns_are_a_trimmed_list_of_role_arns_and_a_bad_one_is_a_proble
             .contains("ASSUMABLE_ROLE_ARNS names '*'"),
         "the problem names the bad entry"
     );
+    // An entry must be an ARN and name a role: each half alone is refused.
+    for not_a_role in ["arn:aws:s3:::bucket", "aws:iam::1:role/a"] {
+        let bad = config(&[("ASSUMABLE_ROLE_ARNS", not_a_role)]);
+        assert!(bad.scope.assumable_role_arns.is_empty(), "{not_a_role}");
+        assert!(
+            bad.problem
+                .unwrap_or_default()
+                .contains(&format!("names '{not_a_role}', which is not a role ARN")),
+            "{not_a_role}"
+        );
+    }
     let provider = config(&[("PROVIDER_ROLE_ARN", "arn:aws:iam::123456789012:role/p")]);
     assert_eq!(
         provider.scope.provider_role_arn.as_deref(),

@@ -343,7 +343,85 @@ impl Clients {
 
 #[cfg(test)]
 mod tests {
-    use super::LambdaEnvironment;
+    use aws_smithy_mocks::{RuleMode, mock_client};
+
+    use super::*;
+    use crate::test_support::assume_role_rule;
+
+    /// Clients whose STS answers every AssumeRole with credentials valid for 15 minutes; no other
+    /// service has a rule.
+    fn clients_with_sts() -> (Clients, aws_smithy_mocks::Rule) {
+        let assume = assume_role_rule("ASIAROLE", Duration::from_secs(900));
+        let sts_rule = assume.clone();
+        let clients = Clients::new(ClientMakers {
+            kms: |_: &str| mock_client!(aws_sdk_kms, []),
+            ssm: |_: &str| mock_client!(aws_sdk_ssm, []),
+            cloudformation: |_: &str| mock_client!(aws_sdk_cloudformation, []),
+            sts: move |_: &str| mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
+            ssm_as: |_: &str, _: &Credentials| mock_client!(aws_sdk_ssm, []),
+        });
+        (clients, assume)
+    }
+
+    fn session(n: usize) -> RoleSession {
+        RoleSession {
+            role_arn: format!("arn:aws:iam::222222222222:role/r{n}"),
+            external_id: None,
+            session_name: "mrk-provider-app".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_role_a_process_assumed_is_reused_up_to_the_session_bound() {
+        // GIVEN a process that assumed MAX_SESSIONS different roles
+        let (clients, assume) = clients_with_sts();
+        let progress = Progress::default();
+        for n in 0..MAX_SESSIONS {
+            clients
+                .assume_role(&session(n), "222222222222", "us-east-1", &progress)
+                .await
+                .unwrap();
+        }
+        assert_eq!(assume.num_calls(), MAX_SESSIONS);
+
+        // WHEN each is asked for again, THEN none is assumed a second time
+        for n in 0..MAX_SESSIONS {
+            clients
+                .assume_role(&session(n), "222222222222", "us-east-1", &progress)
+                .await
+                .unwrap();
+        }
+        assert_eq!(assume.num_calls(), MAX_SESSIONS);
+
+        // AND one role more forgets them all rather than growing past the bound
+        clients
+            .assume_role(&session(MAX_SESSIONS), "222222222222", "us-east-1", &progress)
+            .await
+            .unwrap();
+        clients
+            .assume_role(&session(0), "222222222222", "us-east-1", &progress)
+            .await
+            .unwrap();
+        assert_eq!(assume.num_calls(), MAX_SESSIONS + 2);
+    }
+
+    #[test]
+    fn credentials_are_reused_only_while_more_than_the_margin_is_left() {
+        let now = SystemTime::now();
+        let role = |expiry: SystemTime| {
+            let credentials = Credentials::new("ASIAROLE", "secret", None, Some(expiry), "test");
+            let ssm_as: Arc<MakeSsmAs> = Arc::new(|_: &str, _: &Credentials| mock_client!(aws_sdk_ssm, []));
+            AssumedRole::new(
+                "222222222222",
+                credentials,
+                ssm_as,
+                Arc::new(Mutex::new(HashMap::new())),
+            )
+        };
+        assert!(role(now + REUSE_MARGIN + Duration::from_secs(1)).reusable_at(now));
+        assert!(!role(now + REUSE_MARGIN).reusable_at(now));
+        assert!(!role(now).reusable_at(now));
+    }
 
     fn read(vars: &[(&str, &str)]) -> LambdaEnvironment {
         LambdaEnvironment::read(|name| {

@@ -386,6 +386,7 @@ mod tests {
             Some("aws")
         );
         assert_eq!(partition_of_function(""), None);
+        assert_eq!(partition_of_function("arn::lambda:us-east-1:1:function:f"), None);
         assert_eq!(partition_of_function("arn:aws:s3:::bucket"), None);
     }
 }
