@@ -122,6 +122,16 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_may_name_up_to_the_bound_and_not_one_more() {
+        assert_eq!(check_count(0, "names are listed"), Ok(()));
+        assert_eq!(check_count(MAX_NAMES_PER_RESOURCE, "names are listed"), Ok(()));
+        assert_eq!(
+            check_count(MAX_NAMES_PER_RESOURCE + 1, "names are listed"),
+            Err("501 names are listed; at most 500 are accepted".to_string())
+        );
+    }
+
+    #[test]
     fn the_aws_and_ssm_prefixes_are_reserved_in_any_case() {
         for reserved in ["/aws/x", "/AWS/x", "/awsKey", "/ssm/x", "/SsM-params/x"] {
             let err = check(reserved, "/").unwrap_err();

@@ -219,6 +219,9 @@ mod tests {
         assert_eq!(from_strings.days, Some(7));
         assert_eq!(from_native.enabled, from_strings.enabled);
         assert_eq!(from_native.days, from_strings.days);
+        // null is no value, as if the property were absent
+        let nulls = sample(json!({"Enabled": null, "Days": null})).unwrap();
+        assert_eq!((nulls.enabled, nulls.days), (None, None));
     }
 
     #[test]

@@ -401,6 +401,47 @@ async fn names_under_the_decrypt_prefix_are_read_with_decryption_and_without_it_
     assert_eq!((decrypted.num_calls(), plain.num_calls()), (1, 1));
 }
 
+#[tokio::test]
+async fn no_echo_is_set_only_for_a_secure_string_read_with_decryption() {
+    // GIVEN a plain String under the decrypt prefix, and a SecureString read without decryption (its
+    // value is then the ciphertext)
+    let (plain_decrypted, secure_encrypted) = (
+        get(
+            &["/app/secrets/plain"],
+            true,
+            vec![parameter("/app/secrets/plain", "p", ParameterType::String)],
+        ),
+        get(
+            &["/app/secrets/s"],
+            false,
+            vec![parameter(
+                "/app/secrets/s",
+                "AQICAH-ciphertext",
+                ParameterType::SecureString,
+            )],
+        ),
+    );
+    let app = || {
+        TestApp::new()
+            .env("DECRYPT_PREFIX", "/app/secrets/")
+            .ssm("eu-west-1", vec![plain_decrypted.clone(), secure_encrypted.clone()])
+    };
+    let read = |name: &str, with_decryption: bool| {
+        typed_request(
+            RESOURCE_TYPE,
+            LOGICAL_ID,
+            "create",
+            props("eu-west-1", &[name], with_decryption),
+            None,
+        )
+    };
+
+    // WHEN each is read THEN neither answer hides its attributes: no secret was decrypted
+    assert!(!success(app().answer(read("/app/secrets/plain", true)).await).no_echo);
+    assert!(!success(app().answer(read("/app/secrets/s", false)).await).no_echo);
+    assert_eq!((plain_decrypted.num_calls(), secure_encrypted.num_calls()), (1, 1));
+}
+
 // ---- RoleArn ----
 
 const ROLE: &str = "arn:aws:iam::210987654321:role/mrk-provider-target";

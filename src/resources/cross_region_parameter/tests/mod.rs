@@ -607,6 +607,26 @@ async fn changed_tags_are_added_and_removed_on_the_kept_parameters() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_removed_tag_that_the_parameter_no_longer_has_is_not_removed_again() {
+    // GIVEN the tag 'old' is removed from the properties, and someone already took it off the parameter
+    let old = props(
+        json!({"Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "Tags": [{"Key": "old", "Value": "1"}]}),
+    );
+    let new = props(json!({"Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}}));
+    let untag = remove_tags("/app/key-arn", &["old"]);
+    let ssm = vec![(
+        "eu-west-1",
+        vec![list_tags("/app/key-arn", owner_tags()), untag.clone()],
+    )];
+
+    // WHEN CloudFormation updates the resource
+    success(answer(ssm, "update", new, Some(old)).await);
+
+    // THEN nothing is called to remove it: the parameter is as desired
+    assert_eq!(untag.num_calls(), 0);
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_update_with_unreadable_old_properties_writes_everything_and_removes_nothing() {
     // GIVEN old properties that do not validate (a rollback of an update that failed validation)
     let old = props(json!({"Regions": "not a region"}));
