@@ -261,6 +261,25 @@ mod tests {
     fn a_comma_separated_string_is_a_list() {
         let decoded = sample(json!({"Regions": "eu-west-1, ap-southeast-2"})).unwrap();
         assert_eq!(decoded.regions.unwrap(), vec!["eu-west-1", "ap-southeast-2"]);
+        // An empty CommaDelimitedList parameter is an empty list, not a list of one empty item
+        assert_eq!(sample(json!({"Regions": " "})).unwrap().regions, Some(vec![]));
+        assert_eq!(sample(json!({"Regions": null})).unwrap().regions, None);
+    }
+
+    #[test]
+    fn an_empty_item_of_a_list_is_an_error_naming_it() {
+        for (regions, item) in [
+            (json!(["eu-west-1", " "]), "\" \""),
+            (json!("eu-west-1,,us-east-1"), "\"\""),
+        ] {
+            let err = sample(json!({ "Regions": regions })).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "invalid property 'Regions' for Custom::Sample: expected a list of non-empty strings, found the item {item}"
+                )
+            );
+        }
     }
 
     #[test]
@@ -296,6 +315,11 @@ mod tests {
             err.starts_with("invalid property 'Tags[0]' for Custom::Sample"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_null_map_is_no_map() {
+        assert_eq!(sample(json!({"Values": null})).unwrap().values, None);
     }
 
     #[test]
