@@ -133,6 +133,21 @@ mod tests {
         started.iter().map(Duration::as_millis).collect()
     }
 
+    /// On the real clock: a limiter that never lets a call through spins or sleeps past the timeout
+    /// and fails here, where a paused clock would hang the test instead.
+    #[tokio::test]
+    async fn a_first_call_and_a_burst_are_let_through_at_once() {
+        let limiter = RateLimiter::new(10, 3);
+        let burst = async {
+            for _ in 0..3 {
+                limiter.acquire().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(2), burst)
+            .await
+            .expect("a burst of 3 goes through at once");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_burst_goes_at_once_then_calls_are_spaced() {
         // GIVEN 10 calls a second with bursts of 3

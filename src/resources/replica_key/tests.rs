@@ -162,10 +162,15 @@ fn replicate_already_exists(region: &'static str) -> Rule {
         .then_error(|| ReplicateKeyError::AlreadyExistsException(AlreadyExistsException::builder().build()))
 }
 
+/// ReplicateKey into `region` failing with `code`, for as many asks as the consent-tag wait makes (8):
+/// a retry that never ends finds no rule after that, and fails the test instead of hanging it.
 fn replicate_fails(region: &'static str, code: &'static str) -> Rule {
     mock!(Client::replicate_key)
         .match_requests(move |r| r.replica_region() == Some(region))
-        .then_error(move || ReplicateKeyError::generic(aws_error(code)))
+        .sequence()
+        .error(move || ReplicateKeyError::generic(aws_error(code)))
+        .times(8)
+        .build()
 }
 
 // ---- rules for a replica's region ----
@@ -1267,12 +1272,9 @@ async fn a_denied_replicate_key_is_asked_again_while_kms_applies_a_new_consent_t
     assert_eq!(into_eu.num_calls(), 3);
     assert!(started.elapsed() >= Duration::from_secs(6), "{:?}", started.elapsed());
 
-    // AND a denial that lasts fails within the propagation wait, naming the error
-    let always = mock!(Client::replicate_key)
-        .sequence()
-        .error(denied)
-        .repeatedly()
-        .build();
+    // AND a denial that lasts fails within the propagation wait, naming the error (8 denials: a 9th
+    // ask would find no rule, so a wait that never ends fails here instead of hanging the test)
+    let always = mock!(Client::replicate_key).sequence().error(denied).times(8).build();
     let kms = vec![("us-east-1", vec![describe_primary(), get_policy(), always.clone()])];
     let started = tokio::time::Instant::now();
     let (_, reason) = failure(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
@@ -1281,7 +1283,8 @@ async fn a_denied_replicate_key_is_asked_again_while_kms_applies_a_new_consent_t
         "{reason}"
     );
     assert!(started.elapsed() <= Duration::from_secs(121), "{:?}", started.elapsed());
-    assert!((5..=8).contains(&always.num_calls()), "{}", always.num_calls());
+    // (at once, then after 2, 4, 8, 16 and three times 30 seconds: the last at 120 s)
+    assert_eq!(always.num_calls(), 8);
 }
 
 mod converge;
