@@ -376,32 +376,29 @@ mod tests {
         // GIVEN a process that assumed MAX_SESSIONS different roles
         let (clients, assume) = clients_with_sts();
         let progress = Progress::default();
+        let take = |n: usize| {
+            let (clients, progress) = (&clients, &progress);
+            async move {
+                clients
+                    .assume_role(&session(n), "222222222222", "us-east-1", progress)
+                    .await
+                    .unwrap();
+            }
+        };
         for n in 0..MAX_SESSIONS {
-            clients
-                .assume_role(&session(n), "222222222222", "us-east-1", &progress)
-                .await
-                .unwrap();
+            take(n).await;
         }
         assert_eq!(assume.num_calls(), MAX_SESSIONS);
 
         // WHEN each is asked for again, THEN none is assumed a second time
         for n in 0..MAX_SESSIONS {
-            clients
-                .assume_role(&session(n), "222222222222", "us-east-1", &progress)
-                .await
-                .unwrap();
+            take(n).await;
         }
         assert_eq!(assume.num_calls(), MAX_SESSIONS);
 
         // AND one role more forgets them all rather than growing past the bound
-        clients
-            .assume_role(&session(MAX_SESSIONS), "222222222222", "us-east-1", &progress)
-            .await
-            .unwrap();
-        clients
-            .assume_role(&session(0), "222222222222", "us-east-1", &progress)
-            .await
-            .unwrap();
+        take(MAX_SESSIONS).await;
+        take(0).await;
         assert_eq!(assume.num_calls(), MAX_SESSIONS + 2);
     }
 
