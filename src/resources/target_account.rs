@@ -16,8 +16,9 @@ use crate::resources::context::{Account, Context, Scope};
 const SESSION_PREFIX: &str = "mrk-provider-";
 /// STS's longest session name.
 const MAX_SESSION_NAME: usize = 64;
-/// IAM's longest role path with its name.
-const MAX_ROLE_RESOURCE: usize = 512 + 64;
+/// The longest resource part of a role ARN: `role`, then IAM's longest path (512 characters, its
+/// slashes included), then its longest role name (64).
+const MAX_ROLE_RESOURCE: usize = "role".len() + 512 + 64;
 /// STS's shortest and longest external id.
 const EXTERNAL_ID_LENGTH: std::ops::RangeInclusive<usize> = 2..=1224;
 

@@ -53,10 +53,12 @@ fn anything_but_an_iam_role_arn_is_refused() {
         assert!(why.starts_with("invalid property 'RoleArn'"), "{bad}: {why}");
         assert!(why.contains("is not an IAM role ARN"), "{bad}: {why}");
     }
-    let long = format!("arn:aws:iam::210987654321:role/{}", "a".repeat(MAX_ROLE_RESOURCE));
-    assert!(role(&long, None).is_err());
-    let longest = format!("arn:aws:iam::210987654321:role/{}", "a".repeat(MAX_ROLE_RESOURCE - 5));
-    assert!(role(&longest, None).is_ok());
+    // The longest resource part is `role` (4), a 512-character path and a 64-character name: 580.
+    let path = format!("/{}/", "p".repeat(510));
+    let longest = format!("arn:aws:iam::210987654321:role{path}{}", "n".repeat(64));
+    assert!(role(&longest, None).is_ok(), "{longest}");
+    let long = format!("arn:aws:iam::210987654321:role{path}{}", "n".repeat(65));
+    assert!(reason(role(&long, None)).contains("is not an IAM role ARN"));
 }
 
 #[test]
