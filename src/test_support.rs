@@ -117,7 +117,11 @@ pub fn calling_stack_rules(status: &str, resource_type: &str) -> Vec<Rule> {
     vec![stack_in(status), stack_resource(resource_type)]
 }
 
-/// DescribeStacks of the fixtures' stack, as often as asked: it is in `status`.
+/// Answers the caller check's rules give, far more than any test's requests ask: a check that asks
+/// again without end finds no rule after that, and fails its test instead of hanging it.
+const CALLING_STACK_ANSWERS: usize = 1000;
+
+/// DescribeStacks of the fixtures' stack, [`CALLING_STACK_ANSWERS`] times: it is in `status`.
 pub fn stack_in(status: &str) -> Rule {
     use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
     use aws_sdk_cloudformation::types::{Stack, StackStatus};
@@ -136,12 +140,12 @@ pub fn stack_in(status: &str) -> Rule {
                 )
                 .build()
         })
-        .repeatedly()
+        .times(CALLING_STACK_ANSWERS)
         .build()
 }
 
-/// DescribeStackResource of the fixtures' stack, as often as asked: every logical id is a resource of
-/// `resource_type`.
+/// DescribeStackResource of the fixtures' stack, [`CALLING_STACK_ANSWERS`] times: every logical id is a
+/// resource of `resource_type`.
 pub fn stack_resource(resource_type: &str) -> Rule {
     use aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceOutput;
     use aws_sdk_cloudformation::types::StackResourceDetail;
@@ -159,7 +163,7 @@ pub fn stack_resource(resource_type: &str) -> Rule {
                 )
                 .build()
         })
-        .repeatedly()
+        .times(CALLING_STACK_ANSWERS)
         .build()
 }
 
@@ -386,7 +390,28 @@ impl TestApp {
         if self.calling_stack.is_none() {
             self.calling_stack = Some(("UPDATE_IN_PROGRESS".into(), request.resource_type.clone()));
         }
-        run(self.build(), request, FUNCTION_ARN, deadline).await
+        within_real_time(run(self.build(), request, FUNCTION_ARN, deadline)).await
+    }
+}
+
+/// How long, in real time, one request or call of a unit test may take: far more than any takes (on
+/// the paused clock they take milliseconds, on the real clock a few seconds), and less than
+/// cargo-mutants' 40-second test timeout (.cargo/mutants.toml).
+pub const HUNG_AFTER: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `work`, or a panic once it has taken [`HUNG_AFTER`] of real time: a change that makes a request
+/// wait forever (a gate that never opens, a loop that never sleeps on the paused clock) then fails its
+/// test instead of hanging the test run. A thread of its own keeps the time, since the paused clock
+/// does not move while a task spins or waits for nothing.
+pub async fn within_real_time<T>(work: impl std::future::Future<Output = T>) -> T {
+    let (alarm, rung) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        std::thread::sleep(HUNG_AFTER);
+        let _ = alarm.send(());
+    });
+    tokio::select! {
+        done = work => done,
+        _ = rung => panic!("no result after {HUNG_AFTER:?} of real time: the code under test hangs"),
     }
 }
 

@@ -128,6 +128,13 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::test_support::within_real_time;
+
+    /// A call let through by `limiter`, failing the test if none is in 20 s of real time: a limiter
+    /// that spins on the paused clock would hang it instead.
+    async fn acquire(limiter: &RateLimiter) -> Instant {
+        within_real_time(limiter.acquire()).await
+    }
 
     fn ms(started: &[Duration]) -> Vec<u128> {
         started.iter().map(Duration::as_millis).collect()
@@ -140,7 +147,7 @@ mod tests {
         let limiter = RateLimiter::new(10, 3);
         let burst = async {
             for _ in 0..3 {
-                limiter.acquire().await;
+                acquire(&limiter).await;
             }
         };
         tokio::time::timeout(Duration::from_secs(2), burst)
@@ -156,7 +163,7 @@ mod tests {
         // WHEN 6 calls are made one after the other
         let mut started = Vec::new();
         for _ in 0..6 {
-            limiter.acquire().await;
+            acquire(&limiter).await;
             started.push(Instant::now() - start);
         }
         // THEN the first 3 start at once, the next ones 100 ms apart
@@ -172,7 +179,7 @@ mod tests {
             .map(|_| {
                 let limiter = limiter.clone();
                 tokio::spawn(async move {
-                    limiter.acquire().await;
+                    acquire(&limiter).await;
                     Instant::now() - start
                 })
             })
@@ -201,14 +208,14 @@ mod tests {
     async fn a_throttle_cuts_the_rate_to_beta_and_ends_the_burst() {
         // GIVEN 10 calls a second with bursts of 3, one call throttled
         let limiter = RateLimiter::new(10, 3);
-        let sent = limiter.acquire().await;
+        let sent = acquire(&limiter).await;
         limiter.throttled(sent);
         assert!(close(limiter.rate(), 7.0), "{}", limiter.rate());
         // WHEN 3 calls are made right away
         let start = Instant::now();
         let mut started = Vec::new();
         for _ in 0..3 {
-            limiter.acquire().await;
+            acquire(&limiter).await;
             started.push(Instant::now() - start);
         }
         // THEN the first waits too, and all are spaced at about the cut rate (1/7 s, a little less as
@@ -224,7 +231,7 @@ mod tests {
         let limiter = RateLimiter::new(30, 8);
         let mut sent = Vec::new();
         for _ in 0..4 {
-            sent.push(limiter.acquire().await);
+            sent.push(acquire(&limiter).await);
         }
         tokio::time::advance(Duration::from_millis(20)).await;
         for at in &sent {
@@ -233,7 +240,7 @@ mod tests {
         // THEN the rate was cut once, not four times
         assert!(close(limiter.rate(), 21.0), "{}", limiter.rate());
         // AND a call sent after that cut, throttled too, cuts again
-        let later = limiter.acquire().await;
+        let later = acquire(&limiter).await;
         limiter.throttled(later);
         // (from what the rate had climbed back to by then: a little over 21 * 0.7)
         assert!((14.7..15.2).contains(&limiter.rate()), "{}", limiter.rate());
@@ -249,7 +256,7 @@ mod tests {
         assert!(close(limiter.rate(), MIN_RATE), "{}", limiter.rate());
         // AND the next call waits one interval of about the minimum rate, no more
         let start = Instant::now();
-        limiter.acquire().await;
+        acquire(&limiter).await;
         assert!(Instant::now() - start <= Duration::from_secs_f64(1.0 / MIN_RATE));
     }
 

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::*;
 use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND, with_ssm_retries};
 use crate::progress::Progress;
-use crate::test_support::put_parameter_at_quota;
+use crate::test_support::{put_parameter_at_quota, within_real_time};
 
 fn client(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
@@ -39,9 +39,9 @@ fn written() -> PutParameterOutput {
 /// One PutParameter through [`send`], as the SSM client of the provider sends it.
 async fn put(client: &Client, limiter: &RateLimiter, progress: &Progress) -> Result<PutParameterOutput, String> {
     let step = progress.step("PutParameter /app/a in eu-west-1");
-    send(limiter, &step, || {
+    within_real_time(send(limiter, &step, || {
         client.put_parameter().name("/app/a").value("v").send()
-    })
+    }))
     .await
     .map_err(|err| err.code().unwrap_or("no code").to_string())
 }
@@ -49,6 +49,15 @@ async fn put(client: &Client, limiter: &RateLimiter, progress: &Progress) -> Res
 fn http(status: u16, body: &'static str) -> HttpResponse {
     HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
 }
+
+/// SSM's answer when another call is changing the same parameter.
+fn conflict() -> HttpResponse {
+    http(400, r#"{"__type":"TooManyUpdates","message":"Concurrent updates"}"#)
+}
+
+/// More calls than fit in THROTTLED_AT_MOST when each pause is at least 50 ms: a bound for the mocks of
+/// a lasting error, so that a retry that never gives up fails its test instead of hanging it.
+const MOST_CALLS_IN_THROTTLED_AT_MOST: usize = 900 * 20 + 1;
 
 #[tokio::test(start_paused = true)]
 async fn a_call_throttled_more_often_than_any_attempt_count_still_goes_through() {
@@ -110,7 +119,7 @@ async fn a_concurrent_update_is_retried_without_slowing_the_region() {
     // GIVEN TooManyUpdates twice (another call changes the same parameter), then success
     let rule = mock!(Client::put_parameter)
         .sequence()
-        .http_response(|| http(400, r#"{"__type":"TooManyUpdates","message":"Concurrent updates"}"#))
+        .http_response(conflict)
         .times(2)
         .output(written)
         .build();
@@ -123,9 +132,13 @@ async fn a_concurrent_update_is_retried_without_slowing_the_region() {
 
 #[tokio::test(start_paused = true)]
 async fn a_server_error_gets_the_transient_attempts_then_fails() {
-    // GIVEN SSM answering HTTP 500 every time
+    // GIVEN SSM answering HTTP 500 to the TRANSIENT_ATTEMPTS attempts expected (a further attempt finds
+    // no rule and fails the test rather than retrying without end)
     let rule = mock!(Client::put_parameter)
-        .then_http_response(|| http(500, r#"{"__type":"InternalServerError","message":"oops"}"#));
+        .sequence()
+        .http_response(|| http(500, r#"{"__type":"InternalServerError","message":"oops"}"#))
+        .times(TRANSIENT_ATTEMPTS as usize)
+        .build();
     let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
     // WHEN a call is sent
     let result = put(&client, &limiter, &progress).await;
@@ -174,8 +187,12 @@ async fn an_error_that_another_attempt_would_not_change_is_final() {
 
 #[tokio::test(start_paused = true)]
 async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_timeout() {
-    // GIVEN SSM throttling every call
-    let rule = mock!(Client::put_parameter).then_error(throttling);
+    // GIVEN SSM throttling every call (as many as fit in 900 s, see below)
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .error(throttling)
+        .times(MOST_CALLS_IN_THROTTLED_AT_MOST)
+        .build();
     let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
     let started = Instant::now();
     // WHEN a call is sent with nothing to stop it
@@ -191,9 +208,13 @@ async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_t
 
 #[tokio::test(start_paused = true)]
 async fn without_a_deadline_a_lasting_concurrent_update_gives_up_after_the_longest_lambda_timeout() {
-    // GIVEN SSM answering TooManyUpdates to every call
+    // GIVEN SSM answering TooManyUpdates to every call, for more calls than 900 s of pauses of at least
+    // 50 ms leave room for (one more finds no rule and fails the test rather than retrying without end)
     let rule = mock!(Client::put_parameter)
-        .then_http_response(|| http(400, r#"{"__type":"TooManyUpdates","message":"Concurrent updates"}"#));
+        .sequence()
+        .http_response(conflict)
+        .times(MOST_CALLS_IN_THROTTLED_AT_MOST)
+        .build();
     let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
     let started = Instant::now();
     // WHEN a call is sent with nothing to stop it
@@ -205,6 +226,28 @@ async fn without_a_deadline_a_lasting_concurrent_update_gives_up_after_the_longe
         took >= THROTTLED_AT_MOST && took < THROTTLED_AT_MOST + Duration::from_secs(10),
         "{took:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrent_update_answered_exactly_at_the_limit_is_not_tried_again() {
+    // GIVEN a TooManyUpdates answer that comes exactly THROTTLED_AT_MOST after the call was sent
+    let rule = mock!(Client::put_parameter)
+        .sequence()
+        .http_response(conflict)
+        .times(2)
+        .build();
+    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let answer_at = Instant::now() + THROTTLED_AT_MOST;
+    // WHEN the call is sent
+    let step = progress.step("PutParameter /app/a in eu-west-1");
+    let result = send(&limiter, &step, || async {
+        tokio::time::sleep_until(answer_at).await;
+        client.put_parameter().name("/app/a").value("v").send().await
+    })
+    .await;
+    // THEN the conflict is returned at once: the limit is spent, as for a throttled call
+    assert_eq!(result.unwrap_err().code(), Some("TooManyUpdates"));
+    assert_eq!(rule.num_calls(), 1);
 }
 
 #[tokio::test(start_paused = true)]
