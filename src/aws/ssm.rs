@@ -254,3 +254,6 @@ impl<'a> Ssm<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -146,4 +146,31 @@ mod tests {
         assert!(event.get("RequestId").is_none());
         assert!(event.get(UNPARSEABLE).is_some());
     }
+
+    /// A service that can take no invocation.
+    struct Closed;
+
+    impl Service<LambdaInvocation> for Closed {
+        type Response = ();
+        type Error = Error;
+        type Future = std::future::Ready<Result<(), Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+            Poll::Ready(Err("the runtime is shutting down".into()))
+        }
+
+        fn call(&mut self, _: LambdaInvocation) -> Self::Future {
+            std::future::ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn the_layer_is_ready_only_when_the_service_it_wraps_is() {
+        let mut service = SalvageLayer.layer(Closed);
+        let waker = futures::task::noop_waker();
+        match service.poll_ready(&mut Context::from_waker(&waker)) {
+            Poll::Ready(Err(err)) => assert_eq!(err.to_string(), "the runtime is shutting down"),
+            other => panic!("the inner service's refusal is passed on, got {other:?}"),
+        }
+    }
 }

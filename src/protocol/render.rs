@@ -217,8 +217,30 @@ mod tests {
         assert_eq!(body["PhysicalResourceId"], "phys");
         assert_eq!(body["Data"]["KeyId"], "mrk-1");
         assert_eq!(body["NoEcho"], true);
+        assert_eq!(
+            body["StackId"],
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1"
+        );
         assert_eq!(body["RequestId"], "r-1");
         assert_eq!(body["LogicalResourceId"], "Res");
+    }
+
+    #[test]
+    fn a_failure_echoes_the_request_it_answers() {
+        let failed = Answer::Failed {
+            physical_resource_id: "p".into(),
+            reason: "no".into(),
+        };
+        let body = json(&render(&envelope(), failed, "stream"));
+        assert_eq!(body["Status"], "FAILED");
+        assert_eq!(
+            body["StackId"],
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1"
+        );
+        assert_eq!(body["RequestId"], "r-1");
+        assert_eq!(body["LogicalResourceId"], "Res");
+        assert_eq!(body["PhysicalResourceId"], "p");
+        assert_eq!(body["Reason"], "no");
     }
 
     #[test]
@@ -304,6 +326,22 @@ mod tests {
         assert_eq!(body["Status"], "FAILED");
         assert!(body["Reason"].as_str().unwrap().starts_with("why"), "{body}");
         assert!(body["LogicalResourceId"].as_str().unwrap().ends_with("\u{1F600}..."));
+    }
+
+    #[test]
+    fn control_characters_take_six_bytes_and_a_space_one() {
+        assert_eq!(json_len('\u{1f}'), 6);
+        assert_eq!(json_len('\u{0}'), 6);
+        assert_eq!(json_len(' '), 1);
+        assert_eq!(json_len('\n'), 2);
+        assert_eq!(json_len('é'), 2);
+        for c in ['\u{1f}', ' ', '\n', 'é', '"'] {
+            assert_eq!(
+                json_len(c),
+                serde_json::to_string(&c.to_string()).unwrap().len() - 2,
+                "{c:?}"
+            );
+        }
     }
 
     #[test]

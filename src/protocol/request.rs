@@ -294,6 +294,36 @@ mod tests {
     }
 
     #[test]
+    fn null_properties_are_no_properties_and_any_other_non_object_is_invalid() {
+        let mut event = fixture("update");
+        event["ResourceProperties"] = Value::Null;
+        event["OldResourceProperties"] = Value::Null;
+        let request = Request::parse(&event).expect("null properties parse");
+        assert!(request.properties.is_empty());
+        assert_eq!(request.old_properties, Some(Map::new()));
+        event["ResourceProperties"] = Value::String("x".into());
+        let Err(Error::InvalidRequest(why)) = Request::parse(&event) else {
+            panic!("a string is no properties object");
+        };
+        assert!(why.contains("ResourceProperties must be a JSON object"), "{why}");
+    }
+
+    #[test]
+    fn an_echoed_field_at_its_longest_is_not_oversized_and_one_byte_more_is() {
+        let request = Request::parse(&fixture("create")).unwrap();
+        let at_most = |stack_id_bytes: usize| {
+            let mut envelope = Envelope::of(&request);
+            envelope.stack_id = "s".repeat(stack_id_bytes);
+            envelope.oversized()
+        };
+        assert_eq!(at_most(MAX_STACK_ID_BYTES), None);
+        assert_eq!(
+            at_most(MAX_STACK_ID_BYTES + 1).as_deref(),
+            Some("its StackId is 513 bytes long; CloudFormation sends at most 512")
+        );
+    }
+
+    #[test]
     fn an_unknown_request_type_is_invalid_but_its_envelope_is_salvaged() {
         let mut event = fixture("create");
         event["RequestType"] = Value::String("Upsert".into());

@@ -267,6 +267,16 @@ mod tests {
                 "aws",
                 "user information",
             ),
+            (
+                "https://user@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
+                "aws",
+                "user information",
+            ),
+            (
+                "https://:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
+                "aws",
+                "user information",
+            ),
             ("https://127.0.0.1/internal-admin/reset", "aws", "not a domain"),
             ("https://[::1]/x", "aws", "not a domain"),
             ("https://attacker.example/x", "aws", "response buckets"),
@@ -323,11 +333,12 @@ mod tests {
             let refused = check(url, partition).expect_err(url);
             assert!(refused.contains(why), "{url}: {refused}");
         }
-        let long = format!(
-            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/{}",
-            "a".repeat(MAX_URL_BYTES)
-        );
-        assert!(check(&long, "aws").unwrap_err().contains("bytes long"));
+        // A URL of MAX_URL_BYTES is checked like any other; one byte more is refused for its length.
+        let bucket = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/";
+        let longest = format!("{bucket}{}", "a".repeat(MAX_URL_BYTES - bucket.len()));
+        assert_eq!(check(&longest, "aws"), Ok(()));
+        let long = format!("{longest}a");
+        assert_eq!(check(&long, "aws"), Err("it is 8193 bytes long".to_string()));
     }
 
     #[test]

@@ -60,13 +60,17 @@ async fn a_create_that_changed_something_answers_the_id_it_claimed() {
     let stub = Stub::new(Behaviour::HangAfterAChange);
 
     // WHEN the guard stops it
-    let answer = run(
-        stub,
-        create(),
-        FUNCTION_ARN,
-        Deadline::after(Duration::from_millis(1500)),
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        run(
+            stub,
+            create(),
+            FUNCTION_ARN,
+            Deadline::after(Duration::from_millis(1500)),
+        ),
     )
-    .await;
+    .await
+    .expect("the guard ends the request; the test timeout never does");
 
     // THEN the answer carries the claimed id, so that the rollback Delete removes what was made
     let Answer::Failed {

@@ -461,6 +461,75 @@ async fn the_answer_comes_within_half_a_second_of_the_replica_leaving_creating()
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_replica_still_creating_after_ten_minutes_fails_the_create() {
+    // GIVEN a replica that KMS reports Creating longer than the wait, polled every 500 ms (1300 answers:
+    // one more poll finds no rule and fails the test rather than polling without end)
+    let started = tokio::time::Instant::now();
+    let creating = mock!(Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .sequence()
+        .output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(replica(KeyState::Creating))
+                .build()
+        })
+        .times(1300)
+        .build();
+    let kms = vec![
+        (
+            "us-east-1",
+            vec![describe_primary(), get_policy(), replicate("eu-west-1")],
+        ),
+        ("eu-west-1", vec![creating.clone()]),
+    ];
+    // WHEN the resource is created
+    let (_, reason) = failure(answer(kms, "create", props(json!({"ReplicaRegions": ["eu-west-1"]})), None).await);
+    // THEN it fails after 10 minutes, saying so
+    assert!(
+        reason.contains("the replica in eu-west-1 was still being created after 600 seconds; deploy again later"),
+        "{reason}"
+    );
+    let took = tokio::time::Instant::now() - started;
+    assert!(
+        took >= Duration::from_secs(600) && took <= Duration::from_secs(600) + super::CREATING_POLL,
+        "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_waits_for_a_replica_still_creating_and_not_for_one_that_is_ready() {
+    // GIVEN an owned replica in eu-west-1 that is Creating for two polls, and an Enabled one in
+    // ap-southeast-2, each with the alias on it
+    let (creating, ready) = (
+        describe_replica(&[
+            Some(KeyState::Creating),
+            Some(KeyState::Creating),
+            Some(KeyState::Enabled),
+        ]),
+        describe_replica(&[Some(KeyState::Enabled)]),
+    );
+    let (eu_scheduled, ap_scheduled) = (schedule_deletion(7), schedule_deletion(7));
+    let region = |describe: &Rule, schedule: &Rule| {
+        vec![
+            describe.clone(),
+            list_tags(owner_tags()),
+            alias_points_at(KEY_ID),
+            delete_alias(),
+            schedule.clone(),
+        ]
+    };
+    let kms = vec![
+        ("eu-west-1", region(&creating, &eu_scheduled)),
+        ("ap-southeast-2", region(&ready, &ap_scheduled)),
+    ];
+    // WHEN the resource is deleted
+    success(answer(kms, "delete", props(json!({})), None).await);
+    // THEN each replica is scheduled for deletion; only the Creating one was described until it was ready
+    assert_eq!((eu_scheduled.num_calls(), ap_scheduled.num_calls()), (1, 1));
+    assert_eq!((creating.num_calls(), ready.num_calls()), (3, 1));
+}
+
+#[tokio::test(start_paused = true)]
 async fn string_properties_disable_the_replica_and_set_the_deletion_window() {
     // GIVEN Enabled and PendingWindowInDays as CloudFormation sends them, as strings
     let properties =
@@ -901,7 +970,7 @@ async fn a_delete_with_invalid_properties_succeeds_without_aws_calls() {
     assert_eq!(outcome.physical_resource_id, PRIMARY);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_throttled_replicate_key_is_retried_until_it_succeeds() {
     // GIVEN ReplicateKey throttles twice, then succeeds
     let into_eu = mock!(Client::replicate_key)

@@ -280,10 +280,11 @@ fn describes(key_id: &str) -> DescribeKeyOutput {
     DescribeKeyOutput::builder().key_metadata(meta).build()
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
-    // GIVEN a replacement to NEW_PRIMARY keeping alias/app-data: eu-west-1 replicates and takes the alias
-    // over from the old replica (this resource's), ap-southeast-2 fails
+/// A replacement to NEW_PRIMARY keeping alias/app-data that fails: eu-west-1 replicates and takes the
+/// alias over from the old replica (this resource's), ap-southeast-2 fails. When the alias is to go
+/// back, the old replica is in `old_state` with the tags `old_tags`. Returns the UpdateAlias calls to
+/// the new replica and back to the old one, and the new replica's ScheduleKeyDeletion calls.
+async fn fail_a_replacement(old_state: KeyState, old_tags: Vec<Tag>) -> (usize, usize, usize) {
     let describe_new = mock!(Client::describe_key)
         .match_requests(|r| r.key_id() == Some(NEW_PRIMARY))
         .then_output(|| {
@@ -319,6 +320,23 @@ async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
         .match_requests(|r| r.alias_name() == Some(ALIAS) && r.target_key_id() == Some(NEW_KEY))
         .then_output(|| aws_sdk_kms::operation::update_alias::UpdateAliasOutput::builder().build());
     let back = update_alias_to_replica();
+    // the old replica's tags: this resource's at the takeover, `old_tags` when the alias is to go back
+    let old_replica_tags = mock!(Client::list_resource_tags)
+        .match_requests(|r| r.key_id() == Some(KEY_ID))
+        .sequence()
+        .output(|| {
+            ListResourceTagsOutput::builder()
+                .set_tags(Some(owner_tags()))
+                .truncated(false)
+                .build()
+        })
+        .output(move || {
+            ListResourceTagsOutput::builder()
+                .set_tags(Some(old_tags.clone()))
+                .truncated(false)
+                .build()
+        })
+        .build();
     let new_replica = mock!(Client::describe_key)
         .match_requests(|r| r.key_id() == Some(NEW_KEY))
         .then_output(|| describes(NEW_KEY));
@@ -340,10 +358,10 @@ async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
             vec![
                 create_alias_exists(),
                 alias,
-                list_tags_of(KEY_ID, owner_tags()),
+                old_replica_tags,
                 list_tags_of(NEW_KEY, owner_tags()),
                 to_new.clone(),
-                describe_replica(&[Some(KeyState::Enabled)]),
+                describe_replica(&[Some(old_state)]),
                 back.clone(),
                 new_replica,
                 schedule_new.clone(),
@@ -362,11 +380,30 @@ async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
     let old = props(json!({}));
     let new = props(json!({"PrimaryKeyArn": NEW_PRIMARY}));
 
-    // WHEN the replacement fails
     let (_, reason) = failure(answer(kms, "update", new, Some(old)).await);
-
-    // THEN the alias went to the new replica, came back to the old one, and the new replica is deleted
     assert!(reason.contains("ap-southeast-2"), "{reason}");
-    assert_eq!((to_new.num_calls(), back.num_calls()), (1, 1));
-    assert_eq!(schedule_new.num_calls(), 1);
+    (to_new.num_calls(), back.num_calls(), schedule_new.num_calls())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_replacement_gives_the_kept_alias_back_to_the_old_replica() {
+    // GIVEN a failed replacement whose old replica is still Enabled and this resource's
+    // WHEN it fails
+    let (to_new, back, scheduled) = fail_a_replacement(KeyState::Enabled, owner_tags()).await;
+    // THEN the alias went to the new replica, came back to the old one, and the new replica is deleted
+    assert_eq!((to_new, back, scheduled), (1, 1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_replacement_leaves_the_alias_when_the_old_replica_is_no_longer_usable_or_ours() {
+    for (old_state, old_tags) in [
+        (KeyState::PendingDeletion, owner_tags()),
+        (KeyState::Enabled, vec![tag("team", "someone else")]),
+    ] {
+        // GIVEN a failed replacement whose old replica is pending deletion, or has lost its owner tags
+        // WHEN it fails
+        let (to_new, back, scheduled) = fail_a_replacement(old_state.clone(), old_tags).await;
+        // THEN the alias stays on the new replica (no UpdateAlias back), which is still deleted
+        assert_eq!((to_new, back, scheduled), (1, 0, 1), "{old_state:?}");
+    }
 }
