@@ -192,7 +192,7 @@ mutants: mutants-tree
 	else cd $(MUTANTS_TREE) && $(CARGO) mutants --in-place --in-diff $(CURDIR)/target/mutants.diff -o $(CURDIR); fi
 
 ## mutants-all: cargo-mutants on all of src/ in MUTANTS_SHARDS (2) shards side by side, then a table per module
-## (about 70 minutes on two CPUs; docs/testing.md); results in target/mutants-all/shard-*/mutants.out
+## (74 minutes on two CPUs; docs/testing.md); results in target/mutants-all/shard-*/mutants.out
 MUTANTS_SHARDS ?= 2
 .PHONY: mutants-all
 mutants-all: mutants-tree
