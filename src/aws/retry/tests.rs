@@ -57,7 +57,7 @@ fn conflict() -> HttpResponse {
 
 /// More calls than fit in THROTTLED_AT_MOST when each pause is at least 50 ms: a bound for the mocks of
 /// a lasting error, so that a retry that never gives up fails its test instead of hanging it.
-const MOST_CALLS_IN_THROTTLED_AT_MOST: usize = 900 * 20 + 1;
+const MOST_CALLS_IN_THROTTLED_AT_MOST: usize = THROTTLED_AT_MOST.as_secs() as usize * 20 + 1;
 
 #[tokio::test(start_paused = true)]
 async fn a_call_throttled_more_often_than_any_attempt_count_still_goes_through() {

@@ -14,6 +14,14 @@ fn create() -> Request {
     Request::parse(&test_support::fixture("create")).expect("the fixture parses")
 }
 
+/// The guard's answer to a Create handled by `stub` under `deadline`, failing the test if the request
+/// has not ended after 10 s.
+async fn guarded(stub: Arc<Stub>, deadline: Deadline) -> Answer {
+    tokio::time::timeout(Duration::from_secs(10), run(stub, create(), FUNCTION_ARN, deadline))
+        .await
+        .expect("the guard ends the request; the test timeout never does")
+}
+
 #[tokio::test]
 async fn a_hung_handler_is_answered_failed_before_the_deadline_naming_the_step_in_progress() {
     // GIVEN a handler that hangs in a DescribeKey, and 3 s left
@@ -22,9 +30,7 @@ async fn a_hung_handler_is_answered_failed_before_the_deadline_naming_the_step_i
     let deadline = Deadline::after(Duration::from_secs(3));
 
     // WHEN the guard runs it
-    let answer = tokio::time::timeout(Duration::from_secs(10), run(stub, create(), FUNCTION_ARN, deadline))
-        .await
-        .expect("the guard ends the request; the test timeout never does");
+    let answer = guarded(stub, deadline).await;
     let elapsed = started.elapsed();
 
     // THEN it answers FAILED once the work time (3 s minus the 1 s margin) is up, well before 3 s
@@ -60,17 +66,7 @@ async fn a_create_that_changed_something_answers_the_id_it_claimed() {
     let stub = Stub::new(Behaviour::HangAfterAChange);
 
     // WHEN the guard stops it
-    let answer = tokio::time::timeout(
-        Duration::from_secs(10),
-        run(
-            stub,
-            create(),
-            FUNCTION_ARN,
-            Deadline::after(Duration::from_millis(1500)),
-        ),
-    )
-    .await
-    .expect("the guard ends the request; the test timeout never does");
+    let answer = guarded(stub, Deadline::after(Duration::from_millis(1500))).await;
 
     // THEN the answer carries the claimed id, so that the rollback Delete removes what was made
     let Answer::Failed {
@@ -90,17 +86,7 @@ async fn on_a_multi_threaded_runtime_the_reason_still_names_the_step_that_hung()
         let stub = Stub::new(Behaviour::Hang);
 
         // WHEN the deadline guard stops the request
-        let answer = tokio::time::timeout(
-            Duration::from_secs(10),
-            run(
-                stub,
-                create(),
-                FUNCTION_ARN,
-                Deadline::after(Duration::from_millis(1500)),
-            ),
-        )
-        .await
-        .expect("the guard ends the request");
+        let answer = guarded(stub, Deadline::after(Duration::from_millis(1500))).await;
 
         // THEN the reason names the step in flight, not the one "finished" by the cancellation
         let Answer::Failed { reason, .. } = answer else {
@@ -159,12 +145,7 @@ async fn a_panicking_handler_is_answered_failed_as_an_internal_error() {
     let stub = Stub::new(Behaviour::Panic);
 
     // WHEN the guard runs it
-    let answer = tokio::time::timeout(
-        Duration::from_secs(10),
-        run(stub, create(), FUNCTION_ARN, Deadline::unknown()),
-    )
-    .await
-    .expect("a panic ends the request");
+    let answer = guarded(stub, Deadline::unknown()).await;
 
     // THEN it answers FAILED as an internal error, with the request id and the step involved
     let Answer::Failed {
