@@ -117,6 +117,12 @@ pub fn calling_stack_rules(status: &str, resource_type: &str) -> Vec<Rule> {
     vec![stack_in(status), stack_resource(resource_type)]
 }
 
+/// An SSM client that answers with `rules`, with the SDK's retries off as the provider's SSM clients have
+/// them ([`with_ssm_retries`]).
+pub fn ssm_client(rules: &[&Rule]) -> aws_sdk_ssm::Client {
+    mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
+}
+
 /// Answers the caller check's rules give, far more than any test's requests ask: a check that asks
 /// again without end finds no rule after that, and fails its test instead of hanging it.
 const CALLING_STACK_ANSWERS: usize = 1000;

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::operation::put_parameter::{PutParameterError, PutParameterOutput};
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_mocks::mock;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -11,13 +11,9 @@ use aws_smithy_types::error::ErrorMetadata;
 use tokio::time::Instant;
 
 use super::*;
-use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND, with_ssm_retries};
+use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND};
 use crate::progress::Progress;
-use crate::test_support::{put_parameter_at_quota, within_real_time};
-
-fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
-}
+use crate::test_support::{put_parameter_at_quota, ssm_client, within_real_time};
 
 fn limiter() -> RateLimiter {
     RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST)
@@ -68,7 +64,7 @@ async fn a_call_throttled_more_often_than_any_attempt_count_still_goes_through()
         .times(25)
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     // WHEN it is sent
     let result = put(&client, &limiter, &progress).await;
     // THEN it was tried until it went through, and the last step says how often it was throttled
@@ -88,7 +84,7 @@ async fn a_throttled_call_slows_the_region_down() {
         .error(throttling)
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     // WHEN a call is sent
     put(&client, &limiter, &progress).await.unwrap();
     // THEN the limiter was cut below the full rate
@@ -104,7 +100,7 @@ async fn a_throttled_call_pauses_at_most_two_seconds_between_attempts_besides_th
         .times(8)
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     let started = Instant::now();
     put(&client, &limiter, &progress).await.unwrap();
     // THEN the whole took the limiter's intervals (1/21 + 1/14.7 + ... + 1/1.7 s, less as the rate
@@ -123,7 +119,7 @@ async fn a_concurrent_update_is_retried_without_slowing_the_region() {
         .times(2)
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     put(&client, &limiter, &progress).await.unwrap();
     // THEN it was tried again until it went through, and the rate stayed full
     assert_eq!(rule.num_calls(), 3);
@@ -139,7 +135,7 @@ async fn a_server_error_gets_the_transient_attempts_then_fails() {
         .http_response(|| http(500, r#"{"__type":"InternalServerError","message":"oops"}"#))
         .times(TRANSIENT_ATTEMPTS as usize)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     // WHEN a call is sent
     let result = put(&client, &limiter, &progress).await;
     // THEN it failed with SSM's error after TRANSIENT_ATTEMPTS attempts, without slowing the region
@@ -155,7 +151,7 @@ async fn a_server_error_that_passes_is_retried() {
         .http_response(|| http(503, r#"{"__type":"ServiceUnavailable","message":"busy"}"#))
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     assert!(put(&client, &limiter, &progress).await.is_ok());
     assert_eq!(rule.num_calls(), 2);
 }
@@ -167,7 +163,7 @@ async fn an_http_429_counts_as_throttling() {
         .http_response(|| http(429, r#"{"__type":"SomethingElse","message":"slow down"}"#))
         .output(written)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     assert!(put(&client, &limiter, &progress).await.is_ok());
     assert_eq!(rule.num_calls(), 2);
     assert!(limiter.rate() < f64::from(SSM_CALLS_PER_SECOND));
@@ -180,7 +176,7 @@ async fn an_error_that_another_attempt_would_not_change_is_final() {
         .then_error(|| PutParameterError::generic(ErrorMetadata::builder().code("AccessDeniedException").build()));
     let (limiter, progress) = (limiter(), Progress::default());
     // THEN it is returned after one attempt
-    let result = put(&client(&[&rule]), &limiter, &progress).await;
+    let result = put(&ssm_client(&[&rule]), &limiter, &progress).await;
     assert_eq!(result.unwrap_err(), "AccessDeniedException");
     assert_eq!(rule.num_calls(), 1);
 }
@@ -193,7 +189,7 @@ async fn without_a_deadline_a_throttled_call_gives_up_after_the_longest_lambda_t
         .error(throttling)
         .times(MOST_CALLS_IN_THROTTLED_AT_MOST)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     let started = Instant::now();
     // WHEN a call is sent with nothing to stop it
     let result = put(&client, &limiter, &progress).await;
@@ -215,7 +211,7 @@ async fn without_a_deadline_a_lasting_concurrent_update_gives_up_after_the_longe
         .http_response(conflict)
         .times(MOST_CALLS_IN_THROTTLED_AT_MOST)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     let started = Instant::now();
     // WHEN a call is sent with nothing to stop it
     let result = put(&client, &limiter, &progress).await;
@@ -236,7 +232,7 @@ async fn a_concurrent_update_answered_exactly_at_the_limit_is_not_tried_again() 
         .http_response(conflict)
         .times(2)
         .build();
-    let (client, limiter, progress) = (client(&[&rule]), limiter(), Progress::default());
+    let (client, limiter, progress) = (ssm_client(&[&rule]), limiter(), Progress::default());
     let answer_at = Instant::now() + THROTTLED_AT_MOST;
     // WHEN the call is sent
     let step = progress.step("PutParameter /app/a in eu-west-1");
@@ -255,7 +251,7 @@ async fn a_fleet_of_instances_sharing_one_quota_writes_everything() {
     // GIVEN 30 instances (each its own limiter), 20 writes each, into one region allowing 40 a second
     let throttled = Arc::new(Mutex::new(0));
     let rule = put_parameter_at_quota(40, throttled.clone());
-    let client = client(&[&rule]);
+    let client = ssm_client(&[&rule]);
     // WHEN they all start at once
     let instances: Vec<_> = (0..30)
         .map(|_| {

@@ -3,18 +3,14 @@
 
 use aws_sdk_ssm::operation::list_tags_for_resource::{ListTagsForResourceError, ListTagsForResourceOutput};
 use aws_sdk_ssm::types::error::InvalidResourceId;
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_mocks::mock;
 use aws_smithy_types::error::ErrorMetadata;
 
 use super::*;
-use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND, with_ssm_retries};
-use crate::test_support::within_real_time;
+use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND};
+use crate::test_support::{ssm_client, within_real_time};
 
 const REGION: &str = "eu-west-1";
-
-fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_ssm, RuleMode::MatchAny, rules, with_ssm_retries)
-}
 
 #[tokio::test(start_paused = true)]
 async fn tags_of_a_missing_parameter_are_none_and_a_refusal_fails() {
@@ -40,7 +36,7 @@ async fn tags_of_a_missing_parameter_are_none_and_a_refusal_fails() {
     let (progress, gate) = (Progress::default(), WriteGate::open());
     let limiter = Arc::new(RateLimiter::new(SSM_CALLS_PER_SECOND, SSM_BURST));
     let ssm = Ssm::new(
-        client(&[&tagged, &missing, &refused]),
+        ssm_client(&[&tagged, &missing, &refused]),
         limiter,
         REGION,
         &progress,
