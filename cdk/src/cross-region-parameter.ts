@@ -226,7 +226,8 @@ export class CrossRegionParameter extends Construct {
           'value that it writes directly',
       );
     }
-    consumer.addStackDependency(producer, `reads ${name}, which ${this.node.path} writes`);
+    // `addDependency`: renamed `addStackDependency` in 2.262, which the peer range starts below.
+    consumer.addDependency(producer, `reads ${name}, which ${this.node.path} writes`);
     return ssm.StringParameter.valueForStringParameter(scope, name);
   }
 

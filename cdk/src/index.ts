@@ -15,4 +15,4 @@ export { ReplicaRegionSettings, ReplicaKeyPolicy } from './region-settings';
 export { Refresh, REFRESH_CONTEXT_KEY } from './refresh';
 export { CrossRegionParameter, CrossRegionParameterProps, CrossRegionParameterType } from './cross-region-parameter';
 export { CrossRegionParameterReader, CrossRegionParameterReaderProps } from './cross-region-parameter-reader';
-export { MrkProviderValidationError } from './validate';
+export { MrkProviderErrors } from './validate';

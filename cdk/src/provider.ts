@@ -143,6 +143,12 @@ export class MrkProviderFunction extends Construct {
   /** The construct id of the function that the constructs create in a stack that has none. */
   public static readonly DEFAULT_ID = 'MrkProvider';
 
+  /**
+   * The package's prebuilt arm64 Lambda zip, the function's code; the same as the TypeScript constant
+   * `FUNCTION_CODE_PATH`.
+   */
+  public static readonly CODE_PATH = FUNCTION_CODE_PATH;
+
   /** The stack's function: the one created in it, or, when it has none, a new one with the defaults. */
   public static of(scope: IConstruct): MrkProviderFunction {
     const stack = Stack.of(scope);

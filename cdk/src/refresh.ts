@@ -26,6 +26,12 @@ const synthValues = new WeakMap<IConstruct, string>();
  */
 export abstract class Refresh {
   /**
+   * The context key whose value, when set, replaces the per-synth value of {@link Refresh.EVERY_DEPLOYMENT}
+   * (`mrk-provider-cdk:refresh`); the same as the TypeScript constant `REFRESH_CONTEXT_KEY`.
+   */
+  public static readonly CONTEXT_KEY = REFRESH_CONTEXT_KEY;
+
+  /**
    * Re-read (re-write, re-apply) on every deployment: `Refresh` is a value taken when the app is
    * synthesized (a timestamp and a nonce), so each `cdk deploy` sends an Update. Every `cdk diff` shows
    * it changing. Set the context value {@link REFRESH_CONTEXT_KEY} to fix it (snapshot tests).

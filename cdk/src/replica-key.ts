@@ -159,7 +159,7 @@ export class ReplicaKey extends Construct {
   public readonly replicaRegions: string[];
   /** The custom resource. */
   public readonly resource: CustomResource;
-  /** The provider this construct uses, for the parameters that {@link replicaKey} adds. */
+  /** The provider this construct uses, for the parameters that {@link replicaKeyIn} adds. */
   private readonly provider: MrkProviderProps;
 
   constructor(scope: Construct, id: string, props: ReplicaKeyProps) {
@@ -233,13 +233,13 @@ export class ReplicaKey extends Construct {
    * Grants on the returned key add to the grantee's IAM policy (the replica's key policy is the
    * region's `regionSettings` policy, else this resource's `policy`, else the primary's).
    */
-  public replicaKey(scope: Construct, region: string, options: ReplicaKeyInRegionOptions = {}): kms.IKey {
-    this.checkReplicaRegion('replicaKey', region);
+  public replicaKeyIn(scope: Construct, region: string, options: ReplicaKeyInRegionOptions = {}): kms.IKey {
+    this.checkReplicaRegion('replicaKeyIn', region);
     const consumer = Stack.of(scope);
     if (!Token.isUnresolved(consumer.region) && consumer.region !== region) {
       throw new MrkProviderValidationError(
         scope,
-        `replicaKey('${region}') is for a stack in ${region}, but ${consumer.node.path} is in ${consumer.region}`,
+        `replicaKeyIn('${region}') is for a stack in ${region}, but ${consumer.node.path} is in ${consumer.region}`,
       );
     }
     const id = `${Names.uniqueId(this)}Replica${region}`;
@@ -252,14 +252,14 @@ export class ReplicaKey extends Construct {
     const parameterName = options.parameterName ?? `${prefix}mrk-provider/${Names.uniqueId(this)}/replica-arn`;
     const problem = parameterNameProblem(parameterName);
     if (problem) {
-      throw new MrkProviderValidationError(this, `replicaKey parameterName: ${problem}`);
+      throw new MrkProviderValidationError(this, `replicaKeyIn parameterName: ${problem}`);
     }
     const pushId = `ArnIn${region}`;
     const pushed = this.node.tryFindChild(pushId) as CrossRegionParameter | undefined;
     if (pushed && options.parameterName !== undefined && !(options.parameterName in pushed.parameters)) {
       throw new MrkProviderValidationError(
         this,
-        `replicaKey('${region}') already writes the ARN to ${Object.keys(pushed.parameters)[0]}; ` +
+        `replicaKeyIn('${region}') already writes the ARN to ${Object.keys(pushed.parameters)[0]}; ` +
           'use the same parameterName for every stack in that region',
       );
     }

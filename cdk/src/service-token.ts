@@ -18,6 +18,12 @@ export abstract class ServiceToken {
   public static readonly DEFAULT_PARAMETER_NAME = '/mrk-provider/service-token';
 
   /**
+   * The default `serviceTimeout` (360 seconds, a little above template.yaml's 300-second function
+   * timeout); the same as the TypeScript constant `DEFAULT_SERVICE_TIMEOUT`.
+   */
+  public static readonly DEFAULT_SERVICE_TIMEOUT: Duration = Duration.seconds(360);
+
+  /**
    * Reads the ServiceToken, at deployment, from an SSM parameter in the stack's region: the
    * `AWS::SSM::Parameter` that template.yaml creates (`ServiceTokenParameterName`, default
    * `/mrk-provider/service-token`). The stack gets an `AWS::SSM::Parameter::Value<String>` parameter.
@@ -94,7 +100,7 @@ export interface MrkProviderProps {
 }
 
 /** The default `ServiceTimeout`: a little above template.yaml's 300-second function timeout. */
-export const DEFAULT_SERVICE_TIMEOUT = Duration.seconds(360);
+export const DEFAULT_SERVICE_TIMEOUT = ServiceToken.DEFAULT_SERVICE_TIMEOUT;
 
 /** The `CustomResource` behind each construct, with the service token bound to its stack. */
 export function providerResource(

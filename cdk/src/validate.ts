@@ -7,12 +7,29 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** Thrown for a property the provider would refuse; the message starts with the construct's path. */
+/**
+ * Thrown for a property the provider would refuse; the message starts with the construct's path. Not part
+ * of the package's exports (jsii cannot carry a subclass of `Error` to the other languages): test for it
+ * with {@link MrkProviderErrors.isValidationError}.
+ */
 export class MrkProviderValidationError extends Error {
   constructor(scope: IConstruct, message: string) {
     super(`[${scope.node.path}] ${message}`);
     this.name = 'MrkProviderValidationError';
   }
+}
+
+/** Tells the errors of mrk-provider-cdk from others. */
+export class MrkProviderErrors {
+  /**
+   * `true` for the error the constructs throw for a property the provider would refuse (its `name` is
+   * `MrkProviderValidationError` and its message starts with the construct's path).
+   */
+  public static isValidationError(error: any): boolean {
+    return error instanceof MrkProviderValidationError;
+  }
+
+  private constructor() {}
 }
 
 /** Region-name prefixes of the partitions other than `aws`; the longer `us-iso` prefixes come first. */

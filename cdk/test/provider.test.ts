@@ -19,7 +19,7 @@ import {
   ServiceToken,
 } from 'mrk-provider-cdk';
 import { Json, evaluate, loadTemplateYaml, normalizePolicies, resourcesOfType } from './cloudformation';
-import { ACCOUNT, PRIMARY_KEY_ARN, throwsWith } from './helpers';
+import { ACCOUNT, PRIMARY_KEY_ARN, testApp, throwsWith } from './helpers';
 
 const TEMPLATE_YAML = loadTemplateYaml();
 
@@ -114,7 +114,7 @@ function fromStack(stack: Stack): Provider {
   });
 }
 
-function stackIn(app: App = new App({ builtinCloudFormationValidation: false })): Stack {
+function stackIn(app: App = testApp()): Stack {
   return new Stack(app, 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
 }
 
@@ -237,7 +237,7 @@ describe('MrkProviderFunction', () => {
     });
 
     it("with the stack's region, known at deployment, for a key of a stack without an environment", () => {
-      const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+      const stack = new Stack(testApp(), 'Stack');
       const key = new kms.Key(stack, 'Key', { multiRegion: true });
       new ReplicaKey(stack, 'Replicas', { primaryKey: key, replicaRegions: ['eu-west-1'] });
       const environment = Template.fromStack(stack).toJSON().Resources;
@@ -250,8 +250,7 @@ describe('MrkProviderFunction', () => {
     });
 
     it('when the app merges IAM statements (@aws-cdk/aws-iam:minimizePolicies)', () => {
-      const app = new App({
-        builtinCloudFormationValidation: false,
+      const app = testApp({
         context: { '@aws-cdk/aws-iam:minimizePolicies': true },
       });
       const { parameters, props } = SETTINGS[1];
@@ -405,7 +404,7 @@ describe('MrkProviderFunction', () => {
         primaryKey: PRIMARY_KEY_ARN,
         replicaRegions: ['eu-west-1'],
       });
-      replicas.replicaKey(
+      replicas.replicaKeyIn(
         new Stack(stack.node.scope as App, 'Eu', { env: { account: ACCOUNT, region: 'eu-west-1' } }),
         'eu-west-1',
       );
@@ -457,7 +456,7 @@ describe('MrkProviderFunction', () => {
 
     it('ships the zip that `make package` made, as a file asset of the stack', () => {
       // GIVEN an app synthesized into a cloud assembly
-      const app = new App({ builtinCloudFormationValidation: false });
+      const app = testApp();
       withProvider({ allowedRegions: ['us-east-1'] }, app);
       const assembly = app.synth();
       // THEN the function's code is the asset the assembly holds, and that asset is the package's zip

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CrossRegionParameter, CrossRegionParameterReader, REFRESH_CONTEXT_KEY, Refresh } from 'mrk-provider-cdk';
-import { throwsWith, twoRegions } from './helpers';
+import { testApp, throwsWith, twoRegions } from './helpers';
 
 const NAME = '/cross-region/app/key-arn';
 
@@ -56,7 +56,7 @@ describe('Refresh', () => {
     });
 
     it('is the context value mrk-provider-cdk:refresh when it is set, for snapshot tests', () => {
-      const app = new App({ builtinCloudFormationValidation: false, context: { [REFRESH_CONTEXT_KEY]: 'snapshot' } });
+      const app = testApp({ context: { [REFRESH_CONTEXT_KEY]: 'snapshot' } });
       assert.equal(readerRefresh({}, app), 'snapshot');
     });
 

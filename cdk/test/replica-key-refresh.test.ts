@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Refresh, ReplicaKey, ReplicaKeyProps } from 'mrk-provider-cdk';
-import { PRIMARY_KEY_ARN, twoRegions } from './helpers';
+import { testApp, PRIMARY_KEY_ARN, twoRegions } from './helpers';
 
 /** JSON with sorted keys, as the construct hashes it. */
 function canonical(value: unknown): string {
@@ -43,7 +43,7 @@ function synthesize(
   change: (key: kms.Key) => void = () => undefined,
   stackOf: (app: App) => Stack = (app) => twoRegions({ app }).primary,
 ): Synthesized {
-  const stack = stackOf(new App({ builtinCloudFormationValidation: false }));
+  const stack = stackOf(testApp());
   const key = new kms.Key(stack, 'AppKey', { multiRegion: true });
   new ReplicaKey(stack, 'Replicas', { primaryKey: key, replicaRegions: ['eu-west-1', 'ap-southeast-2'], ...props });
   change(key);

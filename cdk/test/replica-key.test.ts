@@ -233,14 +233,14 @@ describe('ReplicaKey', () => {
     });
   });
 
-  describe('replicaKey(scope, region)', () => {
+  describe('replicaKeyIn(scope, region)', () => {
     it('pushes the replica ARN into the region and imports it there natively, after the primary stack', () => {
       // GIVEN replicas made in us-east-1
       const { app, primary, consumer } = twoRegions();
       const key = new kms.Key(primary, 'AppKey', { multiRegion: true });
       const replicas = new ReplicaKey(primary, 'Replicas', { primaryKey: key, replicaRegions: ['eu-west-1'] });
       // WHEN a stack in eu-west-1 uses the replica
-      const replica = replicas.replicaKey(consumer, 'eu-west-1');
+      const replica = replicas.replicaKeyIn(consumer, 'eu-west-1');
       new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replica });
       // THEN the primary stack writes the replica's ARN into eu-west-1
       const replicasId = primary.getLogicalId(replicas.resource.node.defaultChild as kms.CfnKey);
@@ -277,7 +277,7 @@ describe('ReplicaKey', () => {
         primaryKey: PRIMARY_KEY_ARN,
         replicaRegions: ['eu-west-1'],
       });
-      assert.equal(replicas.replicaKey(consumer, 'eu-west-1'), replicas.replicaKey(consumer, 'eu-west-1'));
+      assert.equal(replicas.replicaKeyIn(consumer, 'eu-west-1'), replicas.replicaKeyIn(consumer, 'eu-west-1'));
       assert.equal(Object.keys(Template.fromStack(primary).findResources('Custom::CrossRegionParameter')).length, 1);
     });
 
@@ -287,7 +287,7 @@ describe('ReplicaKey', () => {
         primaryKey: PRIMARY_KEY_ARN,
         replicaRegions: ['eu-west-1'],
       });
-      replicas.replicaKey(consumer, 'eu-west-1', { parameterName: '/cross-region/app/key-arn' });
+      replicas.replicaKeyIn(consumer, 'eu-west-1', { parameterName: '/cross-region/app/key-arn' });
       Template.fromStack(primary).hasResourceProperties('Custom::CrossRegionParameter', {
         Parameters: { '/cross-region/app/key-arn': Match.anyValue() },
       });
@@ -301,7 +301,7 @@ describe('ReplicaKey', () => {
         primaryKey: PRIMARY_KEY_ARN,
         replicaRegions: ['eu-west-1'],
       });
-      replicas.replicaKey(consumer, 'eu-west-1');
+      replicas.replicaKeyIn(consumer, 'eu-west-1');
       Template.fromStack(consumer).hasParameter('*', {
         Default: Match.stringLikeRegexp('^/app/mrk-provider/PrimaryReplicas[0-9A-F]+/replica-arn$'),
       });
@@ -315,8 +315,8 @@ describe('ReplicaKey', () => {
       });
       const sydney = new Stack(app, 'Sydney', { env: { region: 'ap-southeast-2' } });
       throwsWith(
-        () => replicas.replicaKey(sydney, 'eu-west-1'),
-        /replicaKey\('eu-west-1'\) is for a stack in eu-west-1, but Sydney is in ap-southeast-2/,
+        () => replicas.replicaKeyIn(sydney, 'eu-west-1'),
+        /replicaKeyIn\('eu-west-1'\) is for a stack in eu-west-1, but Sydney is in ap-southeast-2/,
       );
     });
 
@@ -326,7 +326,7 @@ describe('ReplicaKey', () => {
         primaryKey: PRIMARY_KEY_ARN,
         replicaRegions: ['ap-southeast-2'],
       });
-      throwsWith(() => replicas.replicaKey(consumer, 'eu-west-1'), /'eu-west-1' is not one of replicaRegions/);
+      throwsWith(() => replicas.replicaKeyIn(consumer, 'eu-west-1'), /'eu-west-1' is not one of replicaRegions/);
     });
 
     it('refuses a parameterName that SSM would refuse', () => {
@@ -336,8 +336,8 @@ describe('ReplicaKey', () => {
         replicaRegions: ['eu-west-1'],
       });
       throwsWith(
-        () => replicas.replicaKey(consumer, 'eu-west-1', { parameterName: 'key-arn' }),
-        /replicaKey parameterName: 'key-arn' must start with '\/'/,
+        () => replicas.replicaKeyIn(consumer, 'eu-west-1', { parameterName: 'key-arn' }),
+        /replicaKeyIn parameterName: 'key-arn' must start with '\/'/,
       );
     });
   });

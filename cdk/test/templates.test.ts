@@ -90,7 +90,7 @@ describe('templates', () => {
       decryptPrefix: '/cross-region/app/',
       assumableRoleArns: [TARGET_ROLE],
     });
-    new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replicas.replicaKey(consumer, 'eu-west-1') });
+    new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replicas.replicaKeyIn(consumer, 'eu-west-1') });
     const reader = new CrossRegionParameterReader(consumer, 'Reader', {
       region: 'us-east-1',
       names: ['/cross-region/app/a', '/cross-region/app/b'],
