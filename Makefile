@@ -132,6 +132,9 @@ $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 .PHONY: package cdk-package package-test
 
 DIST := dist
+# The release's version, in one place: Cargo.toml's. cdk/package.json and template.yaml's SemanticVersion must
+# say the same (tests/deploy/test_template.py checks; `make release` refuses otherwise).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 
 ## package: the release artifacts in dist/, from the arm64 build above (never a second one): the Lambda zip
 ## mrk-provider-arm64.zip, its SHA-256, and template.yaml with that zip as its code, which
@@ -139,39 +142,87 @@ DIST := dist
 package: build
 	$(DBIN)/python tools/package.py --bootstrap target/lambda/bootstrap/bootstrap --out $(DIST)
 
-## cdk-package: the CDK constructs' npm tarball, dist/mrk-provider-cdk-<version>.tgz, with the Lambda zip of
-## `make package` inside (cdk's `npm run build` copies it): what a CDK user installs with `npm install`
+## cdk-package: the CDK constructs compiled with jsii (cdk/.jsii, with the Lambda zip of `make package` inside),
+## then jsii-pacmak: the npm tarball dist/mrk-provider-cdk-<version>.tgz (what `npm install` gets) and the
+## Python wheel and sdist dist/mrk_provider_cdk-<version>* (what `pip install` gets) built; Java built with Maven
+## where Maven and Maven Central are reachable, .NET where `dotnet` is installed; the others (and always Go, a
+## module of sources) generated only, into cdk/dist/<language>/
 cdk-package: package cdk/node_modules/.installed
 	cd cdk && npm run build
-	rm -f $(DIST)/mrk-provider-cdk-*.tgz
-	cd cdk && npm pack --ignore-scripts --pack-destination ../$(DIST)
+	rm -rf cdk/dist
+	cd cdk && $(PACMAK) --targets $(PACMAK_BUILT)
+	cd cdk && $(PACMAK) --code-only --targets $(PACMAK_CODE_ONLY)
+	rm -f $(DIST)/mrk-provider-cdk-*.tgz $(DIST)/mrk_provider_cdk-* $(DIST)/mrk-provider-cdk-*.jar $(DIST)/MrkProvider.Cdk.*
+	cp cdk/dist/js/mrk-provider-cdk@$(VERSION).jsii.tgz $(DIST)/mrk-provider-cdk-$(VERSION).tgz
+	cp cdk/dist/python/mrk_provider_cdk-$(VERSION)-py3-none-any.whl cdk/dist/python/mrk_provider_cdk-$(VERSION).tar.gz $(DIST)/
+	$(if $(filter java,$(PACMAK_BUILT)),find cdk/dist/java -name 'mrk-provider-cdk-$(VERSION)*.jar' -exec cp {} $(DIST)/ \;)
+	$(if $(filter dotnet,$(PACMAK_BUILT)),cp cdk/dist/dotnet/MrkProvider.Cdk.$(VERSION).nupkg $(DIST)/)
+
+# jsii-pacmak (cdk/package.json pins it). Java is built where `mvn` reaches Maven Central (its plugins come from
+# there), .NET where `dotnet` is installed; Go is a module of sources, which the release pushes as it is.
+PACMAK := npx --no-install jsii-pacmak
+MAVEN_CENTRAL := https://repo.maven.apache.org/maven2/
+PACMAK_JAVA = $(shell command -v mvn >/dev/null && curl -sf --max-time 10 -o /dev/null $(MAVEN_CENTRAL) && echo java)
+PACMAK_DOTNET = $(shell command -v dotnet >/dev/null && echo dotnet)
+PACMAK_BUILT = js python $(PACMAK_JAVA) $(PACMAK_DOTNET)
+PACMAK_CODE_ONLY = go $(if $(PACMAK_JAVA),,java) $(if $(PACMAK_DOTNET),,dotnet)
 
 ## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
 ## the checksum matches, packaging again gives the same bytes, the packaged template lints and `sam package`
 ## uploads the zip as it is (to a local S3: moto from .venv); the CDK tarball, installed into a scratch app,
-## synthesizes offline into templates that lint and a function asset that is that zip
-package-test: package cdk-package $(DEPLOY_VENV)/.installed $(VENV)/.installed
+## synthesizes offline into templates that lint and a function asset that is that zip; the Python wheel, installed
+## into a fresh virtual environment, runs examples/cdk-python into the templates of examples/cdk (`make cdk-test`)
+package-test: package cdk-package cdk-python-synth $(DEPLOY_VENV)/.installed $(VENV)/.installed
 	$(DBIN)/ruff check tools tests/package
 	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/package
 
+## cdk-python-synth: the Python wheel of dist/ (never cdk/) and examples/cdk-python/requirements.txt (aws-cdk-lib
+## and constructs from PyPI, pinned) in a fresh virtual environment, then examples/cdk-python synthesized (offline)
+## into target/cdk-python/cdk.out
+PY_EXAMPLE := target/cdk-python
+cdk-python-synth: cdk-package
+	rm -rf $(PY_EXAMPLE) && $(PYTHON) -m venv $(PY_EXAMPLE)/venv
+	$(PY_EXAMPLE)/venv/bin/python -m pip install --quiet --disable-pip-version-check \
+		$(DIST)/mrk_provider_cdk-$(VERSION)-py3-none-any.whl -r examples/cdk-python/requirements.txt
+	cd examples/cdk-python && CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_OUTDIR=$(ROOT)/$(PY_EXAMPLE)/cdk.out \
+		timeout 300 $(ROOT)/$(PY_EXAMPLE)/venv/bin/python app.py
+
 # --- CDK constructs (cdk/) and the example app (examples/cdk/) --------------------------------------
-.PHONY: cdk-test
+.PHONY: cdk-test cdk-docs cdk-python-synth
 
-## cdk-test: the CDK constructs' build (with the Lambda zip) and tests, then the example app's synth (offline),
-## cfn-linted
-cdk-test: cdk-package examples/cdk/node_modules/.installed $(DEPLOY_VENV)/.installed
+## cdk-test: the constructs' tests (on the oldest aws-cdk-lib of their peer range, the one cdk/ pins), cdk/API.md
+## up to date with the jsii assembly, then the example app with the tarball of dist/ installed as a user's app
+## gets it, synthesized (offline) with the aws-cdk-lib it pins and again with the oldest one, cfn-linted
+cdk-test: cdk-package examples/cdk/node_modules/.installed examples/cdk/oldest/node_modules/.installed $(DEPLOY_VENV)/.installed
 	cd cdk && npm test
-	cd examples/cdk && npm run build && npm run synth
-	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json
+	cd cdk && npx --no-install jsii-docgen -o API.tmp.md && if ! cmp -s API.md API.tmp.md; then \
+		diff -u API.md API.tmp.md | head -20; echo "cdk/API.md is not the API of the constructs: run make cdk-docs"; exit 1; fi
+	rm -f cdk/API.tmp.md
+	cd examples/cdk && npm run build && CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) npm run synth
+	rm -rf examples/cdk/oldest/build examples/cdk/oldest/cdk.out && cp -a examples/cdk/build examples/cdk/oldest/build
+	cd examples/cdk/oldest && CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_OUTDIR=cdk.out timeout 300 node build/app.js
+	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json \
+		examples/cdk/oldest/cdk.out/*.template.json
 
-# npm packages at the versions of each package-lock.json. The example links aws-cdk-lib, constructs and
-# typescript to cdk/'s copies (one install), so cdk/ installs first.
+## cdk-docs: the API reference cdk/API.md, from the jsii assembly (jsii-docgen)
+cdk-docs: cdk/node_modules/.installed
+	cd cdk && npm run build && npx --no-install jsii-docgen -o API.md
+
+# The account the example apps are synthesized for (they take the CDK CLI's, CDK_DEFAULT_ACCOUNT): a made-up one.
+EXAMPLE_ACCOUNT := 123456789012
+CDK_TARBALL := $(DIST)/mrk-provider-cdk-$(VERSION).tgz
+$(CDK_TARBALL): cdk-package ;
+
+# npm packages at the versions of each package-lock.json. The examples depend on mrk-provider-cdk by its registry
+# name and version, as a user's app does; until it is published, their locks leave it out and the tarball that
+# `make cdk-package` built is installed in its place (`npm install --no-save`, which keeps the lock as it is).
 cdk/node_modules/.installed: cdk/package.json cdk/package-lock.json
 	cd cdk && npm ci --no-audit --no-fund
 	touch $@
 
-examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/package-lock.json cdk/node_modules/.installed
-	cd examples/cdk && npm ci --no-audit --no-fund
+examples/cdk/node_modules/.installed examples/cdk/oldest/node_modules/.installed: %/node_modules/.installed: \
+		%/package.json %/package-lock.json $(CDK_TARBALL)
+	cd $* && npm install --no-save --no-audit --no-fund $(ROOT)/$(CDK_TARBALL)
 	touch $@
 
 # --- Mutation tests (not part of `make test`) ------------------------------------------------------

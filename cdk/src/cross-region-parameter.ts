@@ -226,8 +226,15 @@ export class CrossRegionParameter extends Construct {
           'value that it writes directly',
       );
     }
-    // `addDependency`: renamed `addStackDependency` in 2.262, which the peer range starts below.
-    consumer.addDependency(producer, `reads ${name}, which ${this.node.path} writes`);
+    const reason = `reads ${name}, which ${this.node.path} writes`;
+    // aws-cdk-lib 2.262 renamed `addDependency` `addStackDependency` (and the old name warns since); the peer
+    // range starts below 2.262, which has only the old name.
+    const renamed = (consumer as { addStackDependency?: (target: Stack, reason?: string) => void }).addStackDependency;
+    if (renamed !== undefined) {
+      renamed.call(consumer, producer, reason);
+    } else {
+      consumer.addDependency(producer, reason);
+    }
     return ssm.StringParameter.valueForStringParameter(scope, name);
   }
 
