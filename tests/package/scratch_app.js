@@ -13,7 +13,7 @@ const key = new kms.Key(keys, 'AppKey', { multiRegion: true });
 const replicas = new ReplicaKey(keys, 'AppKeyReplicas', { primaryKey: key, replicaRegions: ['eu-west-1'] });
 
 const consumer = new Stack(app, 'Consumer', { env: { account, region: 'eu-west-1' } });
-new CfnOutput(consumer, 'ReplicaKeyArn', { value: replicas.replicaKey(consumer, 'eu-west-1').keyArn });
+new CfnOutput(consumer, 'ReplicaKeyArn', { value: replicas.replicaKeyIn(consumer, 'eu-west-1').keyArn });
 new CrossRegionParameterReader(consumer, 'Reader', { region: 'us-east-1', names: ['/cross-region/app/name'] });
 
 const shared = new Stack(app, 'Shared', { env: { account, region: 'us-east-1' } });

@@ -75,7 +75,8 @@ def test_the_tarball_holds_the_library_and_the_zip_of_make_package_and_nothing_e
         names = set(archive.getnames())
         packaged_zip = archive.extractfile(ZIP_IN_PACKAGE).read()
     others = {name for name in names if not name.startswith("package/lib/")}
-    assert others == {"package/package.json", "package/README.md", "package/LICENSE", ZIP_IN_PACKAGE}
+    # .jsii: the assembly (the API for the other languages) that jsii-pacmak and Construct Hub read
+    assert others == {"package/package.json", "package/README.md", "package/LICENSE", "package/.jsii", ZIP_IN_PACKAGE}
     library = names - others
     assert "package/lib/index.js" in library and "package/lib/provider.d.ts" in library
     assert all(name.endswith((".js", ".d.ts")) for name in library), sorted(library)
