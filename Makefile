@@ -129,7 +129,7 @@ $(DEPLOY_VENV)/.installed: tests/deploy/requirements.txt
 	touch $@
 
 # --- Release artifacts (dist/) -----------------------------------------------------------------------
-.PHONY: package cdk-package package-test
+.PHONY: package cdk-package package-test release
 
 DIST := dist
 # The release's version, in one place: Cargo.toml's. cdk/package.json and template.yaml's SemanticVersion must
@@ -166,6 +166,13 @@ PACMAK_JAVA = $(shell command -v mvn >/dev/null && curl -sf --max-time 10 -o /de
 PACMAK_DOTNET = $(shell command -v dotnet >/dev/null && echo dotnet)
 PACMAK_BUILT = js python $(PACMAK_JAVA) $(PACMAK_DOTNET)
 PACMAK_CODE_ONLY = go $(if $(PACMAK_JAVA),,java) $(if $(PACMAK_DOTNET),,dotnet)
+
+## release: every artifact a release publishes, in dist/, each built as it ships, all of one version (Cargo.toml's):
+## the Lambda zip and the packaged template.yaml (`make package`), the CDK packages (`make cdk-package`),
+## target-account.yaml, the provider's template for StackSets, RELEASE_NOTES.md (CHANGELOG.md's section) and
+## SHA256SUMS over them all. .github/workflows/release.yml publishes them on a v* tag.
+release: package cdk-package
+	$(DBIN)/python tools/release.py --dist $(DIST)
 
 ## package-test: the artifacts as a user gets them (tests/package): the zip's bootstrap passes tests/deploy's checks,
 ## the checksum matches, packaging again gives the same bytes, the packaged template lints and `sam package`

@@ -302,3 +302,6 @@ def test_the_serverless_repo_metadata_is_complete_and_matches_the_project():
     assert application["SemanticVersion"] == cargo["version"] == npm["version"]
     assert "Apache License" in (ROOT / application["LicenseUrl"]).read_text()
     assert (ROOT / application["ReadmeUrl"]).stat().st_size < 5 * 1024 * 1024
+    # The repository, as the npm package names it (the registries link to it too).
+    assert application["HomePageUrl"] == application["SourceCodeUrl"] == npm["homepage"]
+    assert npm["repository"]["url"] == f"{npm['homepage']}.git"
