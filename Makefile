@@ -10,8 +10,9 @@ E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
 .PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
 ## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
-## lint with the arm64 build, the end-to-end suite again on that arm64 build, the CDK constructs, and the release
-## artifacts that this same build goes into
+## lint with the arm64 build, the GitHub workflows (actionlint), the end-to-end suite again on that arm64 build,
+## the CDK constructs (jsii, every language's package), and the release artifacts that this same build goes into,
+## the Python package through a real Python CDK app
 test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test
 
 fmt-check:
