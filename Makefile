@@ -225,9 +225,9 @@ cdk-test: cdk-package examples/cdk/node_modules/.installed examples/cdk/oldest/n
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 -- examples/cdk/cdk.out/*.template.json \
 		examples/cdk/oldest/cdk.out/*.template.json
 
-## cdk-docs: the API reference cdk/API.md, from the jsii assembly (jsii-docgen)
+## cdk-docs: the API reference cdk/API.md, from the jsii assembly (jsii-docgen); needs no build of the function
 cdk-docs: cdk/node_modules/.installed
-	cd cdk && npm run build && npx --no-install jsii-docgen -o API.md
+	cd cdk && npx --no-install jsii --silence-warnings=reserved-word && npx --no-install jsii-docgen -o API.md
 
 # The account the example apps are synthesized for (they take the CDK CLI's, CDK_DEFAULT_ACCOUNT): a made-up one.
 EXAMPLE_ACCOUNT := 123456789012
