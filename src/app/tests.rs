@@ -79,10 +79,18 @@ fn allowed_regions_are_a_trimmed_list_of_region_names_and_a_bad_one_is_a_problem
 fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
     let local = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "http://127.0.0.1")]);
     assert_eq!(
-        (local.response_urls.check("http://127.0.0.1:9/r", "aws"), local.problem),
+        (
+            local.response_urls.check("http://127.0.0.1:9/r", "us-east-1"),
+            local.problem
+        ),
         (Ok(()), None)
     );
-    assert!(config(&[]).response_urls.check("http://127.0.0.1:9/r", "aws").is_err());
+    assert!(
+        config(&[])
+            .response_urls
+            .check("http://127.0.0.1:9/r", "us-east-1")
+            .is_err()
+    );
     let remote = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "https://attacker.example/")]);
     assert!(
         remote
@@ -90,7 +98,12 @@ fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
             .unwrap_or_default()
             .starts_with(TEST_ONLY_RESPONSE_URL_PREFIX)
     );
-    assert!(remote.response_urls.check("https://attacker.example/x", "aws").is_err());
+    assert!(
+        remote
+            .response_urls
+            .check("https://attacker.example/x", "us-east-1")
+            .is_err()
+    );
 }
 
 #[tokio::test]
