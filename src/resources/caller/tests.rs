@@ -644,3 +644,62 @@ async fn a_logical_id_of_another_type_is_refused_with_nothing_deleted() {
     );
     assert_eq!(delete_rule.num_calls(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_caller_gets_no_decrypting_read_and_reaches_no_other_account() {
+    // GIVEN a resource CloudFormation shows at rest, SSM and STS rules that count every call, and a
+    // deployment that may decrypt /app/ and assume a role
+    let get = get_value("/app/x", "s3cr3t");
+    let assume = crate::test_support::assume_role_rule("ASIATARGET", std::time::Duration::from_secs(900));
+    let app = || {
+        TestApp::new()
+            .env("DECRYPT_PREFIX", "/app/")
+            .env("ASSUMABLE_ROLE_ARNS", "arn:aws:iam::222222222222:role/target")
+            .calling_resource("UPDATE_COMPLETE", None)
+            .ssm("eu-west-1", vec![get.clone()])
+            .sts(vec![assume.clone()])
+            .ssm_as("ASIATARGET", "eu-west-1", vec![get.clone()])
+    };
+    let decrypting = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"], "WithDecryption": true}),
+        None,
+    );
+    let across = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"], "RoleArn": "arn:aws:iam::222222222222:role/target"}),
+        None,
+    );
+
+    // WHEN a decrypting read and a read through a role claim to come from it
+    for request in [decrypting, across] {
+        let (_, reason) = failure(app().answer(request).await);
+        assert!(reason.contains("CloudFormation is not creating the"), "{reason}");
+    }
+
+    // THEN nothing was decrypted, and no role assumed (no session named after the forged stack)
+    assert_eq!((get.num_calls(), assume.num_calls()), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plain_read_in_the_own_account_may_run_beside_the_check() {
+    // GIVEN a resource CloudFormation shows being created, and a reader that decrypts nothing
+    let get = get_value("/app/x", "the-value");
+    let app = TestApp::new().ssm("eu-west-1", vec![get.clone()]);
+    let reader = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"]}),
+        None,
+    );
+
+    // WHEN it is read, THEN the value comes back: the twin of the refused reads above
+    let outcome = success(app.answer(reader).await);
+    assert_eq!(outcome.data["/app/x"], "the-value");
+    assert_eq!(get.num_calls(), 1);
+}

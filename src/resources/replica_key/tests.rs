@@ -1357,3 +1357,4 @@ async fn a_denied_replicate_key_is_asked_again_while_kms_applies_a_new_consent_t
 }
 
 mod converge;
+mod trust;

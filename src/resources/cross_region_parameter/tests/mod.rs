@@ -902,3 +902,4 @@ async fn more_parameters_than_the_bound_are_refused_before_any_call() {
 
 mod refresh;
 mod target_account;
+mod trust;
