@@ -1,4 +1,4 @@
-//! The gate every call that changes AWS passes first (SPEC section 7): a request's changes wait until
+//! The gate every call that changes AWS passes first (docs/reference.md, section 7): a request's changes wait until
 //! its caller is verified, while its reads go ahead, so that the verification costs no round trip of
 //! its own. [`super::kms::Kms`] and [`super::ssm::Ssm`] pass it in their one mutating step, so no
 //! handler can change anything without it.

@@ -1,4 +1,4 @@
-//! Whom a request comes from (SPEC section 7). Anyone who may invoke the function can send any event,
+//! Whom a request comes from (docs/reference.md, section 7). Anyone who may invoke the function can send any event,
 //! so before a request changes anything the provider confirms with CloudFormation that the event's
 //! `StackId` names a stack of the function's own account and region, that the stack is in the middle
 //! of an operation (`*_IN_PROGRESS`), and that it has the event's `LogicalResourceId` with the event's
