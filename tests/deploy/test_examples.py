@@ -1,4 +1,4 @@
-"""examples/: every custom resource written against the contract (SPEC sections 3-5), reaching the
+"""examples/: every custom resource written against the contract (docs/reference.md sections 3-5), reaching the
 provider the documented ways, and the two-stack flow wired as the acceptance test expects."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ FUNCTION_TIMEOUT = PROVIDER["Resources"]["MrkProviderFunction"]["Properties"]["T
 DEFAULT_PREFIX = PROVIDER["Parameters"]["ParameterPrefix"]["Default"]
 DEFAULT_TOKEN_PARAMETER = PROVIDER["Parameters"]["ServiceTokenParameterName"]["Default"]
 
-# Properties of each type (SPEC sections 3-5) besides ServiceToken and ServiceTimeout.
+# Properties of each type (docs/reference.md sections 3-5) besides ServiceToken and ServiceTimeout.
 PROPERTIES = {
     "Custom::ReplicaKey": ({"PrimaryKeyArn", "ReplicaRegions"}, {
         "Description", "KeyPolicy", "Tags", "Alias", "Enabled", "PendingWindowInDays",
