@@ -24,7 +24,7 @@ export enum CrossRegionParameterType {
   SECURE_STRING = 'SecureString',
 }
 
-/** Properties of a {@link CrossRegionParameter}: `Custom::CrossRegionParameter` (SPEC section 4). */
+/** Properties of a {@link CrossRegionParameter}: `Custom::CrossRegionParameter` (docs/reference.md section 4). */
 export interface CrossRegionParameterProps extends MrkProviderProps {
   /** Regions to write into (`Regions`): not empty, no duplicates, one partition. */
   readonly regions: string[];
