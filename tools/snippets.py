@@ -12,7 +12,7 @@ TypeScript block is compiled and synthesized against the CDK constructs as they 
 - TypeScript: each block becomes the body of a stack's constructor in an app of its own (`this` is a
   stack in us-east-1); what it uses without declaring (`keysStack`, `appStack`, `worker`, `key`, ...) is
   declared before it, and the modules it uses without importing are imported. The apps are compiled
-  with cdk/'s TypeScript and settings and synthesized; constructs come from the package's public index
+  strictly with cdk/'s TypeScript and synthesized; constructs come from the package's public index
   (`mrk-provider-cdk`), so the constructs' own synth-time checks run on every snippet.
 
 A block can opt out with an HTML comment on the line before it: `<!-- snippet: not a template -->` (YAML
@@ -359,10 +359,14 @@ for (const snippet of snippets) {
 console.log(`${snippets.length} TypeScript snippets synthesized: ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;
 """, encoding="utf-8")
-    # cdk/'s settings, but the unused names a fragment leaves (a construct it only creates) are fine.
+    # Strict, as a user's app would be, but the unused names a fragment leaves (a construct it only
+    # creates) are fine. Standalone: nothing here depends on how cdk/ builds itself.
     (out / "tsconfig.json").write_text(json.dumps({
-        "extends": "../../tsconfig.json",
-        "compilerOptions": {"rootDir": ".", "outDir": "js", "declaration": False, "noUnusedLocals": False},
+        "compilerOptions": {
+            "target": "ES2022", "module": "node16", "moduleResolution": "node16", "lib": ["ES2022"],
+            "strict": True, "noImplicitReturns": True, "skipLibCheck": True, "types": ["node"],
+            "rootDir": ".", "outDir": "js",
+        },
         "include": ["*.ts"],
     }, indent=2), encoding="utf-8")
     tsc = ROOT / "cdk" / "node_modules" / ".bin" / "tsc"
