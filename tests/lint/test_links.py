@@ -13,10 +13,17 @@ from conftest import ROOT
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
+SKIPPED = {".git", "target", "node_modules", ".venv", ".venv-deploy", "dist", ".aws-sam", "build", "cdk.out"}
+
+
 def tracked(pattern: str) -> list[Path]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", pattern], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split()
-    return [ROOT / name for name in listed if (ROOT / name).is_file()]
+    """The repository's files matching `pattern`: git's list, or (without git) the tree minus what is built."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", pattern], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout.split()
+        return [ROOT / name for name in listed if (ROOT / name).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        return [p for p in ROOT.rglob(pattern) if p.is_file() and not SKIPPED & set(p.relative_to(ROOT).parts)]
 
 
 def slug(heading: str) -> str:
