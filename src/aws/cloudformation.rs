@@ -1,4 +1,4 @@
-//! CloudFormation reads that say whom a request comes from (SPEC sections 2 and 7): a stack's status,
+//! CloudFormation reads that say whom a request comes from (docs/reference.md, sections 2 and 7): a stack's status,
 //! and the type, status and physical id of one of its resources. A stack or resource that does not
 //! exist is `None`, not an error; CloudFormation reports both as a `ValidationError` whose message
 //! says "does not exist".

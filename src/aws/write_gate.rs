@@ -1,4 +1,4 @@
-//! The gate a request's calls pass before its caller is verified (SPEC section 7): every change, every
+//! The gate a request's calls pass before its caller is verified (docs/reference.md, section 7): every change, every
 //! KMS call, every decrypting read and every reach into another account (AssumeRole, or a role's
 //! credentials reused) waits here until the caller check has passed. Only the caller check's own calls
 //! and plain reads in the function's own account (SSM reads that decrypt nothing, CloudFormation) go

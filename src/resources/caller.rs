@@ -1,4 +1,4 @@
-//! Whom a request comes from (SPEC section 7). Anyone who may invoke the function can send any event,
+//! Whom a request comes from (docs/reference.md, section 7). Anyone who may invoke the function can send any event,
 //! so before a request changes anything the provider confirms with CloudFormation that the event's
 //! `StackId` names a stack of the function's own account and region ([`check_stack_arn`], from the
 //! ARNs alone), and that CloudFormation is operating on the event's resource right now ([`confirm`]):

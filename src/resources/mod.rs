@@ -1,5 +1,5 @@
 //! The resource types, one module each, and what they share: property decoding, the ownership rules
-//! (SPEC section 2), the caller check (section 7) and the parameter-name rules. A resource handler
+//! (docs/reference.md, section 2), the caller check (section 7) and the parameter-name rules. A resource handler
 //! gets a [`Context`] and returns an [`Outcome`] or an [`Error`]; it never sees how the answer is
 //! delivered.
 

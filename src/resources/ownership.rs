@@ -1,4 +1,4 @@
-//! Ownership (SPEC section 2): every replica and parameter the provider creates carries two tags that
+//! Ownership (docs/reference.md, section 2): every replica and parameter the provider creates carries two tags that
 //! name its owner, the stack and the logical id of the resource that made it. Nothing whose owner tags
 //! are absent or different is changed or deleted, unless adopted; `AdoptExisting` adopts only what no
 //! live stack owns ([`check_adoptable`]); and what a live stack created itself (CloudFormation's own

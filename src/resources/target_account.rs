@@ -1,4 +1,4 @@
-//! `RoleArn` and `ExternalId` (SPEC sections 4 to 6): a resource that names a role works in that role's
+//! `RoleArn` and `ExternalId` (docs/reference.md, sections 4 to 6): a resource that names a role works in that role's
 //! account. Before any call, the role must be an IAM role ARN of the regions' partition that the
 //! deployment lists in `AssumableRoleArns` (`ASSUMABLE_ROLE_ARNS`); then, once the caller check has
 //! passed, it is assumed (or an earlier request's credentials are reused, see

@@ -1,4 +1,4 @@
-"""target-account.yaml: the role that a RoleArn names in another account (SPEC sections 4-6). It trusts
+"""target-account.yaml: the role that a RoleArn names in another account (docs/reference.md sections 4-6). It trusts
 only the provider's role, asks for the external id when one is set, and grants exactly what template.yaml
 grants the provider on SSM parameters, in the role's own account."""
 

@@ -1,4 +1,4 @@
-"""End-to-end security suite (SPEC sections 2 and 7): attacks an invoker of the function could make, each an
+"""End-to-end security suite (docs/reference.md sections 2 and 7): attacks an invoker of the function could make, each an
 event sequence sent to the real binary against the local AWS. Every attack must end FAILED with a reason
 that says which check refused it, leave AWS exactly as it was (read back through the AWS API), and leave
 no secret in the answer or in the function's logs.

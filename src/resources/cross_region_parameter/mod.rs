@@ -1,4 +1,4 @@
-//! `Custom::CrossRegionParameter`: writes SSM parameters into other regions (SPEC section 4), so that a
+//! `Custom::CrossRegionParameter`: writes SSM parameters into other regions (docs/reference.md, section 4), so that a
 //! stack there reads them natively (`{{resolve:ssm:NAME}}`).
 //!
 //! - Create: write every name into every region, tagged with the owner. A parameter that exists

@@ -1,4 +1,4 @@
-//! `Custom::ReplicaKey`: replicates one multi-Region primary key into several regions (SPEC section 3).
+//! `Custom::ReplicaKey`: replicates one multi-Region primary key into several regions (docs/reference.md, section 3).
 //!
 //! - Create: check the primary, replicate into every region at once, wait for each replica to leave
 //!   `Creating`, set its state, create the alias. A replica that already exists is adopted when this
@@ -302,7 +302,7 @@ impl<'a> Job<'a> {
     }
 
     /// DescribeKey and ListResourceTags on the primary, at once: it must be a multi-Region primary
-    /// key, not pending deletion, whose owner consented to its replication (SPEC section 7).
+    /// key, not pending deletion, whose owner consented to its replication (docs/reference.md, section 7).
     async fn check_primary(&self) -> Result<(), Error> {
         let primary = &self.spec.primary;
         let kms = self.kms(&primary.region);

@@ -1092,7 +1092,7 @@ async fn a_delete_skips_a_region_outside_allowed_regions_and_deletes_the_others(
     assert_eq!((remove_alias.num_calls(), schedule.num_calls()), (1, 1));
 }
 
-// ---- trust: consent, adoption from live owners, aliases (SPEC sections 2 and 7) ----
+// ---- trust: consent, adoption from live owners, aliases (docs/reference.md, sections 2 and 7) ----
 
 #[tokio::test(start_paused = true)]
 async fn a_primary_without_its_owners_consent_is_not_replicated() {
