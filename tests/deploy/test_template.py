@@ -88,7 +88,11 @@ def test_the_template_parameters_reach_the_function_environment():
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "RESPONSE_MODE": {"Ref": "ResponseMode"},
         "ASSUMABLE_ROLE_ARNS": {"Ref": "AssumableRoleArns"},
+        "ASSUMABLE_ROLE_ACCOUNTS": {"Ref": "AssumableRoleAccounts"},
         "PROVIDER_ROLE_ARN": {"Fn::GetAtt": ["MrkProviderRole", "Arn"]},
+        "SERVICE_TOKEN_PARAMETER": {"Ref": "ServiceTokenParameterName"},
+        "ALLOWED_PARAMETER_TIERS": {"Fn::Join": [",", {"Ref": "AllowedParameterTiers"}]},
+        "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK": {"Ref": "AllowBypassPolicyLockoutSafetyCheck"},
     }
 
 

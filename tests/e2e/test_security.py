@@ -62,7 +62,11 @@ class World:
         assert [a.status for a in made] == ["SUCCESS", "SUCCESS"], [a.reason for a in made]
         self.export_id = made[0].physical_id
         self.replica_arn = made[1].data["Arn.eu-west-1"]
-        aws.register_stack(self.victim.stack_id, "CREATE_COMPLETE")
+        # At rest, as CloudFormation shows a created stack: the stack and its resources complete.
+        aws.register_stack(self.victim.stack_id, "CREATE_COMPLETE", {
+            "VictimExport": {"type": PARAMETER, "status": "CREATE_COMPLETE", "physical_id": self.export_id},
+            "VictimKeys": {"type": REPLICA_KEY, "status": "CREATE_COMPLETE", "physical_id": self.primary["Arn"]},
+        })
 
     def snapshot(self) -> dict:
         """Every parameter (value, version, tags) and every key (state, description, policy, tags, aliases) of
