@@ -144,7 +144,7 @@ def test_a_replayed_create_of_a_completed_stack_changes_nothing(world):
     before = world.snapshot()
     replay = {"Regions": ["eu-west-1"], "Parameters": {"/app/victim/key-arn": "arn:aws:kms:attacker"}}
     answer = forged(world, "Create", PARAMETER, "VictimExport", replay, world.victim.stack_id)
-    refused(world, answer, before, "is CREATE_COMPLETE")
+    refused(world, answer, before, "CloudFormation is not creating the", NOT_OPERATING)
 
 
 def test_a_reader_naming_a_stack_at_rest_gets_no_value(world):
