@@ -134,6 +134,28 @@ def test_a_replacements_cleanup_deletes_the_old_replicas_and_a_forged_one_reache
     assert after[new["KeyId"]] == "Enabled"
 
 
+def test_an_update_rollbacks_cleanup_deletes_what_the_failed_replacement_made(aws, function, stack):
+    us = aws.client("kms", "us-east-1")
+    old, new = create_primary_key(us, "kept primary"), create_primary_key(us, "failed update's primary")
+    keys = {"PrimaryKeyArn": old["Arn"], "ReplicaRegions": ["eu-west-1"]}
+    moved = {**keys, "PrimaryKeyArn": new["Arn"]}
+    assert function.send("Create", REPLICA_KEY, "Keys", keys, stack).status == "SUCCESS"
+    # The update replaces the primary, then another resource fails: the rollback's Update goes back
+    replaced = function.send("Update", REPLICA_KEY, "Keys", moved, stack, old_properties=keys, physical_id=old["Arn"])
+    assert replaced.status == "SUCCESS" and replaced.physical_id == new["Arn"], replaced.reason
+    back = function.send("Update", REPLICA_KEY, "Keys", keys, stack, old_properties=moved, physical_id=new["Arn"],
+                         stack_status="UPDATE_ROLLBACK_IN_PROGRESS")
+    assert back.status == "SUCCESS" and back.physical_id == old["Arn"], back.reason
+    # The rollback's cleanup deletes the failed update's id while the resource is the old one again
+    aws.register_stack(stack.stack_id, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+                       {"Keys": {"type": REPLICA_KEY, "status": "UPDATE_COMPLETE", "physical_id": old["Arn"]}})
+    cleanup = function.send("Delete", REPLICA_KEY, "Keys", moved, stack, physical_id=new["Arn"], register=False)
+    assert cleanup.status == "SUCCESS", cleanup.reason
+    after = key_states(aws, "eu-west-1")
+    assert after[new["KeyId"]] == "PendingDeletion"
+    assert after[old["KeyId"]] == "Enabled"
+
+
 # ---- 6. nothing before the caller is verified ----
 
 def test_a_forged_stack_makes_the_provider_assume_no_role(aws, function, stack):
