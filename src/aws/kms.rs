@@ -70,8 +70,11 @@ impl<'a> Kms<'a> {
         self.region
     }
 
-    fn step(&self, operation: &str) -> Step<'a> {
-        self.progress.step(format!("{operation} in {}", self.region))
+    /// The step of a call that reads: it too waits at the request's [`WriteGate`], since no KMS call
+    /// is made for a caller that is not verified (a read would tell it about keys it may not see).
+    async fn step(&self, operation: &str) -> Result<Step<'a>, Error> {
+        self.gate.pass().await?;
+        Ok(self.progress.step(format!("{operation} in {}", self.region)))
     }
 
     /// The step of a call that changes the key: it waits at the request's [`WriteGate`] first.
@@ -83,7 +86,7 @@ impl<'a> Kms<'a> {
 
     /// DescribeKey: the key's metadata, or `None` if the key (or alias) does not exist in the region.
     pub async fn describe_key(&self, key_id: &str) -> Result<Option<KeyMetadata>, Error> {
-        let _step = self.step("DescribeKey");
+        let _step = self.step("DescribeKey").await?;
         match self.client.describe_key().key_id(key_id).send().await {
             Ok(output) => Ok(output.key_metadata),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(None),
@@ -93,7 +96,7 @@ impl<'a> Kms<'a> {
 
     /// GetKeyPolicy: the key's `default` policy document.
     pub async fn get_key_policy(&self, key_id: &str) -> Result<Option<String>, Error> {
-        let _step = self.step("GetKeyPolicy");
+        let _step = self.step("GetKeyPolicy").await?;
         let output = self
             .client
             .get_key_policy()
@@ -139,7 +142,7 @@ impl<'a> Kms<'a> {
 
     /// ListResourceTags: all tags of the key, as (key, value) pairs.
     pub async fn list_tags(&self, key_id: &str) -> Result<Vec<(String, String)>, Error> {
-        let _step = self.step("ListResourceTags");
+        let _step = self.step("ListResourceTags").await?;
         let mut tags = Vec::new();
         let mut marker = None;
         loop {
