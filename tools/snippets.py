@@ -313,7 +313,8 @@ def app_source(snippet: Snippet, index: int) -> str:
 export const where = {json.dumps(snippet.where)};
 
 export function synth(): void {{
-  const app = new App({{ builtinCloudFormationValidation: false }});
+  // Without the CDK's built-in validation (slow); cdk/ pins an aws-cdk-lib older than the option, which ignores it.
+  const app = new App({{ ...({{ builtinCloudFormationValidation: false }} as object) }});
   const name = 'Snippet{index}';
   class SnippetStack extends Stack {{
     constructor() {{
