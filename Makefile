@@ -183,8 +183,8 @@ PACMAK_CODE_ONLY = go $(if $(PACMAK_JAVA),,java) $(if $(PACMAK_DOTNET),,dotnet)
 
 ## release: every artifact a release publishes, in dist/, each built as it ships, all of one version (Cargo.toml's):
 ## the Lambda zip and the packaged template.yaml (`make package`), the CDK packages (`make cdk-package`),
-## target-account.yaml, the provider's template for StackSets, RELEASE_NOTES.md (CHANGELOG.md's section) and
-## SHA256SUMS over them all. .github/workflows/release.yml publishes them on a v* tag.
+## target-account.yaml, the provider's template for StackSets, the cfn-lint rules zipped, RELEASE_NOTES.md
+## (CHANGELOG.md's section) and SHA256SUMS over them all. .github/workflows/release.yml publishes them on a v* tag.
 release: package cdk-package
 	$(DBIN)/python tools/release.py --dist $(DIST)
 

@@ -1,7 +1,8 @@
 """`make release`: completes dist/ as a release publishes it, once `make package` and `make cdk-package` made the
 artifacts: checks that every artifact carries the one version (Cargo.toml's), adds target-account.yaml (no code
-to package) and the provider's template for StackSets (tools/stackset.py), writes RELEASE_NOTES.md
-(CHANGELOG.md's section for the version) and SHA256SUMS over every file (`sha256sum -c SHA256SUMS` checks them).
+to package), the provider's template for StackSets (tools/stackset.py) and the cfn-lint rules as one zip, writes
+RELEASE_NOTES.md (CHANGELOG.md's section for the version) and SHA256SUMS over every file (`sha256sum -c
+SHA256SUMS` checks them).
 
 Usage: python tools/release.py --dist dist
 """
@@ -15,6 +16,7 @@ import re
 import shutil
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 from stackset import stackset_template
@@ -24,6 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 AS_IS = ("target-account.yaml",)
 # template.yaml for StackSets (tools/stackset.py).
 STACKSET = "mrk-provider-stackset.template.json"
+# The cfn-lint rules that `make package` writes as a folder, zipped for the release (an asset is a file).
+RULES = "cfn-lint-rules"
+RULES_ZIP = "mrk-provider-cfn-lint-rules.zip"
+# A zip entry's time: a constant, so that the same rules zip to the same bytes.
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SUMS = "SHA256SUMS"
 NOTES = "RELEASE_NOTES.md"
 
@@ -61,6 +68,15 @@ def expected_artifacts(version: str) -> list[str]:
     ]
 
 
+def zip_folder(folder: Path, target: Path) -> None:
+    """`folder` zipped into `target`, its entries under the folder's name, sorted, with fixed times."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            entry = zipfile.ZipInfo(str(path.relative_to(folder.parent)), date_time=FIXED_TIME)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, path.read_bytes(), zipfile.ZIP_DEFLATED)
+
+
 def sha256sums(dist: Path) -> str:
     """`sha256sum` lines for every file of dist/ but SHA256SUMS itself, sorted by name."""
     lines = []
@@ -83,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.copyfile(ROOT / name, dist / name)
     stackset = stackset_template((ROOT / "template.yaml").read_text())
     (dist / STACKSET).write_text(json.dumps(stackset, indent=2) + "\n")
+    if (dist / RULES).is_dir():
+        zip_folder(dist / RULES, dist / RULES_ZIP)
     (dist / NOTES).write_text(release_notes((ROOT / "CHANGELOG.md").read_text(), version))
     (dist / SUMS).write_text(sha256sums(dist))
     for path in sorted(dist.iterdir()):

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ def released(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     for name in release.expected_artifacts(VERSION):
         shutil.copyfile(require(DIST / name, "make package cdk-package"), dist / name)
+    shutil.copytree(require(DIST / release.RULES, "make package"), dist / release.RULES)
     run = subprocess.run(
         [DEPLOY_BIN / "python", ROOT / "tools" / "release.py", "--dist", dist],
         capture_output=True, text=True, timeout=300,
@@ -37,9 +39,18 @@ def released(tmp_path_factory) -> Path:
 
 def test_sha256sums_lists_every_file_and_sha256sum_accepts_it(released):
     listed = [line.split("  ", 1)[1] for line in (released / "SHA256SUMS").read_text().splitlines()]
-    assert sorted(listed) == sorted(p.name for p in released.iterdir() if p.name != "SHA256SUMS")
+    assert sorted(listed) == sorted(p.name for p in released.iterdir() if p.is_file() and p.name != "SHA256SUMS")
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=released, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_cfn_lint_rules_are_one_zip_of_the_rules_folder(released):
+    with zipfile.ZipFile(released / release.RULES_ZIP) as archive:
+        names = set(archive.namelist())
+        zipped = {name: archive.read(name) for name in names}
+    folder = released / release.RULES
+    files = {str(p.relative_to(released)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert zipped == files and f"{release.RULES}/MrkProvider.py" in names
 
 
 def test_sha256sums_sees_a_changed_file(released, tmp_path):
