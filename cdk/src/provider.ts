@@ -79,6 +79,45 @@ export interface MrkProviderFunctionProps {
 
   /** How long CloudWatch Logs keeps the function's logs (`LogRetentionInDays`). @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The 12-digit accounts that the `assumableRoleArns` must be in (`AssumableRoleAccounts`): the function
+   * refuses a role of any other account, and IAM denies `sts:AssumeRole` outside `aws:ResourceAccount`.
+   * Set it (or `assumableRoleOrgId`) whenever a role pattern has a `*` account.
+   * @default - no account bound
+   */
+  readonly assumableRoleAccounts?: string[];
+
+  /**
+   * The AWS Organizations id (`o-...`) that the `assumableRoleArns` must belong to (`AssumableRoleOrgId`):
+   * IAM denies `sts:AssumeRole` outside `aws:ResourceOrgID`.
+   * @default - no organization bound
+   */
+  readonly assumableRoleOrgId?: string;
+
+  /**
+   * The SSM tiers a `CrossRegionParameter` may write (`AllowedParameterTiers`): `Standard`, `Advanced`,
+   * `Intelligent-Tiering`. `Advanced` costs money per parameter and month (and `Intelligent-Tiering` may
+   * become `Advanced`); a resource writes at most 100 parameters in a paid tier.
+   * @default ['Standard']
+   */
+  readonly allowedParameterTiers?: string[];
+
+  /**
+   * Whether a `ReplicaKey` may set `bypassPolicyLockoutSafetyCheck` (`AllowBypassPolicyLockoutSafetyCheck`):
+   * a key policy put without KMS's check can lock every principal out of the key for good. When false, the
+   * function refuses it and IAM denies it.
+   * @default false
+   */
+  readonly allowBypassPolicyLockoutSafetyCheck?: boolean;
+
+  /**
+   * The SSM parameter that holds a ServiceToken of mrk-provider in this region (`ServiceTokenParameterName`),
+   * which no resource of this function may write, adopt or delete (IAM denies it too), so that nobody can
+   * point the stacks that read it at another function.
+   * @default '/mrk-provider/service-token'
+   */
+  readonly serviceTokenParameterName?: string;
 }
 
 /** template.yaml's defaults, kept equal by test/provider.test.ts. */
@@ -89,6 +128,11 @@ const DEFAULTS = {
   reservedConcurrency: 0,
   logLevel: ProviderLogLevel.INFO,
   logRetention: logs.RetentionDays.ONE_MONTH,
+  assumableRoleAccounts: [] as string[],
+  assumableRoleOrgId: '',
+  allowedParameterTiers: ['Standard'],
+  allowBypassPolicyLockoutSafetyCheck: false,
+  serviceTokenParameterName: '/mrk-provider/service-token',
 };
 
 /** template.yaml's `AllowedPattern`s, kept equal by test/provider.test.ts. */
@@ -97,7 +141,13 @@ const PARAMETER_PATTERNS = {
   ParameterPrefix: /^\/([a-zA-Z0-9_.-]+\/)*$/,
   DecryptPrefix: /^$|^\/([a-zA-Z0-9_.-]+\/)*$/,
   AssumableRoleArn: /^arn:[a-z*?-]+:iam::[0-9*?]{1,12}:role\/[a-zA-Z0-9+=.@_/*?-]+$/,
+  AssumableRoleAccount: /^[0-9]{12}$/,
+  AssumableRoleOrgId: /^$|^o-[a-z0-9]{10,32}$/,
+  ServiceTokenParameterName: /^\/[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/,
 };
+
+/** template.yaml's `AllowedParameterTiers` `AllowedValues`. */
+const PARAMETER_TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'];
 
 /** template.yaml's `LogRetentionInDays` `AllowedValues`, kept equal by test/provider.test.ts. */
 const LOG_RETENTION_DAYS = [
@@ -177,6 +227,8 @@ export class MrkProviderFunction extends Construct {
   public readonly allowedRegions?: string[];
   /** The roles given as `assumableRoleArns` (empty: none); `undefined`: those that the stack's resources name. */
   public readonly assumableRoleArns?: string[];
+  /** The accounts and organization the roles to assume must be in. */
+  private readonly roleBounds: RoleBounds;
 
   constructor(scope: Construct, id: string, props: MrkProviderFunctionProps = {}) {
     super(scope, id);
@@ -209,6 +261,7 @@ export class MrkProviderFunction extends Construct {
     this.decryptPrefix = settings.decryptPrefix;
     this.allowedRegions = props.allowedRegions;
     this.assumableRoleArns = props.assumableRoleArns;
+    this.roleBounds = { accounts: settings.assumableRoleAccounts, orgId: settings.assumableRoleOrgId };
 
     const regions = this.allowedRegions ?? Lazy.list({ produce: () => this.regionsServed() });
     this.node.addValidation({ validate: () => this.regionProblems() });
@@ -228,6 +281,9 @@ export class MrkProviderFunction extends Construct {
         decryptPrefix: settings.decryptPrefix,
         assumableRoleArns: this.assumableRoleArns ?? [],
         logGroupArn: this.logGroup.logGroupArn,
+        bounds: this.roleBounds,
+        allowBypassPolicyLockoutSafetyCheck: settings.allowBypassPolicyLockoutSafetyCheck,
+        serviceTokenParameterName: settings.serviceTokenParameterName,
       }),
     });
     if (this.assumableRoleArns === undefined) {
@@ -270,7 +326,11 @@ export class MrkProviderFunction extends Construct {
               return roles.length === 0 ? '' : Fn.join(',', roles);
             },
           }),
+        ASSUMABLE_ROLE_ACCOUNTS: settings.assumableRoleAccounts.join(','),
         PROVIDER_ROLE_ARN: this.role.roleArn,
+        SERVICE_TOKEN_PARAMETER: settings.serviceTokenParameterName,
+        ALLOWED_PARAMETER_TIERS: settings.allowedParameterTiers.join(','),
+        ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: String(settings.allowBypassPolicyLockoutSafetyCheck),
       },
     });
     // lambda.Function makes the function depend on its role, which its Role and PROVIDER_ROLE_ARN already
@@ -304,7 +364,7 @@ export class MrkProviderFunction extends Construct {
         // drops undefined array elements when it resolves them.
         return roles.length === 0
           ? undefined
-          : { policyName: ASSUME_ROLE_POLICY_NAME, policyDocument: assumeRolePolicy(roles) };
+          : { policyName: ASSUME_ROLE_POLICY_NAME, policyDocument: assumeRolePolicy(roles, this.roleBounds) };
       },
     });
     cfnRole.policies = [...inline.slice(0, at), derived, ...inline.slice(at)];
@@ -493,6 +553,25 @@ function checkProps(scope: IConstruct, props: MrkProviderFunctionProps, settings
       );
     }
   }
+  for (const account of settings.assumableRoleAccounts) {
+    if (isLiteral(account) && !PARAMETER_PATTERNS.AssumableRoleAccount.test(account)) {
+      fail(`assumableRoleAccounts: '${account}' is not a 12-digit account id`);
+    }
+  }
+  if (isLiteral(settings.assumableRoleOrgId) && !PARAMETER_PATTERNS.AssumableRoleOrgId.test(settings.assumableRoleOrgId)) {
+    fail(`assumableRoleOrgId '${settings.assumableRoleOrgId}' is not an organization id such as o-a1b2c3d4e5`);
+  }
+  for (const tier of settings.allowedParameterTiers) {
+    if (isLiteral(tier) && !PARAMETER_TIERS.includes(tier)) {
+      fail(`allowedParameterTiers: '${tier}' is not one of ${PARAMETER_TIERS.join(', ')}`);
+    }
+  }
+  if (
+    isLiteral(settings.serviceTokenParameterName) &&
+    !PARAMETER_PATTERNS.ServiceTokenParameterName.test(settings.serviceTokenParameterName)
+  ) {
+    fail(`serviceTokenParameterName '${settings.serviceTokenParameterName}' is not an SSM parameter name such as /mrk-provider/service-token`);
+  }
   const reserved = settings.reservedConcurrency;
   if (
     !Token.isUnresolved(reserved) &&
@@ -513,6 +592,12 @@ function checkProps(scope: IConstruct, props: MrkProviderFunctionProps, settings
   }
 }
 
+/** The accounts (empty: any) and the organization (empty: any) that the roles to assume must be in. */
+interface RoleBounds {
+  readonly accounts: string[];
+  readonly orgId: string;
+}
+
 /** The inputs of the role's policies. */
 interface PolicyInputs {
   readonly regions: string[];
@@ -520,23 +605,47 @@ interface PolicyInputs {
   readonly decryptPrefix: string;
   readonly assumableRoleArns: string[];
   readonly logGroupArn: string;
+  readonly bounds: RoleBounds;
+  readonly allowBypassPolicyLockoutSafetyCheck: boolean;
+  readonly serviceTokenParameterName: string;
 }
 
 /** The names of template.yaml's inline policies that the roles to assume concern. */
 const ASSUME_ROLE_POLICY_NAME = 'sts-target-account-roles';
 const SSM_POLICY_NAME = 'ssm-parameters';
 
-/** template.yaml's policy that lets the function assume `roleArns`. */
-function assumeRolePolicy(roleArns: string[]): iam.PolicyDocument {
-  return new iam.PolicyDocument({
-    statements: [
+/** template.yaml's policy that lets the function assume `roleArns`, within `bounds`. */
+function assumeRolePolicy(roleArns: string[], bounds: RoleBounds): iam.PolicyDocument {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'AssumeListedTargetAccountRoles',
+      actions: ['sts:AssumeRole'],
+      resources: roleArns,
+    }),
+  ];
+  if (bounds.accounts.length > 0) {
+    statements.push(
       new iam.PolicyStatement({
-        sid: 'AssumeListedTargetAccountRoles',
+        sid: 'OnlyRolesOfListedAccounts',
+        effect: iam.Effect.DENY,
         actions: ['sts:AssumeRole'],
-        resources: roleArns,
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceAccount': bounds.accounts } },
       }),
-    ],
-  });
+    );
+  }
+  if (bounds.orgId !== '') {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'OnlyRolesOfTheOrganization',
+        effect: iam.Effect.DENY,
+        actions: ['sts:AssumeRole'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:ResourceOrgID': bounds.orgId } },
+      }),
+    );
+  }
+  return new iam.PolicyDocument({ statements });
 }
 
 /** An ARN of this account's `resource` of `service` in any region. */
@@ -555,6 +664,21 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
   const parametersUnderPrefix = accountArn('ssm', `parameter${inputs.parameterPrefix}*`);
   const document = (...statements: iam.PolicyStatementProps[]) =>
     new iam.PolicyDocument({ statements: statements.map((s) => new iam.PolicyStatement(s)) });
+  const lockoutBypassDenied: iam.PolicyStatementProps[] = inputs.allowBypassPolicyLockoutSafetyCheck
+    ? []
+    : [
+        {
+          sid: 'NoLockoutBypass',
+          effect: iam.Effect.DENY,
+          actions: ['kms:ReplicateKey', 'kms:PutKeyPolicy', 'kms:CreateKey'],
+          resources: ['*'],
+          conditions: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } },
+        },
+      ];
+  const decryptable =
+    inputs.decryptPrefix === ''
+      ? 'decryption-disabled-by-an-empty-DecryptPrefix'
+      : accountArn('ssm', `parameter${inputs.decryptPrefix}*`);
 
   const result: { [name: string]: iam.PolicyDocument } = {
     logs: document({
@@ -626,6 +750,8 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
           Bool: { 'kms:MultiRegion': 'true' },
         },
       },
+      // Where template.yaml has it: before the alias statements.
+      ...lockoutBypassDenied,
       {
         sid: 'AliasesOfReplicas',
         actions: ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
@@ -644,7 +770,7 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
     ),
   };
   if (inputs.assumableRoleArns.length > 0) {
-    result[ASSUME_ROLE_POLICY_NAME] = assumeRolePolicy(inputs.assumableRoleArns);
+    result[ASSUME_ROLE_POLICY_NAME] = assumeRolePolicy(inputs.assumableRoleArns, inputs.bounds);
   }
   result[SSM_POLICY_NAME] = document(
     {
@@ -680,12 +806,28 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
         StringEquals: inRegions,
         StringLike: {
           'kms:ViaService': 'ssm.*.amazonaws.com',
-          'kms:EncryptionContext:PARAMETER_ARN':
-            inputs.decryptPrefix === ''
-              ? 'decryption-disabled-by-an-empty-DecryptPrefix'
-              : accountArn('ssm', `parameter${inputs.decryptPrefix}*`),
+          'kms:EncryptionContext:PARAMETER_ARN': decryptable,
         },
       },
+    },
+    {
+      sid: 'NoDecryptionOutsideDecryptPrefix',
+      effect: iam.Effect.DENY,
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringNotLike: { 'kms:EncryptionContext:PARAMETER_ARN': decryptable } },
+    },
+    {
+      sid: 'NeverTheServiceTokenParameter',
+      effect: iam.Effect.DENY,
+      actions: [
+        'ssm:PutParameter',
+        'ssm:DeleteParameter',
+        'ssm:DeleteParameters',
+        'ssm:AddTagsToResource',
+        'ssm:RemoveTagsFromResource',
+      ],
+      resources: [accountArn('ssm', `parameter${inputs.serviceTokenParameterName}`)],
     },
   );
   return result;

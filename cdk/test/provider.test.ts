@@ -134,7 +134,7 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
     props: { allowedRegions: ['us-east-1', 'eu-west-1'] },
   },
   {
-    name: 'a DecryptPrefix, two AssumableRoleArns, and every other parameter changed',
+    name: 'a DecryptPrefix, two AssumableRoleArns bounded to accounts and an organization, and every other parameter changed',
     parameters: {
       AllowedRegions: 'eu-central-1',
       ParameterPrefix: '/app/',
@@ -144,6 +144,11 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
       ReservedConcurrency: '5',
       LogLevel: 'debug',
       LogRetentionInDays: '7',
+      AssumableRoleAccounts: '111122223333,444455556666',
+      AssumableRoleOrgId: 'o-a1b2c3d4e5',
+      AllowedParameterTiers: 'Standard,Advanced',
+      AllowBypassPolicyLockoutSafetyCheck: 'true',
+      ServiceTokenParameterName: '/platform/mrk-provider-token',
     },
     props: {
       allowedRegions: ['eu-central-1'],
@@ -154,6 +159,11 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
       reservedConcurrency: 5,
       logLevel: ProviderLogLevel.DEBUG,
       logRetention: logs.RetentionDays.ONE_WEEK,
+      assumableRoleAccounts: ['111122223333', '444455556666'],
+      assumableRoleOrgId: 'o-a1b2c3d4e5',
+      allowedParameterTiers: ['Standard', 'Advanced'],
+      allowBypassPolicyLockoutSafetyCheck: true,
+      serviceTokenParameterName: '/platform/mrk-provider-token',
     },
   },
   {
@@ -260,13 +270,10 @@ describe('MrkProviderFunction', () => {
 
   it("has template.yaml's parameter defaults and constraints", () => {
     const declared = TEMPLATE_YAML.Parameters;
-    // Every parameter but the name of the SSM parameter that publishes the token has a prop.
-    assert.deepEqual(
-      Object.keys(SETTINGS[1].parameters).sort(),
-      Object.keys(declared)
-        .filter((n) => n !== 'ServiceTokenParameterName')
-        .sort(),
-    );
+    // Every parameter has a prop (ServiceTokenParameterName names the parameter that no resource may write;
+    // the construct writes none of its own).
+    assert.deepEqual(Object.keys(SETTINGS[1].parameters).sort(), Object.keys(declared).sort());
+    assert.deepEqual(declared.AllowedParameterTiers.AllowedValues, ['Standard', 'Advanced', 'Intelligent-Tiering']);
     const retention = declared.LogRetentionInDays.AllowedValues as number[];
     for (const days of Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number')) {
       const make = () => withProvider({ allowedRegions: ['us-east-1'], logRetention: days });
@@ -320,6 +327,30 @@ describe('MrkProviderFunction', () => {
         { logLevel: 'verbose' as ProviderLogLevel },
         /logLevel 'verbose' is not one of error, warn, info, debug, trace/,
         'verbose',
+      ],
+      [
+        'AssumableRoleAccounts',
+        { assumableRoleAccounts: ['1111'] },
+        /assumableRoleAccounts: '1111' is not a 12-digit account id/,
+        '1111',
+      ],
+      [
+        'AssumableRoleOrgId',
+        { assumableRoleOrgId: 'my-org' },
+        /assumableRoleOrgId 'my-org' is not an organization id/,
+        'my-org',
+      ],
+      [
+        'AllowedParameterTiers',
+        { allowedParameterTiers: ['Premium'] },
+        /allowedParameterTiers: 'Premium' is not one of Standard, Advanced, Intelligent-Tiering/,
+        'Premium',
+      ],
+      [
+        'ServiceTokenParameterName',
+        { serviceTokenParameterName: 'service-token' },
+        /serviceTokenParameterName 'service-token' is not an SSM parameter name/,
+        'service-token',
       ],
     ];
     for (const [parameter, props, message, value] of cases) {
