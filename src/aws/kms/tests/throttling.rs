@@ -143,6 +143,41 @@ async fn every_operation_is_retried_while_throttled_and_slows_only_its_own_limit
     }
 }
 
+#[test]
+fn each_operation_has_its_own_limiter_at_kms_default_quota() {
+    // GIVEN KMS's default request quotas (calls a second per account and region) of the operations the
+    // provider calls, as AWS's "Request quotas" page gives them (DeleteAlias, PutKeyPolicy and
+    // ScheduleKeyDeletion at their earlier 5)
+    let defaults = [
+        ("CancelKeyDeletion", 5),
+        ("CreateAlias", 5),
+        ("DeleteAlias", 5),
+        ("DescribeKey", 2000),
+        ("DisableKey", 5),
+        ("EnableKey", 5),
+        ("GetKeyPolicy", 1000),
+        ("ListResourceTags", 2000),
+        ("PutKeyPolicy", 5),
+        ("ReplicateKey", 5),
+        ("ScheduleKeyDeletion", 5),
+        ("TagResource", 10),
+        ("UntagResource", 5),
+        ("UpdateAlias", 5),
+        ("UpdateKeyDescription", 5),
+    ];
+    // THEN every operation is named as in KMS's API, has its default, and a limiter of its own at it
+    let limiters = Limiters::new();
+    let named: Vec<_> = Operation::ALL
+        .iter()
+        .map(|operation| (operation.name(), operation.quota()))
+        .collect();
+    assert_eq!(named, defaults);
+    for operation in Operation::ALL {
+        assert_eq!(operation.name(), format!("{operation:?}"));
+        assert_eq!(limiters.get(operation).rate(), f64::from(operation.quota()));
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn calls_go_at_once_until_kms_throttles_one() {
     // GIVEN a primary replicated into 12 regions at once (more than ReplicateKey's quota of 5 a second)
