@@ -10,9 +10,9 @@ E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
 .PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
 ## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
-## lint with the arm64 build, the end-to-end suite again on that arm64 build, the CDK constructs, and the release
-## artifacts that this same build goes into
-test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test
+## lint with the arm64 build, the end-to-end suite again on that arm64 build, the CDK constructs, the release
+## artifacts that this same build goes into, the schemas and cfn-lint rules, and every snippet of the docs
+test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test lint-rules snippets
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -173,6 +173,22 @@ cdk/node_modules/.installed: cdk/package.json cdk/package-lock.json
 examples/cdk/node_modules/.installed: examples/cdk/package.json examples/cdk/package-lock.json cdk/node_modules/.installed
 	cd examples/cdk && npm ci --no-audit --no-fund
 	touch $@
+
+# --- Schemas, cfn-lint rules and the docs' snippets ---------------------------------------------------
+.PHONY: lint-rules snippets
+
+## lint-rules: the JSON Schemas of schema/ against the shared table of cases (tests/fixtures/validation-cases.json),
+## and the cfn-lint rules of cfn-lint-rules/ on good and bad templates (tests/lint); a few seconds
+lint-rules: $(DEPLOY_VENV)/.installed
+	$(DBIN)/ruff check --config tests/lint/ruff.toml tests/lint cfn-lint-rules tools/snippets.py
+	$(DBIN)/python -m pytest -p no:cacheprovider -q tests/lint
+
+## snippets: every YAML template or fragment in README.md, SECURITY.md, cdk/README.md and docs/ linted with cfn-lint and
+## the rules (names under template.yaml's default ParameterPrefix), every TypeScript snippet compiled and synthesized
+## against cdk/ (tools/snippets.py)
+snippets: $(DEPLOY_VENV)/.installed cdk-package
+	$(DBIN)/python tools/snippets.py yaml
+	$(DBIN)/python tools/snippets.py typescript
 
 # --- Mutation tests (not part of `make test`) ------------------------------------------------------
 .PHONY: mutants

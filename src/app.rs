@@ -2,6 +2,7 @@
 //! the HTTPS connector and the AWS clients once, and is the [`Handler`] the protocol runs, dispatching
 //! each request to its resource type.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::Error;
@@ -14,6 +15,9 @@ use crate::resources::{self, Scope};
 /// The environment variable that lets local tests receive answers on a loopback URL. Named so that
 /// nobody takes it for a production setting; the deployment templates never set it.
 pub const TEST_ONLY_RESPONSE_URL_PREFIX: &str = "MRK_PROVIDER_TEST_ONLY_RESPONSE_URL_PREFIX";
+
+/// The SSM tiers `ALLOWED_PARAMETER_TIERS` may name.
+const TIERS: [&str; 3] = ["Standard", "Advanced", "Intelligent-Tiering"];
 
 /// The function's configuration, read once from the environment.
 #[derive(Debug, Clone)]
@@ -88,7 +92,46 @@ impl Config {
                 None => config.scope.assumable_role_arns = roles,
             }
         }
+        if let Some(accounts) = var("ASSUMABLE_ROLE_ACCOUNTS").filter(|a| !a.trim().is_empty()) {
+            let accounts: BTreeSet<String> = accounts.split(',').map(|a| a.trim().to_string()).collect();
+            match accounts.iter().find(|a| !crate::region::is_account_id(a)) {
+                Some(bad) => {
+                    config.problem = Some(format!(
+                        "ASSUMABLE_ROLE_ACCOUNTS names '{bad}', which is not an account id; list 12-digit ids \
+                         such as 111122223333,444455556666"
+                    ))
+                }
+                None => config.scope.assumable_role_accounts = Some(accounts),
+            }
+        }
         config.scope.provider_role_arn = var("PROVIDER_ROLE_ARN").filter(|arn| !arn.trim().is_empty());
+        config.scope.service_token_parameter = var("SERVICE_TOKEN_PARAMETER")
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty());
+        match var("ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") | Some("false") => {}
+            Some("true") => config.scope.allow_bypass_lockout_check = true,
+            Some(other) => {
+                config.problem = Some(format!(
+                    "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK is '{other}'; set it to true or false"
+                ))
+            }
+        }
+        if let Some(tiers) = var("ALLOWED_PARAMETER_TIERS").filter(|t| !t.trim().is_empty()) {
+            let tiers: BTreeSet<String> = tiers.split(',').map(|t| t.trim().to_string()).collect();
+            match tiers.iter().find(|t| !TIERS.contains(&t.as_str())) {
+                Some(bad) => {
+                    config.problem = Some(format!(
+                        "ALLOWED_PARAMETER_TIERS names '{bad}', which is not an SSM tier; list some of {}",
+                        TIERS.join(", ")
+                    ))
+                }
+                None => config.scope.allowed_tiers = tiers,
+            }
+        }
         if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {
             let regions: Vec<String> = regions.split(',').map(|r| r.trim().to_string()).collect();
             match regions.iter().find(|r| partition_of(r).is_none()) {

@@ -60,7 +60,7 @@ pub enum Error {
         hint: &'static str,
     },
 
-    /// The request's stack could not be confirmed as its sender (SPEC section 7): which check failed.
+    /// The request's stack could not be confirmed as its sender (docs/reference.md, section 7): which check failed.
     #[error("the request was refused and nothing was changed: {0}")]
     UnverifiedCaller(String),
 

@@ -112,9 +112,18 @@ pub fn lambda_context() -> lambda_runtime::Context {
 }
 
 /// CloudFormation rules for the fixtures' stack: it is in `status` and has every logical id, as a
-/// resource of `resource_type`. Only requests about that stack match them.
-pub fn calling_stack_rules(status: &str, resource_type: &str) -> Vec<Rule> {
-    vec![stack_in(status), stack_resource(resource_type)]
+/// resource of `resource_type` in `resource_status` whose current physical id is `physical_id`. Only
+/// requests about that stack match them.
+pub fn calling_stack_rules(
+    status: &str,
+    resource_type: &str,
+    resource_status: &str,
+    physical_id: Option<String>,
+) -> Vec<Rule> {
+    vec![
+        stack_in(status),
+        stack_resource(resource_type, resource_status, physical_id),
+    ]
 }
 
 /// An SSM client that answers with `rules`, with the SDK's retries off as the provider's SSM clients have
@@ -151,11 +160,11 @@ pub fn stack_in(status: &str) -> Rule {
 }
 
 /// DescribeStackResource of the fixtures' stack, [`CALLING_STACK_ANSWERS`] times: every logical id is a
-/// resource of `resource_type`.
-pub fn stack_resource(resource_type: &str) -> Rule {
+/// resource of `resource_type`, in `status`, whose current physical id is `physical_id`.
+pub fn stack_resource(resource_type: &str, status: &str, physical_id: Option<String>) -> Rule {
     use aws_sdk_cloudformation::operation::describe_stack_resource::DescribeStackResourceOutput;
-    use aws_sdk_cloudformation::types::StackResourceDetail;
-    let resource_type = resource_type.to_string();
+    use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceDetail};
+    let (resource_type, status) = (resource_type.to_string(), ResourceStatus::from(status));
     aws_smithy_mocks::mock!(aws_sdk_cloudformation::Client::describe_stack_resource)
         .match_requests(|input| input.stack_name() == Some(stack_id().as_str()))
         .sequence()
@@ -165,12 +174,24 @@ pub fn stack_resource(resource_type: &str) -> Rule {
                     StackResourceDetail::builder()
                         .stack_id(stack_id())
                         .resource_type(resource_type.clone())
+                        .resource_status(status.clone())
+                        .set_physical_resource_id(physical_id.clone())
                         .build(),
                 )
                 .build()
         })
         .times(CALLING_STACK_ANSWERS)
         .build()
+}
+
+/// The resource status CloudFormation shows while a stack in `stack_status` waits for a request,
+/// when the test does not say which request: the stack's own status where it is one of a resource's,
+/// else `UPDATE_IN_PROGRESS`.
+fn resource_status_under(stack_status: &str) -> &str {
+    match stack_status {
+        "CREATE_IN_PROGRESS" | "DELETE_IN_PROGRESS" => stack_status,
+        _ => "UPDATE_IN_PROGRESS",
+    }
 }
 
 /// AssumeRole's answer: credentials whose access key id is `access_key_id` and that expire `valid_for`
@@ -248,6 +269,8 @@ pub struct TestApp {
     ssm_as: HashMap<(String, String), Vec<Rule>>,
     /// The stack status and resource type of the default CloudFormation rules.
     calling_stack: Option<(String, String)>,
+    /// The resource status and current physical id of the default CloudFormation rules.
+    calling_resource: Option<(String, Option<String>)>,
     env: Vec<(String, String)>,
 }
 
@@ -298,6 +321,13 @@ impl TestApp {
         self
     }
 
+    /// CloudFormation shows the calling resource in `status` with the current physical id
+    /// `physical_id` (by default: the status of the request's type, and the request's physical id).
+    pub fn calling_resource(mut self, status: &str, physical_id: Option<&str>) -> Self {
+        self.calling_resource = Some((status.to_string(), physical_id.map(str::to_string)));
+        self
+    }
+
     /// KMS in each region answers with that region's rules.
     pub fn kms_by_region(self, rules: Vec<(&str, Vec<Rule>)>) -> Self {
         rules
@@ -335,10 +365,18 @@ impl TestApp {
                 crate::resources::replica_key::RESOURCE_TYPE.into(),
             )
         });
+        let (resource_status, physical_id) = self
+            .calling_resource
+            .unwrap_or_else(|| (resource_status_under(&status).to_string(), None));
         cloudformation
             .entry("us-east-1".to_string())
             .or_default()
-            .extend(calling_stack_rules(&status, &resource_type));
+            .extend(calling_stack_rules(
+                &status,
+                &resource_type,
+                &resource_status,
+                physical_id,
+            ));
         let clients = Clients::new(ClientMakers {
             kms: move |region: &str| {
                 let rules = kms.get(region).cloned().unwrap_or_default();
@@ -395,6 +433,10 @@ impl TestApp {
     pub async fn answer_within(mut self, request: Request, deadline: Deadline) -> Answer {
         if self.calling_stack.is_none() {
             self.calling_stack = Some(("UPDATE_IN_PROGRESS".into(), request.resource_type.clone()));
+        }
+        if self.calling_resource.is_none() {
+            let status = crate::resources::caller::operating_status(request.request_type);
+            self.calling_resource = Some((status.to_string(), request.physical_resource_id.clone()));
         }
         within_real_time(run(self.build(), request, FUNCTION_ARN, deadline)).await
     }

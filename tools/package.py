@@ -7,6 +7,8 @@
 - template.yaml: template.yaml with `CodeUri` naming that zip and without the build metadata, so that
   `sam deploy --template-file dist/template.yaml` (or `aws cloudformation package`) needs no Rust toolchain.
 - LICENSE and README.md, which its AWS::ServerlessRepo::Application metadata names, beside it.
+- cfn-lint-rules/: the cfn-lint rules for the three resource types with the JSON Schemas they read
+  (`cfn-lint --append-rules dist/cfn-lint-rules -- template.yaml`; docs/reference.md, section 9).
 
 Usage: python tools/package.py --bootstrap target/lambda/bootstrap/bootstrap --out dist
 """
@@ -112,6 +114,17 @@ def write(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
+def lint_rules(out: Path) -> Path:
+    """Writes the cfn-lint rule package to `out`/cfn-lint-rules: the rules, and the schemas in its schema/
+    folder, where the rules look first. Returns the package's folder."""
+    rules = out / "cfn-lint-rules"
+    (rules / "schema").mkdir(parents=True, exist_ok=True)
+    write(rules / "MrkProvider.py", (ROOT / "cfn-lint-rules" / "MrkProvider.py").read_bytes())
+    for schema in sorted((ROOT / "schema").glob("*.json")):
+        write(rules / "schema" / schema.name, schema.read_bytes())
+    return rules
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", type=Path, required=True, help="the arm64 bootstrap (make build)")
@@ -134,6 +147,7 @@ def main(argv: list[str]) -> int:
     application = load_plain(original)["Metadata"]["AWS::ServerlessRepo::Application"]
     for key in SERVERLESS_REPO_FILES:
         shutil.copyfile(ROOT / application[key], args.out / application[key])
+    lint_rules(args.out)
 
     print(f"{args.out / ZIP_NAME}: {len(package):,} bytes, sha256 {digest}")
     return 0

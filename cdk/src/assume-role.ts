@@ -1,6 +1,6 @@
 /**
  * The `role` and `externalId` props of the constructs that write or read SSM parameters of another account
- * (`RoleArn` and `ExternalId`, SPEC sections 4 and 5): the provider assumes the role, so the parameters are
+ * (`RoleArn` and `ExternalId`, docs/reference.md sections 4 and 5): the provider assumes the role, so the parameters are
  * those of the role's account. Checked at synth time where the values are known.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';

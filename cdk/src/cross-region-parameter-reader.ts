@@ -14,7 +14,7 @@ import {
   regionProblem,
 } from './validate';
 
-/** Properties of a {@link CrossRegionParameterReader}: `Custom::CrossRegionParameterReader` (SPEC section 5). */
+/** Properties of a {@link CrossRegionParameterReader}: `Custom::CrossRegionParameterReader` (docs/reference.md section 5). */
 export interface CrossRegionParameterReaderProps extends MrkProviderProps {
   /** Region to read from (`Region`). */
   readonly region: string;

@@ -5,6 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AssumedRole, assumedRole, checkRolePartition } from './assume-role';
 import { Refresh } from './refresh';
+import { checkKeyTags } from './region-settings';
 import { MrkProviderProps, providerResource } from './service-token';
 import {
   MrkProviderValidationError,
@@ -24,7 +25,7 @@ export enum CrossRegionParameterType {
   SECURE_STRING = 'SecureString',
 }
 
-/** Properties of a {@link CrossRegionParameter}: `Custom::CrossRegionParameter` (SPEC section 4). */
+/** Properties of a {@link CrossRegionParameter}: `Custom::CrossRegionParameter` (docs/reference.md section 4). */
 export interface CrossRegionParameterProps extends MrkProviderProps {
   /** Regions to write into (`Regions`): not empty, no duplicates, one partition. */
   readonly regions: string[];
@@ -272,7 +273,10 @@ function checkValue(scope: Construct, name: string, value: string, tier: string)
   }
 }
 
-/** Tag keys of 1 to 128 characters, values of at most 256, both in SSM's character set. */
+/**
+ * Tag keys of 1 to 128 characters, values of at most 256, both in SSM's character set; then the rules of
+ * every type's tags (at most 48, no reserved prefix).
+ */
 function checkTags(scope: Construct, tags: { [key: string]: string } | undefined): void {
   for (const [key, value] of Object.entries(tags ?? {})) {
     if (!isLiteral(key) || !isLiteral(value)) {
@@ -291,4 +295,5 @@ function checkTags(scope: Construct, tags: { [key: string]: string } | undefined
       );
     }
   }
+  checkKeyTags(scope, 'tags', tags);
 }

@@ -1,5 +1,5 @@
 /**
- * CDK constructs for mrk-provider's three custom resource types (SPEC sections 3-5). Each is a
+ * CDK constructs for mrk-provider's three custom resource types (docs/reference.md sections 3-5). Each is a
  * `CustomResource` with the type and property names of the contract, checked at synth time.
  */
 export { ServiceToken, MrkProviderProps, DEFAULT_SERVICE_TIMEOUT } from './service-token';

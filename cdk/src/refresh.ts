@@ -1,5 +1,5 @@
 /**
- * The `Refresh` property of the three resource types (SPEC sections 3-5): any string, otherwise ignored
+ * The `Refresh` property of the three resource types (docs/reference.md sections 3-5): any string, otherwise ignored
  * by the provider. A changed value makes CloudFormation send an Update, which re-reads (reader),
  * re-writes what differs in AWS (parameters) or re-applies every setting (replica key). The
  * PhysicalResourceId never changes because of it, and an unchanged value read again gives identical

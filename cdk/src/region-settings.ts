@@ -1,6 +1,6 @@
 /**
  * The settings of a replica, for every replica region (the props of a `ReplicaKey`) or one region
- * (`RegionSettings`, SPEC section 3): checked at synth time as the provider checks them, and rendered
+ * (`RegionSettings`, docs/reference.md section 3): checked at synth time as the provider checks them, and rendered
  * with the property names of the contract.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';

@@ -31,7 +31,7 @@ const ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'
 /** The KMS actions of `grantDecrypt`, as `kms.Key` grants them. */
 const DECRYPT_ACTIONS = ['kms:Decrypt'];
 
-/** Properties of a {@link ReplicaKey}: `Custom::ReplicaKey` (SPEC section 3). */
+/** Properties of a {@link ReplicaKey}: `Custom::ReplicaKey` (docs/reference.md section 3). */
 export interface ReplicaKeyProps extends MrkProviderProps {
   /**
    * The multi-Region **primary** key (`PrimaryKeyArn`): a `kms.Key` created with `multiRegion: true`,

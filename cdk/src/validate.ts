@@ -1,5 +1,5 @@
 /**
- * Synth-time checks of the properties the provider validates again at deploy time (SPEC sections 3-5).
+ * Synth-time checks of the properties the provider validates again at deploy time (docs/reference.md sections 3-5).
  * Catching a bad region or parameter name here turns a failed deployment (and its rollback) into an
  * error on the line that wrote it. Values that are unresolved tokens are known only at deploy time and
  * are skipped: the provider checks them.

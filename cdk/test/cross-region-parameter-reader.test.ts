@@ -9,7 +9,7 @@ import { throwsWith, twoRegions } from './helpers';
 const SHARED_ROLE = 'arn:aws:iam::333333333333:role/mrk-provider-target';
 
 describe('CrossRegionParameterReader', () => {
-  it('renders Custom::CrossRegionParameterReader with every property named as in the SPEC', () => {
+  it('renders Custom::CrossRegionParameterReader with every property named as in docs/reference.md', () => {
     const { consumer } = twoRegions();
     new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
     new CrossRegionParameterReader(consumer, 'AppKeys', {

@@ -12,7 +12,7 @@ const WORKLOAD_ACCOUNT = '222222222222';
 const TARGET_ROLE = `arn:aws:iam::${WORKLOAD_ACCOUNT}:role/mrk-provider-target`;
 
 describe('CrossRegionParameter', () => {
-  it('renders Custom::CrossRegionParameter with every property named as in the SPEC', () => {
+  it('renders Custom::CrossRegionParameter with every property named as in docs/reference.md', () => {
     // GIVEN a multi-Region key for the SecureStrings
     const { primary } = twoRegions();
     const key = new kms.Key(primary, 'ParameterKey', { multiRegion: true });

@@ -9,7 +9,7 @@ import { MrkProviderFunction, ReplicaKey, ServiceToken } from 'mrk-provider-cdk'
 import { PRIMARY_KEY_ARN, throwsWith, twoRegions } from './helpers';
 
 describe('ReplicaKey', () => {
-  it('renders Custom::ReplicaKey with every property named as in the SPEC, booleans and numbers as strings', () => {
+  it('renders Custom::ReplicaKey with every property named as in docs/reference.md, booleans and numbers as strings', () => {
     // GIVEN a multi-Region key
     const { primary } = twoRegions();
     const key = new kms.Key(primary, 'AppKey', { multiRegion: true });

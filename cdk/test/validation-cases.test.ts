@@ -2,7 +2,15 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { App } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  CrossRegionParameter,
+  CrossRegionParameterReader,
+  ReplicaKey,
+  ReplicaRegionSettings,
+  ServiceToken,
+} from 'mrk-provider-cdk';
 import type * as Validate from '../lib/validate';
 
 /**
@@ -33,10 +41,20 @@ interface ListCase {
   error?: string;
   why: string;
 }
+interface PropertiesCase {
+  type: string;
+  set: { [property: string]: unknown };
+  valid: boolean;
+  error?: string;
+  cdk?: string;
+  schemaAccepts?: string;
+  why: string;
+}
 interface Table {
   parameterNames: NameCase[];
   regions: RegionCase[];
   regionLists: ListCase[];
+  properties: PropertiesCase[];
 }
 
 const table: Table = JSON.parse(
@@ -113,4 +131,103 @@ describe('the shared validation table (tests/fixtures/validation-cases.json)', (
     });
     assert.deepEqual(wrong, [], `${wrong.length} of ${table.regionLists.length} cases disagree`);
   });
+
+  it('the constructs agree on every properties case they repeat', () => {
+    // GIVEN the cases whose properties the constructs check at synth time (`cdk` says why the others are not)
+    const cases = table.properties.filter((c) => c.cdk === undefined);
+    assert.ok(cases.length > 50, 'the table has the property cases the constructs repeat');
+    const wrong = cases.flatMap((c) => {
+      // WHEN the construct is made with the case's properties
+      const problem = problemOf(() => construct(c.type, expand(c.set) as { [property: string]: any }));
+      // THEN it refuses exactly the refused cases, with a message containing the table's error
+      const mismatch = verdict(problem, c.valid, c.error);
+      return mismatch === undefined ? [] : [`${c.type} ${shown(c.set, c.why)}: ${mismatch}`];
+    });
+    assert.deepEqual(wrong, [], `${wrong.length} of ${cases.length} cases disagree`);
+  });
 });
+
+/** The table's `{"$text": [[piece, count], ...]}` as the text it stands for, everywhere in `value`. */
+function expand(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(expand);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0][0] === '$text') {
+      return (entries[0][1] as Array<[string, number]>).map(([piece, count]) => piece.repeat(count)).join('');
+    }
+    return Object.fromEntries(entries.map(([key, item]) => [key, expand(item)]));
+  }
+  return value;
+}
+
+const PRIMARY = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+
+/** `[{Key, Value}]` as the constructs' `{ key: value }` tags. */
+function tagMap(tags: unknown): { [key: string]: string } | undefined {
+  if (tags === undefined) return undefined;
+  return Object.fromEntries((tags as Array<{ Key: string; Value: string }>).map((t) => [t.Key, t.Value]));
+}
+
+/** A construct of `type` made from CloudFormation properties, with the table's base for the others. */
+function construct(type: string, set: { [property: string]: any }): void {
+  const stack = new Stack(new App(), 'Cases', { env: { account: '123456789012', region: 'us-east-1' } });
+  const serviceToken = ServiceToken.fromArn('arn:aws:lambda:us-east-1:123456789012:function:mrk-provider');
+  const known = (names: string[]) => {
+    const unmapped = Object.keys(set).filter((name) => !names.includes(name));
+    if (unmapped.length > 0) throw new Error(`the test maps no construct prop for ${unmapped.join(', ')}: give the case a cdk reason`);
+  };
+  if (type === 'Custom::ReplicaKey') {
+    known(['Alias', 'Description', 'KeyPolicy', 'PendingWindowInDays', 'Tags', 'RegionSettings', 'ReplicaRegions']);
+    if (set.KeyPolicy !== undefined) {
+      // The construct takes an iam.PolicyDocument at the top; a policy as JSON only in regionSettings.
+      set = { RegionSettings: { 'eu-west-1': { KeyPolicy: set.KeyPolicy } } };
+    }
+    const regionSettings =
+      set.RegionSettings === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(set.RegionSettings as { [region: string]: any }).map(([region, s]) => [
+              region,
+              {
+                description: s.Description,
+                policy: s.KeyPolicy,
+                alias: s.Alias,
+                tags: tagMap(s.Tags),
+                enabled: s.Enabled,
+              } as ReplicaRegionSettings,
+            ]),
+          );
+    new ReplicaKey(stack, 'Key', {
+      serviceToken,
+      primaryKey: PRIMARY,
+      replicaRegions: set.ReplicaRegions ?? ['eu-west-1'],
+      alias: set.Alias,
+      description: set.Description,
+      pendingWindow: set.PendingWindowInDays === undefined ? undefined : Duration.days(Number(set.PendingWindowInDays)),
+      tags: tagMap(set.Tags),
+      regionSettings,
+    });
+  } else if (type === 'Custom::CrossRegionParameter') {
+    known(['Parameters', 'Tier', 'Description', 'Tags', 'Regions']);
+    new CrossRegionParameter(stack, 'Values', {
+      serviceToken,
+      regions: set.Regions ?? ['eu-west-1'],
+      parameters: set.Parameters ?? { '/app/x': 'v' },
+      tier: set.Tier as ssm.ParameterTier | undefined,
+      description: set.Description,
+      tags: tagMap(set.Tags),
+    });
+  } else if (type === 'Custom::CrossRegionParameterReader') {
+    known(['Names', 'Region']);
+    new CrossRegionParameterReader(stack, 'Reader', {
+      serviceToken,
+      region: set.Region ?? 'eu-west-1',
+      names: set.Names ?? ['/app/x'],
+    });
+  } else {
+    throw new Error(`the table names an unknown type ${type}`);
+  }
+  stack.node.validate().forEach((error) => {
+    throw new Error(error);
+  });
+}

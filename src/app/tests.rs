@@ -79,10 +79,18 @@ fn allowed_regions_are_a_trimmed_list_of_region_names_and_a_bad_one_is_a_problem
 fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
     let local = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "http://127.0.0.1")]);
     assert_eq!(
-        (local.response_urls.check("http://127.0.0.1:9/r", "aws"), local.problem),
+        (
+            local.response_urls.check("http://127.0.0.1:9/r", "us-east-1"),
+            local.problem
+        ),
         (Ok(()), None)
     );
-    assert!(config(&[]).response_urls.check("http://127.0.0.1:9/r", "aws").is_err());
+    assert!(
+        config(&[])
+            .response_urls
+            .check("http://127.0.0.1:9/r", "us-east-1")
+            .is_err()
+    );
     let remote = config(&[(TEST_ONLY_RESPONSE_URL_PREFIX, "https://attacker.example/")]);
     assert!(
         remote
@@ -90,7 +98,12 @@ fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
             .unwrap_or_default()
             .starts_with(TEST_ONLY_RESPONSE_URL_PREFIX)
     );
-    assert!(remote.response_urls.check("https://attacker.example/x", "aws").is_err());
+    assert!(
+        remote
+            .response_urls
+            .check("https://attacker.example/x", "us-east-1")
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -238,4 +251,54 @@ fn assumable_role_arns_are_a_trimmed_list_of_role_arns_and_a_bad_one_is_a_proble
         provider.scope.provider_role_arn.as_deref(),
         Some("arn:aws:iam::123456789012:role/p")
     );
+}
+
+#[test]
+fn the_deployments_trust_choices_are_read_and_a_bad_one_is_a_problem() {
+    // Defaults: no bypass, Standard only, no account bound, no ServiceToken parameter
+    let default = config(&[]);
+    assert!(!default.scope.allow_bypass_lockout_check);
+    assert_eq!(default.scope.allowed_tiers, ["Standard".to_string()].into());
+    assert_eq!(default.scope.assumable_role_accounts, None);
+    assert_eq!(default.scope.service_token_parameter, None);
+
+    let chosen = config(&[
+        ("ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK", "true"),
+        ("ALLOWED_PARAMETER_TIERS", "Standard, Advanced"),
+        ("ASSUMABLE_ROLE_ACCOUNTS", "111122223333,444455556666"),
+        ("SERVICE_TOKEN_PARAMETER", " /mrk-provider/service-token "),
+    ]);
+    assert!(chosen.problem.is_none(), "{:?}", chosen.problem);
+    assert!(chosen.scope.allow_bypass_lockout_check);
+    assert_eq!(
+        chosen.scope.allowed_tiers,
+        ["Standard".to_string(), "Advanced".to_string()].into()
+    );
+    assert_eq!(
+        chosen.scope.assumable_role_accounts,
+        Some(["111122223333".to_string(), "444455556666".to_string()].into())
+    );
+    assert!(chosen.scope.is_service_token("/mrk-provider/service-token"));
+    assert!(!chosen.scope.is_service_token("/mrk-provider/service-token2"));
+
+    for (name, value, problem) in [
+        (
+            "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK",
+            "yes",
+            "set it to true or false",
+        ),
+        (
+            "ALLOWED_PARAMETER_TIERS",
+            "Standard,Premium",
+            "names 'Premium', which is not an SSM tier",
+        ),
+        (
+            "ASSUMABLE_ROLE_ACCOUNTS",
+            "1111",
+            "names '1111', which is not an account id",
+        ),
+    ] {
+        let bad = config(&[(name, value)]);
+        assert!(bad.problem.unwrap_or_default().contains(problem), "{name}={value}");
+    }
 }

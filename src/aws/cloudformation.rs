@@ -1,6 +1,7 @@
-//! CloudFormation reads that say whom a request comes from (SPEC sections 2 and 7): a stack's status,
-//! and the type of one of its resources. A stack or resource that does not exist is `None`, not an
-//! error; CloudFormation reports both as a `ValidationError` whose message says "does not exist".
+//! CloudFormation reads that say whom a request comes from (docs/reference.md, sections 2 and 7): a stack's status,
+//! and the type, status and physical id of one of its resources. A stack or resource that does not
+//! exist is `None`, not an error; CloudFormation reports both as a `ValidationError` whose message
+//! says "does not exist".
 
 use aws_sdk_cloudformation::Client;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -52,9 +53,9 @@ impl<'a> CloudFormation<'a> {
         }
     }
 
-    /// DescribeStackResource: the `ResourceType` of the stack's resource `logical_id`, or `None` if
-    /// the stack or the resource does not exist.
-    pub async fn resource_type(&self, stack_id: &str, logical_id: &str) -> Result<Option<String>, Error> {
+    /// DescribeStackResource: what CloudFormation shows of the stack's resource `logical_id`, or `None`
+    /// if the stack or the resource does not exist.
+    pub async fn stack_resource(&self, stack_id: &str, logical_id: &str) -> Result<Option<StackResource>, Error> {
         let _step = self.step("DescribeStackResource");
         let result = self
             .client
@@ -64,11 +65,26 @@ impl<'a> CloudFormation<'a> {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(output.stack_resource_detail.and_then(|detail| detail.resource_type)),
+            Ok(output) => Ok(output.stack_resource_detail.map(|detail| StackResource {
+                resource_type: detail.resource_type,
+                status: detail.resource_status.map(|status| status.as_str().to_string()),
+                physical_id: detail.physical_resource_id.filter(|id| !id.is_empty()),
+            })),
             Err(err) if err.as_service_error().is_some_and(does_not_exist) => Ok(None),
             Err(err) => Err(Error::aws("DescribeStackResource", self.region, err)),
         }
     }
+}
+
+/// What DescribeStackResource shows of one resource of a stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackResource {
+    /// Its type, e.g. `Custom::ReplicaKey`.
+    pub resource_type: Option<String>,
+    /// Its status, e.g. `UPDATE_IN_PROGRESS`.
+    pub status: Option<String>,
+    /// Its current PhysicalResourceId; `None` before it has one.
+    pub physical_id: Option<String>,
 }
 
 #[cfg(test)]
@@ -104,7 +120,7 @@ mod tests {
             let client = mock_client!(aws_sdk_cloudformation, [&stacks, &resource]);
             let cfn = CloudFormation::new(client, "us-east-1", &progress);
             let stack = "arn:aws:cloudformation:us-east-1:1:stack/s/1";
-            let (status, found_type) = (cfn.stack_status(stack).await, cfn.resource_type(stack, "Key").await);
+            let (status, found_type) = (cfn.stack_status(stack).await, cfn.stack_resource(stack, "Key").await);
             match gone {
                 true => assert_eq!(
                     (status.unwrap(), found_type.unwrap()),

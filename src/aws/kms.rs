@@ -215,8 +215,11 @@ impl<'a> Kms<'a> {
         self.region
     }
 
-    fn step(&self, operation: Operation) -> Step<'a> {
-        self.progress.step(format!("{} in {}", operation.name(), self.region))
+    /// The step of a call that reads: it too waits at the request's [`WriteGate`], since no KMS call
+    /// is made for a caller that is not verified (a read would tell it about keys it may not see).
+    async fn step(&self, operation: Operation) -> Result<Step<'a>, Error> {
+        self.gate.pass().await?;
+        Ok(self.progress.step(format!("{} in {}", operation.name(), self.region)))
     }
 
     /// The step of a call that changes the key: it waits at the request's [`WriteGate`] first.
@@ -251,7 +254,7 @@ impl<'a> Kms<'a> {
     /// DescribeKey: the key's metadata, or `None` if the key (or alias) does not exist in the region.
     pub async fn describe_key(&self, key_id: &str) -> Result<Option<KeyMetadata>, Error> {
         let operation = Operation::DescribeKey;
-        let step = self.step(operation);
+        let step = self.step(operation).await?;
         let result = self
             .send(operation, &step, || self.client.describe_key().key_id(key_id).send())
             .await;
@@ -265,7 +268,7 @@ impl<'a> Kms<'a> {
     /// GetKeyPolicy: the key's `default` policy document.
     pub async fn get_key_policy(&self, key_id: &str) -> Result<Option<String>, Error> {
         let operation = Operation::GetKeyPolicy;
-        let step = self.step(operation);
+        let step = self.step(operation).await?;
         let output = self
             .send(operation, &step, || {
                 self.client
@@ -318,7 +321,7 @@ impl<'a> Kms<'a> {
     /// ListResourceTags: all tags of the key, as (key, value) pairs.
     pub async fn list_tags(&self, key_id: &str) -> Result<Vec<(String, String)>, Error> {
         let operation = Operation::ListResourceTags;
-        let step = self.step(operation);
+        let step = self.step(operation).await?;
         let mut tags = Vec::new();
         let mut marker = None;
         loop {

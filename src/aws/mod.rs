@@ -330,14 +330,17 @@ impl Clients {
 
     /// The role of `session`, which reaches `account`: the credentials an earlier request took while
     /// they stay valid for [`REUSE_MARGIN`], else AssumeRole through STS in `sts_region` (the
-    /// function's own), reported to `progress`.
+    /// function's own), reported to `progress`. Both wait at `gate` first: no request reaches another
+    /// account, and no AssumeRole names a stack, before its caller is verified.
     pub async fn assume_role(
         &self,
         session: &RoleSession,
         account: &str,
         sts_region: &str,
         progress: &Progress,
+        gate: &WriteGate,
     ) -> Result<AssumedRole, Error> {
+        gate.pass().await?;
         if let Some(known) = self.sessions().get(session)
             && known.reusable_at(SystemTime::now())
         {
@@ -401,7 +404,7 @@ mod tests {
             let (clients, progress) = (&clients, &progress);
             async move {
                 clients
-                    .assume_role(&session(n), "222222222222", "us-east-1", progress)
+                    .assume_role(&session(n), "222222222222", "us-east-1", progress, &WriteGate::open())
                     .await
                     .unwrap();
             }

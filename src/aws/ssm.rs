@@ -165,8 +165,12 @@ impl<'a> Ssm<'a> {
     }
 
     /// GetParameters of at most [`MAX_NAMES_PER_CALL`] names: the parameters found (a name that does
-    /// not exist is simply absent from them).
+    /// not exist is simply absent from them). A decrypting read waits at the request's [`WriteGate`]
+    /// like a change: nothing is decrypted for a caller that is not verified.
     pub async fn get_parameters(&self, names: &[String], with_decryption: bool) -> Result<Vec<Parameter>, Error> {
+        if with_decryption {
+            self.gate.pass().await?;
+        }
         let step = self.step(format!("GetParameters of {} names", names.len()));
         let output = self
             .send(&step, || {

@@ -1,4 +1,4 @@
-//! STS AssumeRole: the credentials of a role in another account, for a resource's `RoleArn` (SPEC
+//! STS AssumeRole: the credentials of a role in another account, for a resource's `RoleArn` (docs/reference.md,
 //! sections 4 and 5). One call, reported to the request's [`Progress`] like every other, so a request
 //! whose AssumeRole hangs says so when it runs out of time.
 

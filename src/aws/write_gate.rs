@@ -1,7 +1,10 @@
-//! The gate every call that changes AWS passes first (SPEC section 7): a request's changes wait until
-//! its caller is verified, while its reads go ahead, so that the verification costs no round trip of
-//! its own. [`super::kms::Kms`] and [`super::ssm::Ssm`] pass it in their one mutating step, so no
-//! handler can change anything without it.
+//! The gate a request's calls pass before its caller is verified (docs/reference.md, section 7): every change, every
+//! KMS call, every decrypting read and every reach into another account (AssumeRole, or a role's
+//! credentials reused) waits here until the caller check has passed. Only the caller check's own calls
+//! and plain reads in the function's own account (SSM reads that decrypt nothing, CloudFormation) go
+//! ahead beside it, so that the check costs the common request no round trip of its own.
+//! [`super::kms::Kms`], [`super::ssm::Ssm`] and [`super::Clients::assume_role`] pass it themselves, so
+//! no handler can call past it.
 
 use tokio::sync::watch;
 

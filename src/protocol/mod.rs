@@ -149,7 +149,7 @@ impl<H: Handler> Responder<H> {
         Ok(json!({ "Status": status }))
     }
 
-    /// The envelope's `ResponseURL` when answers may go there, for a function of the partition of
+    /// The envelope's `ResponseURL` when answers may go there, for a function of the region of
     /// `invoked_function_arn`; else an error for Lambda. A refused URL is logged, redacted, and never
     /// contacted.
     fn checked_response_url<'e>(
@@ -162,11 +162,15 @@ impl<H: Handler> Responder<H> {
             .response_url
             .as_deref()
             .ok_or("the event has no ResponseURL, so no answer can be sent")?;
-        // Lambda always passes the function's ARN; a local emulator's stand-in counts as `aws`.
-        let partition = response_url::partition_of_function(invoked_function_arn).unwrap_or("aws");
-        self.response_urls.check(url, partition).map(|()| url).map_err(|why| {
+        // Lambda always passes the function's ARN; without a region in it, no response bucket is known
+        // and only a test's loopback URL is accepted.
+        let region = response_url::region_of_function(invoked_function_arn).unwrap_or_default();
+        self.response_urls.check(url, region).map(|()| url).map_err(|why| {
             warn!(url = %redact_url(url), %why, "ResponseURL refused: nothing was done and nothing is sent");
-            format!("ResponseURL refused: {why}; CloudFormation sends a URL of its response buckets").into()
+            format!(
+                "ResponseURL refused: {why}; CloudFormation sends a URL of its response bucket in the stack's region"
+            )
+            .into()
         })
     }
 }

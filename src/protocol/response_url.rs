@@ -3,9 +3,12 @@
 //! CloudFormation sends a pre-signed URL of one of its response buckets in S3
 //! (`https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/...`, or with the region
 //! in the endpoint: `.s3.us-west-2.amazonaws.com`, `.s3-us-west-2.amazonaws.com`, path-style
-//! `https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/...`). Anything else in
-//! `ResponseURL` comes from someone who is not CloudFormation: a PUT there would let an invoker make
-//! the function send requests, with a stack's answer in them, wherever it likes.
+//! `https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/...`). The bucket is the
+//! one of the stack's region, which is the function's own (a stack calls only a function of its own
+//! region): `cloudformation-custom-resource-response-<that region without dashes>`, on an S3 endpoint
+//! of that region or the global one. Anything else in `ResponseURL` comes from someone who is not
+//! CloudFormation: a PUT there would let an invoker make the function send requests, with a stack's
+//! answer in them, wherever it likes; and anyone can create a bucket named after another region.
 
 use url::{Host, Url};
 
@@ -58,8 +61,8 @@ impl ResponseUrls {
         })
     }
 
-    /// `Ok` when an answer may be PUT to `url` for a function in `partition`; else why not.
-    pub fn check(&self, url: &str, partition: &str) -> Result<(), String> {
+    /// `Ok` when an answer may be PUT to `url` for a function in `region`; else why not.
+    pub fn check(&self, url: &str, region: &str) -> Result<(), String> {
         if url.len() > MAX_URL_BYTES {
             return Err(format!("it is {} bytes long", url.len()));
         }
@@ -80,16 +83,17 @@ impl ResponseUrls {
         let Some(Host::Domain(host)) = parsed.host() else {
             return Err("its host is not a domain name".into());
         };
-        let suffix = S3_SUFFIXES
-            .iter()
-            .find(|(p, _)| *p == partition)
+        let suffix = partition_of(region)
+            .and_then(|partition| S3_SUFFIXES.iter().find(|(p, _)| *p == partition))
             .map(|(_, suffix)| *suffix)
-            .ok_or_else(|| format!("the function's partition '{partition}' is not known"))?;
-        if is_response_bucket(host, parsed.path(), suffix, partition) {
+            .ok_or_else(|| format!("the function's region '{region}' is not known"))?;
+        if is_response_bucket(host, parsed.path(), suffix, region) {
             Ok(())
         } else {
             Err(format!(
-                "its host is not one of CloudFormation's response buckets in partition {partition}"
+                "it is not CloudFormation's response bucket of {region}, the function's region \
+                 ({BUCKET_PREFIX}{})",
+                region.replace('-', "")
             ))
         }
     }
@@ -107,13 +111,15 @@ fn is_under(url: &Url, prefix: &Url) -> bool {
 }
 
 /// `true` for a virtual-hosted (`<bucket>.s3...<suffix>`) or path-style (`s3...<suffix>/<bucket>/`)
-/// URL of a CloudFormation response bucket in one of the partition's regions.
-fn is_response_bucket(host: &str, path: &str, suffix: &str, partition: &str) -> bool {
+/// URL of CloudFormation's response bucket of `region`, on an S3 endpoint of that region or the
+/// global one.
+fn is_response_bucket(host: &str, path: &str, suffix: &str, region: &str) -> bool {
     let Some(endpoint) = host.strip_suffix(suffix).and_then(|rest| rest.strip_suffix('.')) else {
         return false;
     };
+    let bucket = format!("{BUCKET_PREFIX}{}", region.replace('-', ""));
     match endpoint.split_once(".s3") {
-        Some((bucket, region)) => is_bucket_name(bucket) && is_s3_region_part(region, partition),
+        Some((named, rest)) => named == bucket && is_s3_region_part(rest, region),
         None => {
             let path_bucket = path
                 .strip_prefix('/')
@@ -121,39 +127,27 @@ fn is_response_bucket(host: &str, path: &str, suffix: &str, partition: &str) -> 
                 .map(|(bucket, _)| bucket);
             endpoint
                 .strip_prefix("s3")
-                .is_some_and(|region| is_s3_region_part(region, partition))
-                && path_bucket.is_some_and(is_bucket_name)
+                .is_some_and(|rest| is_s3_region_part(rest, region))
+                && path_bucket == Some(bucket.as_str())
         }
     }
 }
 
-/// `cloudformation-custom-resource-response-` followed by a region name without its dashes.
-fn is_bucket_name(bucket: &str) -> bool {
-    bucket.strip_prefix(BUCKET_PREFIX).is_some_and(|region| {
-        !region.is_empty() && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
+/// What may follow `s3` in an S3 endpoint of `region`: nothing (the global endpoint), or `.<region>`,
+/// `-<region>`, `.dualstack.<region>`.
+fn is_s3_region_part(rest: &str, region: &str) -> bool {
+    rest.is_empty()
+        || [".dualstack.", ".", "-"]
+            .iter()
+            .any(|separator| rest.strip_prefix(separator) == Some(region))
 }
 
-/// What may follow `s3` in an S3 endpoint: nothing, or `.<region>`, `-<region>`, `.dualstack.<region>`
-/// with a region of the partition.
-fn is_s3_region_part(rest: &str, partition: &str) -> bool {
-    if rest.is_empty() {
-        return true;
-    }
-    let region = rest
-        .strip_prefix(".dualstack.")
-        .or_else(|| rest.strip_prefix('.'))
-        .or_else(|| rest.strip_prefix('-'));
-    region.is_some_and(|region| partition_of(region) == Some(partition))
-}
-
-/// The partition of a Lambda function ARN (`arn:<partition>:lambda:...`), if it is one.
-pub fn partition_of_function(arn: &str) -> Option<&str> {
-    let mut parts = arn.split(':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("arn"), Some(partition), Some("lambda")) if !partition.is_empty() => Some(partition),
-        _ => None,
-    }
+/// The region of a Lambda function ARN (`arn:<partition>:lambda:<region>:<account>:function:...`), if
+/// it is one.
+pub fn region_of_function(arn: &str) -> Option<&str> {
+    crate::region::parse_arn(arn)
+        .filter(|parts| parts.service == "lambda" && parts.resource.starts_with("function:"))
+        .map(|parts| parts.region)
 }
 
 /// A URL as logs may show it: no user information, no query (the pre-signed signature) and no
@@ -181,190 +175,241 @@ mod tests {
 
     const SIGNED: &str = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=secret";
 
-    fn check(url: &str, partition: &str) -> Result<(), String> {
-        ResponseUrls::default().check(url, partition)
+    fn check(url: &str, region: &str) -> Result<(), String> {
+        ResponseUrls::default().check(url, region)
     }
 
     #[test]
     fn the_response_bucket_urls_cloudformation_sends_are_accepted() {
-        for (url, partition) in [
+        for (url, region) in [
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x",
-                "aws",
+                "us-east-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-uswest2.s3.us-west-2.amazonaws.com/a/b",
-                "aws",
+                "us-west-2",
             ),
             (
                 "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/a",
-                "aws",
+                "eu-west-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-apsoutheast2.s3.dualstack.ap-southeast-2.amazonaws.com/a",
-                "aws",
+                "ap-southeast-2",
             ),
             (
                 "https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/arn%3Aaws/x",
-                "aws",
+                "us-east-1",
             ),
             (
                 "https://s3-eu-west-1.amazonaws.com/cloudformation-custom-resource-response-euwest1/a",
-                "aws",
+                "eu-west-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/a",
-                "aws-cn",
+                "cn-north-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-usgovwest1.s3-us-gov-west-1.amazonaws.com/a",
-                "aws-us-gov",
+                "us-gov-west-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-usisoeast1.s3.us-iso-east-1.c2s.ic.gov/a",
-                "aws-iso",
+                "us-iso-east-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-usisobeast1.s3.us-isob-east-1.sc2s.sgov.gov/a",
-                "aws-iso-b",
+                "us-isob-east-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-euisoewest1.s3.eu-isoe-west-1.cloud.adc-e.uk/a",
-                "aws-iso-e",
+                "eu-isoe-west-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-usisofsouth1.s3.us-isof-south-1.csp.hci.ic.gov/a",
-                "aws-iso-f",
+                "us-isof-south-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-euscdeeast1.s3.eusc-de-east-1.amazonaws.eu/a",
-                "aws-eusc",
+                "eusc-de-east-1",
             ),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:443/a",
-                "aws",
+                "us-east-1",
             ),
         ] {
-            assert_eq!(check(&format!("{url}{SIGNED}"), partition), Ok(()), "{url}");
+            assert_eq!(check(&format!("{url}{SIGNED}"), region), Ok(()), "{url}");
         }
     }
 
     #[test]
     fn every_other_url_is_refused_with_the_reason() {
-        for (url, partition, why) in [
+        for (url, region, why) in [
             (
                 "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws",
+                "us-east-1",
                 "not https",
             ),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/a",
-                "aws",
+                "us-east-1",
                 "port 443",
             ),
             (
                 "https://user:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws",
+                "us-east-1",
                 "user information",
             ),
             (
                 "https://user@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws",
+                "us-east-1",
                 "user information",
             ),
             (
                 "https://:pw@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws",
+                "us-east-1",
                 "user information",
             ),
-            ("https://127.0.0.1/internal-admin/reset", "aws", "not a domain"),
-            ("https://[::1]/x", "aws", "not a domain"),
-            ("https://attacker.example/x", "aws", "response buckets"),
-            ("https://my-bucket.s3.amazonaws.com/x", "aws", "response buckets"),
+            ("https://127.0.0.1/internal-admin/reset", "us-east-1", "not a domain"),
+            ("https://[::1]/x", "us-east-1", "not a domain"),
+            (
+                "https://attacker.example/x",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            (
+                "https://my-bucket.s3.amazonaws.com/x",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.cn/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws-cn",
-                "response buckets",
+                "cn-north-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://cloudformation-custom-resource-response-.s3.amazonaws.com/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://cloudformation-custom-resource-response-use_ast1.s3.amazonaws.com/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
-            ("https://s3.amazonaws.com/my-bucket/x", "aws", "response buckets"),
+            (
+                "https://s3.amazonaws.com/my-bucket/x",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
             (
                 "https://s3.evil.amazonaws.com/cloudformation-custom-resource-response-useast1/x",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
             (
                 "https://x.cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws",
-                "response buckets",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
             ),
-            ("not a url", "aws", "not a URL"),
-            ("file:///etc/passwd", "aws", "not https"),
+            // Look-alikes: anyone can create a bucket named after another region, or reach the right
+            // name through another region's endpoint.
+            (
+                "https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of us-east-1",
+            ),
+            (
+                "https://cloudformation-custom-resource-response-useast1x.s3.amazonaws.com/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            (
+                "https://cloudformation-custom-resource-response-useast1.s3.eu-west-1.amazonaws.com/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            (
+                "https://cloudformation-custom-resource-response-useast1.s3-us-east-2.amazonaws.com/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            (
+                "https://s3.eu-west-1.amazonaws.com/cloudformation-custom-resource-response-useast1/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            (
+                "https://s3.amazonaws.com/cloudformation-custom-resource-response-euwest1/a",
+                "us-east-1",
+                "not CloudFormation's response bucket of",
+            ),
+            ("not a url", "us-east-1", "not a URL"),
+            ("file:///etc/passwd", "us-east-1", "not https"),
             (
                 "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/a",
-                "aws-mars",
+                "mars",
                 "not known",
             ),
         ] {
-            let refused = check(url, partition).expect_err(url);
+            let refused = check(url, region).expect_err(url);
             assert!(refused.contains(why), "{url}: {refused}");
         }
         // A URL of MAX_URL_BYTES is checked like any other; one byte more is refused for its length.
         let bucket = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/";
         let longest = format!("{bucket}{}", "a".repeat(MAX_URL_BYTES - bucket.len()));
-        assert_eq!(check(&longest, "aws"), Ok(()));
+        assert_eq!(check(&longest, "us-east-1"), Ok(()));
         let long = format!("{longest}a");
-        assert_eq!(check(&long, "aws"), Err("it is 8193 bytes long".to_string()));
+        assert_eq!(check(&long, "us-east-1"), Err("it is 8193 bytes long".to_string()));
     }
 
     #[test]
     fn a_loopback_prefix_admits_only_urls_under_it() {
         let urls = ResponseUrls::with_loopback_prefix("http://127.0.0.1:8080/").expect("a loopback prefix");
-        assert_eq!(urls.check("http://127.0.0.1:8080/response?x=1", "aws"), Ok(()));
-        assert!(urls.check("http://127.0.0.1:9090/response", "aws").is_err());
-        assert!(urls.check("http://127.0.0.1:8080.attacker.example/", "aws").is_err());
+        assert_eq!(urls.check("http://127.0.0.1:8080/response?x=1", "us-east-1"), Ok(()));
+        assert!(urls.check("http://127.0.0.1:9090/response", "us-east-1").is_err());
+        assert!(
+            urls.check("http://127.0.0.1:8080.attacker.example/", "us-east-1")
+                .is_err()
+        );
         let any_port = ResponseUrls::with_loopback_prefix("http://127.0.0.1").expect("a loopback prefix");
         assert!(
             any_port
-                .check("http://127.0.0.1:8080.attacker.example/", "aws")
+                .check("http://127.0.0.1:8080.attacker.example/", "us-east-1")
                 .is_err()
         );
-        assert!(any_port.check("http://127.0.0.1.attacker.example/", "aws").is_err());
-        assert!(any_port.check("http://user:pw@127.0.0.1:1/", "aws").is_err());
-        assert!(any_port.check("https://127.0.0.1:1/", "aws").is_err());
-        assert_eq!(any_port.check("http://127.0.0.1:8080/r", "aws"), Ok(()));
-        assert_eq!(any_port.check("http://127.0.0.1:9/r?x", "aws"), Ok(()));
+        assert!(
+            any_port
+                .check("http://127.0.0.1.attacker.example/", "us-east-1")
+                .is_err()
+        );
+        assert!(any_port.check("http://user:pw@127.0.0.1:1/", "us-east-1").is_err());
+        assert!(any_port.check("https://127.0.0.1:1/", "us-east-1").is_err());
+        assert_eq!(any_port.check("http://127.0.0.1:8080/r", "us-east-1"), Ok(()));
+        assert_eq!(any_port.check("http://127.0.0.1:9/r?x", "us-east-1"), Ok(()));
         let under_path = ResponseUrls::with_loopback_prefix("http://127.0.0.1/answers/").expect("a loopback prefix");
         assert!(
             under_path
-                .check("http://127.0.0.1:1/internal-admin/reset", "aws")
+                .check("http://127.0.0.1:1/internal-admin/reset", "us-east-1")
                 .is_err()
         );
-        assert_eq!(under_path.check("http://127.0.0.1:1/answers/x", "aws"), Ok(()));
+        assert_eq!(under_path.check("http://127.0.0.1:1/answers/x", "us-east-1"), Ok(()));
         for prefix in [
             "http://10.0.0.1:8080/",
             "https://attacker.example/",
@@ -387,17 +432,24 @@ mod tests {
     }
 
     #[test]
-    fn the_partition_comes_from_the_function_arn() {
+    fn the_region_comes_from_the_function_arn() {
         assert_eq!(
-            partition_of_function("arn:aws-cn:lambda:cn-north-1:1:function:f"),
-            Some("aws-cn")
+            region_of_function("arn:aws-cn:lambda:cn-north-1:123456789012:function:f"),
+            Some("cn-north-1")
         );
         assert_eq!(
-            partition_of_function("arn:aws:lambda:us-east-1:1:function:f:live"),
-            Some("aws")
+            region_of_function("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+            Some("us-east-1")
         );
-        assert_eq!(partition_of_function(""), None);
-        assert_eq!(partition_of_function("arn::lambda:us-east-1:1:function:f"), None);
-        assert_eq!(partition_of_function("arn:aws:s3:::bucket"), None);
+        assert_eq!(region_of_function(""), None);
+        assert_eq!(
+            region_of_function("arn::lambda:us-east-1:123456789012:function:f"),
+            None
+        );
+        assert_eq!(
+            region_of_function("arn:aws:lambda:us-east-1:123456789012:layer:f"),
+            None
+        );
+        assert_eq!(region_of_function("arn:aws:s3:::bucket"), None);
     }
 }

@@ -1,43 +1,48 @@
-//! Whom a request comes from (SPEC section 7). Anyone who may invoke the function can send any event,
+//! Whom a request comes from (docs/reference.md, section 7). Anyone who may invoke the function can send any event,
 //! so before a request changes anything the provider confirms with CloudFormation that the event's
-//! `StackId` names a stack of the function's own account and region, that the stack is in the middle
-//! of an operation (`*_IN_PROGRESS`), and that it has the event's `LogicalResourceId` with the event's
-//! `ResourceType`. [`super::dispatch`] checks the ARNs first ([`check_stack_arn`]), then runs
-//! [`confirm`] beside the handler, whose changes wait at the request's write gate until it passes; a
-//! refusal ends the request with nothing changed.
+//! `StackId` names a stack of the function's own account and region ([`check_stack_arn`], from the
+//! ARNs alone), and that CloudFormation is operating on the event's resource right now ([`confirm`]):
+//! the stack has the event's `LogicalResourceId` with the event's `ResourceType`, in the status of the
+//! event's request type, under the event's `PhysicalResourceId`. [`super::dispatch`] runs [`confirm`]
+//! beside the handler, whose calls beyond plain reads in the function's own account wait at the
+//! request's gate until it passes; a refusal ends the request with nothing changed.
 //!
-//! The stack status a real request arrives under (CloudFormation's documentation names the operation
-//! that sends each request, not the status; each row has a test in `caller/tests.rs`):
+//! The statuses a real request arrives under. CloudFormation's documentation describes each sequence
+//! by the events of its resources: the resource's own status says which request it is sending, and the
+//! stack's status matters only for a Delete of a PhysicalResourceId that is no longer the resource's
+//! current one. Each row has a test in `caller/tests.rs` and an end-to-end test in
+//! `tests/e2e/test_stack_statuses.py`.
 //!
-//! | request | stack status |
-//! |---|---|
-//! | Create, new stack (or a nested stack of one) | `CREATE_IN_PROGRESS` |
-//! | Create, resource added by an update; the replacement's new resource | `UPDATE_IN_PROGRESS` |
-//! | Update | `UPDATE_IN_PROGRESS` |
-//! | Update back to the old properties during an update rollback | `UPDATE_ROLLBACK_IN_PROGRESS` |
-//! | Delete of a failed Create when the stack's creation rolls back | `ROLLBACK_IN_PROGRESS` |
-//! | Delete of the old resource after a replacement, or of a removed one | `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS` |
-//! | Delete of what a rolled-back update created | `UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS` (or `UPDATE_ROLLBACK_IN_PROGRESS`) |
-//! | Delete when the stack is deleted | `DELETE_IN_PROGRESS` |
-//! | Import and its rollback | `IMPORT_IN_PROGRESS`, `IMPORT_ROLLBACK_IN_PROGRESS` |
+//! | sequence | request | resource status (DescribeStackResource) | event's physical id | stack status |
+//! |---|---|---|---|---|
+//! | create a stack (or a nested stack) | Create | `CREATE_IN_PROGRESS` | none | `CREATE_IN_PROGRESS` |
+//! | update: resource added | Create | `CREATE_IN_PROGRESS` | none | `UPDATE_IN_PROGRESS` |
+//! | update: properties changed | Update | `UPDATE_IN_PROGRESS` | current | `UPDATE_IN_PROGRESS` |
+//! | update answered with a new physical id (replacement), then its cleanup | Delete | any | former | `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS` |
+//! | update: resource removed from the template | Delete | `DELETE_IN_PROGRESS` | current | `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS` |
+//! | update rollback: properties back | Update | `UPDATE_IN_PROGRESS` | current | `UPDATE_ROLLBACK_IN_PROGRESS` |
+//! | update rollback: resource the update added | Delete | `DELETE_IN_PROGRESS` | current | `UPDATE_ROLLBACK_IN_PROGRESS` or `UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS` |
+//! | update rollback cleanup: what the failed update's replacement made | Delete | any | former | `UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS` |
+//! | create rollback: the failed or created resource | Delete | `DELETE_IN_PROGRESS` | current (a failed Create's answered id) | `ROLLBACK_IN_PROGRESS` |
+//! | delete a stack | Delete | `DELETE_IN_PROGRESS` | current | `DELETE_IN_PROGRESS` |
+//! | nested stack | as its own stack: its own StackId, statuses and resources; the parent's status does not count | | | |
 //!
-//! Every `*_IN_PROGRESS` status is accepted for every request type: the documentation does not bind
-//! a request type to a status (a nested stack follows its parent's operation, a rollback may send a
-//! Create or a Delete), and failing a real deployment is worse than the little a narrower table would
-//! add. `REVIEW_IN_PROGRESS` (a change set not yet executed) passes the status check but has no
-//! resources, so the resource check refuses it.
+//! A "former" id is accepted only in [`SUPERSEDED_STATUSES`] and only when the resource type could
+//! have had it ([`super::could_have_had`]); what that Delete removes then follows from the id, never
+//! from the properties alone, so it cannot reach the current resource's objects.
 
 use std::time::Duration;
 
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::Error;
 use crate::aws::Clients;
-use crate::protocol::Invocation;
+use crate::aws::cloudformation::StackResource;
+use crate::protocol::{Invocation, Request, RequestType};
 use crate::region;
 
-/// How long a stack or resource that CloudFormation does not show yet, or a stack not yet shown in
-/// progress, is asked for again before the request is refused: CloudFormation's reads may lag the
+/// How long a resource that CloudFormation does not show yet, or not yet in the status of the request,
+/// is asked for again before the request is refused: CloudFormation's reads may lag the
 /// operation that sent the request.
 pub const VISIBILITY_WAIT: Duration = Duration::from_secs(5);
 /// The first pause between two asks; it doubles each time.
@@ -80,41 +85,86 @@ impl<'s> ArnHome<'s> {
     }
 }
 
-/// `true` for a stack status in which CloudFormation sends custom-resource requests.
-pub fn in_progress(status: &str) -> bool {
-    status.ends_with("_IN_PROGRESS")
+/// The stack statuses in which CloudFormation deletes a PhysicalResourceId that is no longer the
+/// resource's current one: the old resource after a replacement, and what a failed update made, in the
+/// cleanup or rollback that follows.
+pub const SUPERSEDED_STATUSES: [&str; 4] = [
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+    "UPDATE_ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+    "ROLLBACK_IN_PROGRESS",
+];
+
+/// The resource status in which CloudFormation sends a request of `request_type` about the current
+/// resource.
+pub fn operating_status(request_type: RequestType) -> &'static str {
+    match request_type {
+        RequestType::Create => "CREATE_IN_PROGRESS",
+        RequestType::Update => "UPDATE_IN_PROGRESS",
+        RequestType::Delete => "DELETE_IN_PROGRESS",
+    }
 }
 
-/// What CloudFormation showed about the calling stack.
+/// What CloudFormation's view of the event's resource says about the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Seen<'s> {
-    /// The stack's status; `None` when there is no such stack.
-    pub status: Option<&'s str>,
-    /// The type of its resource with the event's logical id; `None` when it has none.
-    pub resource_type: Option<&'s str>,
+pub enum Verdict {
+    /// CloudFormation is operating on the resource, with this request type, under this physical id.
+    Operating,
+    /// A Delete of a PhysicalResourceId that is no longer the resource's current one: legitimate only
+    /// in a cleanup or rollback of its stack, for an id the resource could have had.
+    Superseded,
+    /// Not a request CloudFormation is sending; why, for the function's log (the answer only names
+    /// the rule).
+    Refused(String),
 }
 
-/// Whether what CloudFormation showed lets the request go ahead; else which check failed, as a phrase.
-pub fn judge(seen: &Seen<'_>, stack_id: &str, logical_id: &str, resource_type: &str) -> Result<(), String> {
-    let status = seen
-        .status
-        .ok_or_else(|| format!("the stack {stack_id} does not exist (DescribeStacks)"))?;
-    if !in_progress(status) {
-        return Err(format!(
-            "the stack {stack_id} is {status}, not in progress (DescribeStacks); CloudFormation sends \
-             requests only while it creates, updates or deletes a stack"
+/// Judges the event's request against what DescribeStackResource showed of its resource (`None`: the
+/// stack or the resource does not exist).
+pub fn judge(seen: Option<&StackResource>, request: &Request) -> Verdict {
+    let Some(seen) = seen else {
+        return Verdict::Refused("CloudFormation shows no such stack or resource".into());
+    };
+    if seen.resource_type.as_deref() != Some(request.resource_type.as_str()) {
+        return Verdict::Refused(format!(
+            "the resource is a {}",
+            seen.resource_type.as_deref().unwrap_or("resource of no type")
         ));
     }
-    match seen.resource_type {
-        None => Err(format!(
-            "the stack {stack_id} has no resource {logical_id} (DescribeStackResource)"
+    let differs = matches!(
+        (request.physical_resource_id.as_deref(), seen.physical_id.as_deref()),
+        (Some(event), Some(current)) if event != current
+    );
+    let wanted = operating_status(request.request_type);
+    match request.request_type {
+        RequestType::Delete if differs => Verdict::Superseded,
+        RequestType::Update if differs => {
+            Verdict::Refused("the event's PhysicalResourceId is not the resource's current one".into())
+        }
+        _ if seen.status.as_deref() == Some(wanted) => Verdict::Operating,
+        _ => Verdict::Refused(format!(
+            "the resource is {}, not {wanted}",
+            seen.status.as_deref().unwrap_or("in no status")
         )),
-        Some(found) if found != resource_type => Err(format!(
-            "the resource {logical_id} of the stack {stack_id} is a {found}, not a {resource_type} \
-             (DescribeStackResource)"
-        )),
-        Some(_) => Ok(()),
     }
+}
+
+/// The answer's reason for every refusal that CloudFormation's answers decide: the rule, in the same
+/// words whatever failed, so that it tells a caller nothing about a stack it could not read itself.
+fn not_operating(request: &Request) -> Error {
+    Error::UnverifiedCaller(format!(
+        "CloudFormation is not {} the {} {} of the stack {} under this PhysicalResourceId; the provider acts \
+         only on a resource that CloudFormation shows {} at that moment, or, while its stack cleans up or \
+         rolls back, on a former PhysicalResourceId of it (DescribeStackResource, DescribeStacks)",
+        match request.request_type {
+            RequestType::Create => "creating",
+            RequestType::Update => "updating",
+            RequestType::Delete => "deleting",
+        },
+        request.resource_type,
+        request.logical_resource_id,
+        request.stack_id,
+        operating_status(request.request_type),
+    ))
 }
 
 fn refused(why: String) -> Error {
@@ -153,36 +203,58 @@ pub fn check_stack_arn(invocation: &Invocation) -> Result<&str, Error> {
     Ok(home.region)
 }
 
-/// Confirms with CloudFormation in `region` (the one [`check_stack_arn`] returned) that the request
-/// comes from the stack it names: the stack in progress, with the event's resource, asked again for up
-/// to [`VISIBILITY_WAIT`] while it refuses. Throttling is retried by the client like any other call.
-pub async fn confirm(clients: &Clients, invocation: &Invocation, region: &str) -> Result<(), Error> {
+/// Confirms with CloudFormation in `region` (the one [`check_stack_arn`] returned) that it is operating
+/// on the event's resource: DescribeStackResource, and DescribeStacks only for a Delete of a former
+/// PhysicalResourceId, which `could_have_had(request, former, current)` must also accept. A refusal is asked again
+/// for up to [`VISIBILITY_WAIT`], since CloudFormation's reads may lag its operation; throttling is
+/// retried by the client like any other call.
+pub async fn confirm(
+    clients: &Clients,
+    invocation: &Invocation,
+    region: &str,
+    could_have_had: fn(&Request, &str, Option<&str>) -> bool,
+) -> Result<(), Error> {
     let request = &invocation.request;
     let stack_id = request.stack_id.as_str();
     let cfn = clients.cloudformation(region, &invocation.progress);
-    let logical_id = request.logical_resource_id.as_str();
-    let resource_type = request.resource_type.as_str();
     let waited = tokio::time::Instant::now();
     let mut pause = FIRST_PAUSE;
     loop {
-        let (status, found_type) =
-            futures::try_join!(cfn.stack_status(stack_id), cfn.resource_type(stack_id, logical_id))?;
-        let seen = Seen {
-            status: status.as_deref(),
-            resource_type: found_type.as_deref(),
-        };
-        match judge(&seen, stack_id, logical_id, resource_type) {
-            Ok(()) => {
-                info!(stack_status = status.as_deref(), "calling stack verified");
+        let seen = cfn.stack_resource(stack_id, &request.logical_resource_id).await?;
+        let why = match judge(seen.as_ref(), request) {
+            Verdict::Operating => {
+                info!(
+                    resource_status = operating_status(request.request_type),
+                    "calling stack verified"
+                );
                 return Ok(());
             }
-            Err(why) if waited.elapsed() + pause <= VISIBILITY_WAIT => {
-                info!(%why, "the calling stack is not verified yet; asking CloudFormation again");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
+            Verdict::Superseded => {
+                let former = request.physical_resource_id.as_deref().unwrap_or_default();
+                let current = seen.as_ref().and_then(|seen| seen.physical_id.as_deref());
+                match could_have_had(request, former, current) {
+                    false => format!("'{former}' is not a PhysicalResourceId this resource could have had"),
+                    true => match cfn.stack_status(stack_id).await? {
+                        Some(status) if SUPERSEDED_STATUSES.contains(&status.as_str()) => {
+                            info!(stack_status = %status, "a former PhysicalResourceId deleted in cleanup or rollback: verified");
+                            return Ok(());
+                        }
+                        status => format!(
+                            "a former PhysicalResourceId while the stack is {}, not cleaning up or rolling back",
+                            status.as_deref().unwrap_or("gone")
+                        ),
+                    },
+                }
             }
-            Err(why) => return Err(refused(why)),
+            Verdict::Refused(why) => why,
+        };
+        if waited.elapsed() + pause > VISIBILITY_WAIT {
+            warn!(%why, "caller check refused the request");
+            return Err(not_operating(request));
         }
+        info!(%why, "the calling resource is not verified yet; asking CloudFormation again");
+        tokio::time::sleep(pause).await;
+        pause *= 2;
     }
 }
 

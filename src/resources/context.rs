@@ -3,6 +3,9 @@
 
 use std::collections::BTreeSet;
 
+/// The SSM tier that costs nothing, the only one a deployment allows unless it says otherwise.
+pub const STANDARD_TIER: &str = "Standard";
+
 use crate::Error;
 use crate::aws::kms::Kms;
 use crate::aws::ssm::Ssm;
@@ -24,8 +27,21 @@ pub struct Scope {
     /// `ASSUMABLE_ROLE_ARNS`: the roles a `RoleArn` may name, with IAM's `*` and `?`; empty (unset or
     /// empty): none.
     pub assumable_role_arns: Vec<String>,
+    /// `ASSUMABLE_ROLE_ACCOUNTS`: the accounts a `RoleArn` must be in; `None` (unset or empty): any
+    /// account that `assumable_role_arns` matches. (An organization bound is IAM's alone: the role's
+    /// organization cannot be read before it is assumed.)
+    pub assumable_role_accounts: Option<BTreeSet<String>>,
     /// `PROVIDER_ROLE_ARN`: the function's own role, which a target role's trust policy must name.
     pub provider_role_arn: Option<String>,
+    /// `SERVICE_TOKEN_PARAMETER`: the name of the SSM parameter that holds this provider's own
+    /// ServiceToken, which no resource may write, adopt or delete, in any region or account.
+    pub service_token_parameter: Option<String>,
+    /// `ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK`: whether `BypassPolicyLockoutSafetyCheck: true` is
+    /// accepted (default no).
+    pub allow_bypass_lockout_check: bool,
+    /// `ALLOWED_PARAMETER_TIERS`: the SSM tiers a writer may use (default `Standard` only; the others
+    /// cost money per parameter and month).
+    pub allowed_tiers: BTreeSet<String>,
 }
 
 impl Default for Scope {
@@ -35,7 +51,11 @@ impl Default for Scope {
             allowed_regions: None,
             decrypt_prefix: None,
             assumable_role_arns: Vec::new(),
+            assumable_role_accounts: None,
             provider_role_arn: None,
+            service_token_parameter: None,
+            allow_bypass_lockout_check: false,
+            allowed_tiers: BTreeSet::from([STANDARD_TIER.to_string()]),
         }
     }
 }
@@ -70,6 +90,33 @@ impl Scope {
                 ),
             )),
             _ => Ok(()),
+        }
+    }
+}
+
+impl Scope {
+    /// `true` when `name` is this provider's own ServiceToken parameter.
+    pub fn is_service_token(&self, name: &str) -> bool {
+        self.service_token_parameter.as_deref() == Some(name)
+    }
+
+    /// Checks, before any call, that none of `names` is this provider's own ServiceToken parameter:
+    /// whoever rewrote it would receive every later stack's requests.
+    pub fn check_not_service_token<'n>(
+        &self,
+        resource_type: &'static str,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<(), Error> {
+        match names.into_iter().find(|name| self.is_service_token(name)) {
+            Some(name) => Err(Error::invalid(
+                resource_type,
+                "Parameters",
+                format!(
+                    "'{name}' is the parameter that holds this provider's own ServiceToken, which no resource \
+                     may write, adopt or delete; choose another name"
+                ),
+            )),
+            None => Ok(()),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The resource types, one module each, and what they share: property decoding, the ownership rules
-//! (SPEC section 2), the caller check (section 7) and the parameter-name rules. A resource handler
+//! (docs/reference.md, section 2), the caller check (section 7) and the parameter-name rules. A resource handler
 //! gets a [`Context`] and returns an [`Outcome`] or an [`Error`]; it never sees how the answer is
 //! delivered.
 
@@ -18,7 +18,7 @@ pub use context::{Context, Scope};
 use crate::Error;
 use crate::aws::Clients;
 use crate::aws::write_gate::WriteGate;
-use crate::protocol::{Invocation, Outcome, RequestType};
+use crate::protocol::{Invocation, Outcome, Request, RequestType};
 
 /// The resource types this provider serves.
 pub const SUPPORTED_TYPES: [&str; 3] = [
@@ -36,7 +36,7 @@ pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation)
     let region = caller::check_stack_arn(invocation)?;
     let (gate, keeper) = WriteGate::closed();
     let verified = async {
-        caller::confirm(clients, invocation, region).await?;
+        caller::confirm(clients, invocation, region, could_have_had).await?;
         keeper.open();
         Ok(())
     };
@@ -57,6 +57,22 @@ pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation)
             verified.await?;
             outcome
         }
+    }
+}
+
+/// Whether a resource of the request's type and logical id could have had `former` before its
+/// `current` PhysicalResourceId: the caller check accepts a Delete of a former id only then. A replica
+/// key's id is the ARN of a primary key, and a replacement names another primary, so a former id is
+/// the ARN of a primary whose key id is not the current one's (a Delete of the current key's id in
+/// another spelling would reach the current replicas). The parameter types keep one id for their
+/// whole life, so no other id was ever theirs.
+pub fn could_have_had(request: &Request, former: &str, current: Option<&str>) -> bool {
+    match request.resource_type.as_str() {
+        replica_key::RESOURCE_TYPE => {
+            let current_key = current.and_then(replica_key::KeyArn::parse).map(|arn| arn.key_id);
+            replica_key::KeyArn::parse(former).is_some_and(|former| Some(former.key_id) != current_key)
+        }
+        _ => former == context::stack_scoped_id(request),
     }
 }
 

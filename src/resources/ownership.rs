@@ -1,9 +1,10 @@
-//! Ownership (SPEC section 2): every replica and parameter the provider creates carries two tags that
+//! Ownership (docs/reference.md, section 2): every replica and parameter the provider creates carries two tags that
 //! name its owner, the stack and the logical id of the resource that made it. Nothing whose owner tags
-//! are absent or different is changed or deleted, unless adopted; and `AdoptExisting` adopts only what
-//! no live stack owns ([`check_adoptable`]).
+//! are absent or different is changed or deleted, unless adopted; `AdoptExisting` adopts only what no
+//! live stack owns ([`check_adoptable`]); and what a live stack created itself (CloudFormation's own
+//! tag) is never adopted, changed or deleted ([`check_not_cloudformations`]).
 
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::Error;
 use crate::protocol::Request;
@@ -15,6 +16,16 @@ use crate::resources::properties::Tag;
 pub const OWNER_STACK_TAG: &str = "mrk-provider:stack";
 /// Tag key holding the owning resource's logical id.
 pub const OWNER_LOGICAL_ID_TAG: &str = "mrk-provider:logical-id";
+/// The tag CloudFormation itself gives what a stack creates (an `AWS::KMS::ReplicaKey`, an
+/// `AWS::SSM::Parameter`): that stack's id. Such a thing belongs to that stack while it exists.
+pub const CLOUDFORMATION_STACK_TAG: &str = "aws:cloudformation:stack-id";
+/// The tag-key prefixes a user's `Tags` may not use, in any letter case: the owner tags', and AWS's.
+pub const RESERVED_TAG_PREFIXES: [&str; 2] = ["mrk-provider:", "aws:"];
+
+/// The value of the tag `key` in `tags`.
+fn tag_value<'t>(tags: &'t [(String, String)], key: &str) -> Option<&'t str> {
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
 
 /// The owner of what a resource creates: its stack and logical id, written as two tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +63,23 @@ impl Owner {
 
     /// `true` when `tags` name this owner.
     pub fn owns(&self, tags: &[(String, String)]) -> bool {
-        let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        value(OWNER_STACK_TAG) == Some(self.stack_id.as_str())
-            && value(OWNER_LOGICAL_ID_TAG) == Some(self.logical_id.as_str())
+        tag_value(tags, OWNER_STACK_TAG) == Some(self.stack_id.as_str())
+            && tag_value(tags, OWNER_LOGICAL_ID_TAG) == Some(self.logical_id.as_str())
+    }
+
+    /// `true` when this resource may delete what carries `tags`: it owns it, and no live stack made it
+    /// itself ([`check_not_cloudformations`]; a stack whose status cannot be read counts as live).
+    pub async fn may_delete(&self, cx: Context<'_>, tags: &[(String, String)], what: &str) -> bool {
+        if !self.owns(tags) {
+            return false;
+        }
+        match check_not_cloudformations(cx, tags, what).await {
+            Ok(()) => true,
+            Err(err) => {
+                warn!(error = %err, "left in place");
+                false
+            }
+        }
     }
 
     /// Says who owns something with these tags, for an error message.
@@ -67,16 +92,43 @@ impl Owner {
     }
 }
 
-/// Checks that `AdoptExisting` may take over `what` (say "the parameter /app/x in eu-west-1"), which
-/// this resource does not own and whose tags are `tags`: only when it has no owner, or when its owner
-/// stack no longer exists (CloudFormation does not know it, or shows it `DELETE_COMPLETE`). Another
-/// resource of the same stack is a live owner; an owner whose stack cannot be read keeps it.
-pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &str) -> Result<(), Error> {
-    let value = |key: &str| tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    let Some(owner_stack) = value(OWNER_STACK_TAG) else {
+/// Checks that no live stack made `what` itself: a key or parameter with CloudFormation's
+/// [`CLOUDFORMATION_STACK_TAG`] belongs to that stack while it exists (any status but
+/// `DELETE_COMPLETE`), so it is never adopted, changed or deleted, whatever its other tags say. When the
+/// stack's status cannot be read, it counts as live.
+pub async fn check_not_cloudformations(cx: Context<'_>, tags: &[(String, String)], what: &str) -> Result<(), Error> {
+    let Some(stack) = tag_value(tags, CLOUDFORMATION_STACK_TAG) else {
         return Ok(());
     };
-    let owner_logical_id = value(OWNER_LOGICAL_ID_TAG).unwrap_or("a resource");
+    match caller::owner_stack_is_gone(cx.clients, cx.invocation, stack).await {
+        Ok(true) => {
+            info!(stack, "CloudFormation's owner stack no longer exists");
+            Ok(())
+        }
+        Ok(false) => Err(Error::NotOwned(format!(
+            "{what} was created by the stack {stack} itself (its tag {CLOUDFORMATION_STACK_TAG}), which still \
+             exists; mrk-provider never adopts, changes or deletes what a live stack created, so choose \
+             another one, or remove it from that stack first"
+        ))),
+        Err(why) => Err(Error::NotOwned(format!(
+            "{what} carries CloudFormation's tag {CLOUDFORMATION_STACK_TAG} and {why}, so it counts as that \
+             stack's; nothing of it was changed"
+        ))),
+    }
+}
+
+/// Checks that `AdoptExisting` may take over `what` (say "the parameter /app/x in eu-west-1"), which
+/// this resource does not own and whose tags are `tags`: only when no live stack owns it, neither
+/// through CloudFormation's own tag ([`check_not_cloudformations`]) nor through the owner tags (no
+/// owner tags, or an owner stack that no longer exists: CloudFormation does not know it, or shows it
+/// `DELETE_COMPLETE`). Another resource of the same stack is a live owner; an owner whose stack cannot
+/// be read keeps it.
+pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &str) -> Result<(), Error> {
+    check_not_cloudformations(cx, tags, what).await?;
+    let Some(owner_stack) = tag_value(tags, OWNER_STACK_TAG) else {
+        return Ok(());
+    };
+    let owner_logical_id = tag_value(tags, OWNER_LOGICAL_ID_TAG).unwrap_or("a resource");
     let kept = |why: String| {
         Err(Error::NotOwned(format!(
             "{what} was not adopted: {why}; AdoptExisting takes over only what no live stack owns, so \
@@ -121,9 +173,12 @@ pub fn validate_tags(tags: &[Tag], resource_type: &'static str) -> Result<(), Er
                 "the value of tag '{key}' is longer than 256 characters"
             )));
         }
-        if key.to_ascii_lowercase().starts_with("aws:") || key.starts_with("mrk-provider:") {
+        // AWS reserves aws: in every letter case, and IAM compares condition keys case-insensitively,
+        // so a look-alike of an owner tag could pass where a policy expects the real one.
+        let lower = key.to_lowercase();
+        if RESERVED_TAG_PREFIXES.iter().any(|prefix| lower.starts_with(prefix)) {
             return Err(invalid(format!(
-                "tag key '{key}' uses a reserved prefix (aws: or mrk-provider:)"
+                "tag key '{key}' uses a reserved prefix (aws: or mrk-provider:, in any letter case)"
             )));
         }
         if tags[..i].iter().any(|earlier| earlier.key == tag.key) {

@@ -1,4 +1,4 @@
-//! SSM parameter names, checked before any call (SPEC section 4): SSM's own rules, and the function's
+//! SSM parameter names, checked before any call (docs/reference.md, section 4): SSM's own rules, and the function's
 //! path prefix (`PARAMETER_PREFIX`), which both parameter resource types obey.
 
 /// The longest name SSM accepts (its 2048-character limit includes 1037 reserved for itself).

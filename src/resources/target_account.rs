@@ -1,8 +1,8 @@
-//! `RoleArn` and `ExternalId` (SPEC sections 4 to 6): a resource that names a role works in that role's
+//! `RoleArn` and `ExternalId` (docs/reference.md, sections 4 to 6): a resource that names a role works in that role's
 //! account. Before any call, the role must be an IAM role ARN of the regions' partition that the
-//! deployment lists in `AssumableRoleArns` (`ASSUMABLE_ROLE_ARNS`); then it is assumed (or an earlier
-//! request's credentials are reused, see [`crate::aws::Clients::assume_role`]) beside the caller check,
-//! with a session named after the calling stack.
+//! deployment lists in `AssumableRoleArns` (`ASSUMABLE_ROLE_ARNS`); then, once the caller check has
+//! passed, it is assumed (or an earlier request's credentials are reused, see
+//! [`crate::aws::Clients::assume_role`]), with a session named after the calling stack.
 
 use tracing::{info, warn};
 use wildmatch::WildMatch;
@@ -84,8 +84,9 @@ impl TargetRole {
         }))
     }
 
-    /// Checks before any call that the deployment lists this role in `AssumableRoleArns` and that it
-    /// is of the partition of every region in `regions`.
+    /// Checks before any call that the deployment lists this role in `AssumableRoleArns`, that it is
+    /// in one of the `AssumableRoleAccounts` when the deployment names them, and that it is of the
+    /// partition of every region in `regions`.
     pub fn check_allowed<'r>(
         &self,
         scope: &Scope,
@@ -106,6 +107,17 @@ impl TargetRole {
                  added, or name a listed role",
                 self.arn,
                 scope.assumable_role_arns.join(", ")
+            ));
+        }
+        if let Some(accounts) = &scope.assumable_role_accounts
+            && !accounts.contains(&self.account)
+        {
+            return refused(format!(
+                "'{}' is a role of account {}, which is not one of this provider's AssumableRoleAccounts \
+                 ({}); name a role in one of them, or deploy the provider with that account added",
+                self.arn,
+                self.account,
+                accounts.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
             ));
         }
         let partition = crate::region::partition_of;
@@ -200,7 +212,7 @@ pub async fn reach(cx: Context<'_>, role: Option<&TargetRole>) -> Result<Account
     };
     let assumed = cx
         .clients
-        .assume_role(&session, &role.account, home.region, &cx.invocation.progress)
+        .assume_role(&session, &role.account, home.region, &cx.invocation.progress, cx.gate)
         .await
         .map_err(|err| not_assumable(cx.scope, role, err))?;
     info!(role = %role.arn, session = %session.session_name, "working in the role's account");

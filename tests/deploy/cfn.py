@@ -51,15 +51,16 @@ def as_list(value: Any) -> list:
 
 
 def statements(template: dict) -> list[tuple[str, dict]]:
-    """(policy name, statement) for every statement of every IAM role and policy in the template."""
+    """(policy name, statement) for every statement of every IAM role and policy in the template; a
+    conditional one (`!If [condition, statement, !Ref AWS::NoValue]`) as it is when its condition holds."""
     found = []
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::IAM::Role":
             for policy in map(when_true, resource["Properties"].get("Policies", [])):
-                for statement in as_list(policy["PolicyDocument"]["Statement"]):
+                for statement in map(when_true, as_list(policy["PolicyDocument"]["Statement"])):
                     found.append((policy["PolicyName"], statement))
         elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            for statement in as_list(resource["Properties"]["PolicyDocument"]["Statement"]):
+            for statement in map(when_true, as_list(resource["Properties"]["PolicyDocument"]["Statement"])):
                 found.append((resource["Type"], statement))
     return found
 

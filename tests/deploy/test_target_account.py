@@ -1,4 +1,4 @@
-"""target-account.yaml: the role that a RoleArn names in another account (SPEC sections 4-6). It trusts
+"""target-account.yaml: the role that a RoleArn names in another account (docs/reference.md sections 4-6). It trusts
 only the provider's role, asks for the external id when one is set, and grants exactly what template.yaml
 grants the provider on SSM parameters, in the role's own account."""
 
@@ -44,7 +44,19 @@ def trust(parameters: dict) -> dict:
 
 
 def granted(parameters: dict) -> list[dict]:
-    return [statement for policy in role(parameters)["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+    """The role's statements that allow, resolved with `parameters`."""
+    return [statement for policy in role(parameters)["Policies"] for statement in policy["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Allow"]
+
+
+def test_decryption_outside_this_accounts_decrypt_prefix_is_denied_for_every_key():
+    denied = [statement for policy in role({**SCOPED, "DecryptPrefix": "/cross-region/app/secrets/"})["Policies"]
+              for statement in policy["PolicyDocument"]["Statement"] if statement["Effect"] == "Deny"]
+    [statement] = denied
+    assert statement["Action"] == "kms:Decrypt" and statement["Resource"] == "*"
+    [pattern] = cfn.as_list(statement["Condition"]["StringNotLike"]["kms:EncryptionContext:PARAMETER_ARN"])
+    assert iam_matches(pattern, parameter_arn("/cross-region/app/secrets/db"))
+    assert not iam_matches(pattern, parameter_arn("/cross-region/app/key-arn"))
 
 
 def iam_matches(pattern: str, value: str) -> bool:
@@ -131,7 +143,8 @@ def test_every_action_is_one_the_provider_needs_and_each_is_granted():
 
 def test_the_ssm_actions_are_those_template_yaml_grants_the_provider():
     def ssm_actions(template):
-        return {a for _, s in cfn.statements(template) for a in actions(s) if a.startswith("ssm:")}
+        return {a for _, s in cfn.statements(template) for a in actions(s)
+                if a.startswith("ssm:") and s["Effect"] == "Allow"}
 
     assert ssm_actions(TEMPLATE) == ssm_actions(PROVIDER)
     assert ssm_actions(TEMPLATE) == {a for a in CALLED if a.startswith("ssm:")}
@@ -143,7 +156,10 @@ def test_the_policy_is_template_yaml_ssm_parameters_policy_statement_for_stateme
     [provider_policy] = [p for p in PROVIDER["Resources"]["MrkProviderRole"]["Properties"]["Policies"]
                          if p.get("PolicyName") == "ssm-parameters"]
     [policy] = TEMPLATE["Resources"][ROLE_ID]["Properties"]["Policies"]
-    assert policy["PolicyDocument"]["Statement"] == provider_policy["PolicyDocument"]["Statement"]
+    # Less the provider's own ServiceToken parameter, which is in the provider's account only.
+    provider_statements = [s for s in provider_policy["PolicyDocument"]["Statement"]
+                           if s.get("Sid") != "NeverTheServiceTokenParameter"]
+    assert policy["PolicyDocument"]["Statement"] == provider_statements
     assert TEMPLATE["Conditions"]["DecryptsSecureStrings"] == PROVIDER["Conditions"]["DecryptsSecureStrings"]
 
 

@@ -21,8 +21,20 @@ LAMBDA_MAX_TIMEOUT = 900
 
 
 def statements() -> list[tuple[str, dict]]:
-    """(policy name, statement) for every IAM policy statement of template.yaml."""
-    return cfn.statements(TEMPLATE)
+    """(policy name, statement) for every IAM policy statement of template.yaml that allows."""
+    return [(p, s) for p, s in cfn.statements(TEMPLATE) if s["Effect"] == "Allow"]
+
+
+def denial(sid: str) -> dict:
+    """The Deny statement `sid` of template.yaml (as it is when its condition holds)."""
+    [statement] = [s for _, s in cfn.statements(TEMPLATE) if s.get("Sid") == sid]
+    assert statement["Effect"] == "Deny"
+    return statement
+
+
+# The backstops: each a Deny that holds whatever else allows (section 7 of docs/reference.md, SECURITY.md).
+DENIALS = {"NoLockoutBypass", "NoDecryptionOutsideDecryptPrefix", "NeverTheServiceTokenParameter",
+           "OnlyRolesOfListedAccounts", "OnlyRolesOfTheOrganization"}
 
 
 def test_the_function_is_an_arm64_custom_runtime_built_by_the_makefile():
@@ -76,7 +88,11 @@ def test_the_template_parameters_reach_the_function_environment():
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "RESPONSE_MODE": {"Ref": "ResponseMode"},
         "ASSUMABLE_ROLE_ARNS": {"Ref": "AssumableRoleArns"},
+        "ASSUMABLE_ROLE_ACCOUNTS": {"Ref": "AssumableRoleAccounts"},
         "PROVIDER_ROLE_ARN": {"Fn::GetAtt": ["MrkProviderRole", "Arn"]},
+        "SERVICE_TOKEN_PARAMETER": {"Ref": "ServiceTokenParameterName"},
+        "ALLOWED_PARAMETER_TIERS": {"Fn::Join": [",", {"Ref": "AllowedParameterTiers"}]},
+        "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK": {"Ref": "AllowBypassPolicyLockoutSafetyCheck"},
     }
 
 
@@ -116,6 +132,8 @@ def test_the_function_uses_the_role_of_the_template_and_no_sam_generated_policy(
 
 
 def test_no_statement_allows_a_wildcard_action():
+    denies = {s.get("Sid") for _, s in cfn.statements(TEMPLATE) if s["Effect"] != "Allow"}
+    assert denies == DENIALS
     for policy, statement in statements():
         assert statement["Effect"] == "Allow"
         assert "NotAction" not in statement and "NotResource" not in statement
@@ -302,3 +320,58 @@ def test_the_serverless_repo_metadata_is_complete_and_matches_the_project():
     assert application["SemanticVersion"] == cargo["version"] == npm["version"]
     assert "Apache License" in (ROOT / application["LicenseUrl"]).read_text()
     assert (ROOT / application["ReadmeUrl"]).stat().st_size < 5 * 1024 * 1024
+
+
+def test_decryption_outside_the_decrypt_prefix_is_denied_for_every_key_aws_managed_ones_included():
+    statement = denial("NoDecryptionOutsideDecryptPrefix")
+    assert actions(statement) == ["kms:Decrypt"] and statement["Resource"] == "*"
+    condition, when_set, when_empty = statement["Condition"]["StringNotLike"][
+        "kms:EncryptionContext:PARAMETER_ARN"]["Fn::If"]
+    assert condition == "DecryptsSecureStrings"
+    assert sub_text(when_set) == "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:parameter${DecryptPrefix}*"
+    assert not when_empty.startswith("arn:") and "*" not in when_empty
+
+
+def test_bypassing_the_lockout_check_is_denied_unless_the_deployer_allows_it():
+    parameter = TEMPLATE["Parameters"]["AllowBypassPolicyLockoutSafetyCheck"]
+    assert parameter["Default"] == "false"
+    assert TEMPLATE["Conditions"]["RefusesLockoutBypass"] == {
+        "Fn::Equals": [{"Ref": "AllowBypassPolicyLockoutSafetyCheck"}, "false"]}
+    statement = denial("NoLockoutBypass")
+    assert set(actions(statement)) == {"kms:ReplicateKey", "kms:PutKeyPolicy", "kms:CreateKey"}
+    assert statement["Condition"] == {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}
+    env = PROPS["Environment"]["Variables"]
+    assert env["ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK"] == {"Ref": "AllowBypassPolicyLockoutSafetyCheck"}
+
+
+def test_the_service_token_parameter_is_denied_to_every_write_in_every_region():
+    statement = denial("NeverTheServiceTokenParameter")
+    assert {"ssm:PutParameter", "ssm:DeleteParameters", "ssm:AddTagsToResource"} <= set(actions(statement))
+    assert sub_text(statement["Resource"]) == (
+        "arn:${AWS::Partition}:ssm:*:${AWS::AccountId}:parameter${ServiceTokenParameterName}")
+    env = PROPS["Environment"]["Variables"]
+    assert env["SERVICE_TOKEN_PARAMETER"] == {"Ref": "ServiceTokenParameterName"}
+
+
+def test_only_the_standard_tier_is_allowed_by_default():
+    parameter = TEMPLATE["Parameters"]["AllowedParameterTiers"]
+    assert parameter["Default"] == "Standard"
+    assert set(parameter["AllowedValues"]) == {"Standard", "Advanced", "Intelligent-Tiering"}
+    env = PROPS["Environment"]["Variables"]
+    assert env["ALLOWED_PARAMETER_TIERS"] == {"Fn::Join": [",", {"Ref": "AllowedParameterTiers"}]}
+
+
+def test_assumable_roles_can_be_bounded_to_accounts_and_an_organization():
+    accounts = denial("OnlyRolesOfListedAccounts")
+    assert actions(accounts) == ["sts:AssumeRole"]
+    assert accounts["Condition"] == {
+        "StringNotEquals": {"aws:ResourceAccount": {"Fn::Split": [",", {"Ref": "AssumableRoleAccounts"}]}}}
+    org = denial("OnlyRolesOfTheOrganization")
+    assert org["Condition"] == {"StringNotEquals": {"aws:ResourceOrgID": {"Ref": "AssumableRoleOrgId"}}}
+    pattern = re.compile(TEMPLATE["Parameters"]["AssumableRoleAccounts"]["AllowedPattern"])
+    for good in ("", "111122223333", "111122223333,444455556666"):
+        assert pattern.match(good), good
+    for bad in ("1111", "111122223333,", "*"):
+        assert not pattern.match(bad), bad
+    env = PROPS["Environment"]["Variables"]
+    assert env["ASSUMABLE_ROLE_ACCOUNTS"] == {"Ref": "AssumableRoleAccounts"}

@@ -33,7 +33,7 @@ def test_a_stacks_whole_life_passes_the_caller_check_in_every_status_it_goes_thr
     # The same Create, replayed once the stack is at rest: refused, nothing written
     replay = function.send("Update", PARAMETER, "Export", v3, stack, old_properties=v1, physical_id=physical_id,
                            register=False)
-    assert replay.status == "FAILED" and "is CREATE_COMPLETE, not in progress" in replay.reason, replay.reason
+    assert replay.status == "FAILED" and "CloudFormation is not updating the" in replay.reason, replay.reason
     assert value_in(aws, name) == "v1"
 
     # Update: UPDATE_IN_PROGRESS; then the Update back during the update's rollback
@@ -97,7 +97,7 @@ def test_a_nested_stack_is_checked_as_the_stack_it_is(aws, function):
     aws.register_stack(parent.stack_id, "UPDATE_IN_PROGRESS")
     replay = function.send("Delete", PARAMETER, "Export", props(name, "n"), nested, physical_id=made.physical_id,
                            register=False)
-    assert replay.status == "FAILED" and "is CREATE_COMPLETE, not in progress" in replay.reason, replay.reason
+    assert replay.status == "FAILED" and "CloudFormation is not deleting the" in replay.reason, replay.reason
     assert value_in(aws, name) == "n"
 
 

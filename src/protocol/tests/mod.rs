@@ -1,4 +1,4 @@
-//! Tests of the protocol layer (SPEC section 1) against a stub handler: no resource type and no AWS
+//! Tests of the protocol layer (docs/reference.md, section 1) against a stub handler: no resource type and no AWS
 //! client is involved. Split by concern: answer delivery and response modes, the deadline guard (time,
 //! panics, the rollback of a failed Create), and events that are not valid requests. Every answer goes
 //! to a [`Receiver`] on 127.0.0.1.

@@ -7,7 +7,7 @@ use aws_sdk_cloudformation::operation::describe_stack_resource::{
     DescribeStackResourceError, DescribeStackResourceOutput,
 };
 use aws_sdk_cloudformation::operation::describe_stacks::{DescribeStacksError, DescribeStacksOutput};
-use aws_sdk_cloudformation::types::{Stack, StackResourceDetail, StackStatus};
+use aws_sdk_cloudformation::types::{ResourceStatus, StackResourceDetail};
 use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::error::ErrorMetadata;
 use serde_json::json;
@@ -55,72 +55,149 @@ fn stack_and_function_arns_give_their_partition_region_and_account() {
     );
 }
 
-/// Every status a real request arrives under (the table of the module's documentation) is accepted;
-/// a stack at rest or failed is not.
-#[test]
-fn requests_are_accepted_in_every_in_progress_status_and_in_no_other() {
-    let accepted = [
-        "CREATE_IN_PROGRESS",                           // Create of a new stack, or of a nested one
-        "UPDATE_IN_PROGRESS",                           // Update; Create of an added or replacing resource
-        "UPDATE_ROLLBACK_IN_PROGRESS",                  // the Update back during an update rollback
-        "ROLLBACK_IN_PROGRESS",                         // the Delete of a failed Create
-        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",          // the old resource's Delete after a replacement
-        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", // the Delete of what a rolled-back update made
-        "DELETE_IN_PROGRESS",                           // a stack deletion
-        "IMPORT_IN_PROGRESS",
-        "IMPORT_ROLLBACK_IN_PROGRESS",
-    ];
-    for status in accepted {
-        let seen = Seen {
-            status: Some(status),
-            resource_type: Some(PARAMETER),
-        };
-        assert_eq!(judge(&seen, "S", "L", PARAMETER), Ok(()), "{status}");
+/// The resource statuses of CloudFormation's API (botocore's model of 2010-05-15).
+const RESOURCE_STATUSES: [&str; 28] = [
+    "CREATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "CREATE_COMPLETE",
+    "DELETE_IN_PROGRESS",
+    "DELETE_FAILED",
+    "DELETE_COMPLETE",
+    "DELETE_SKIPPED",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_FAILED",
+    "UPDATE_COMPLETE",
+    "IMPORT_FAILED",
+    "IMPORT_COMPLETE",
+    "IMPORT_IN_PROGRESS",
+    "IMPORT_ROLLBACK_IN_PROGRESS",
+    "IMPORT_ROLLBACK_FAILED",
+    "IMPORT_ROLLBACK_COMPLETE",
+    "EXPORT_FAILED",
+    "EXPORT_COMPLETE",
+    "EXPORT_IN_PROGRESS",
+    "EXPORT_ROLLBACK_IN_PROGRESS",
+    "EXPORT_ROLLBACK_FAILED",
+    "EXPORT_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_FAILED",
+    "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+];
+
+/// A request of `request_type` about the resource `Keys` of type `resource_type`, with `physical_id`.
+fn request_of(request_type: &str, resource_type: &str, physical_id: Option<&str>) -> crate::protocol::Request {
+    let mut event = fixture(request_type);
+    event["ResourceType"] = json!(resource_type);
+    event["LogicalResourceId"] = json!("Keys");
+    match physical_id {
+        Some(id) => event["PhysicalResourceId"] = json!(id),
+        None => {
+            event.as_object_mut().map(|e| e.remove("PhysicalResourceId"));
+        }
     }
-    let refused = [
-        "CREATE_COMPLETE",
-        "CREATE_FAILED",
-        "UPDATE_COMPLETE",
-        "UPDATE_FAILED",
-        "UPDATE_ROLLBACK_COMPLETE",
-        "UPDATE_ROLLBACK_FAILED",
-        "ROLLBACK_COMPLETE",
-        "ROLLBACK_FAILED",
-        "DELETE_COMPLETE",
-        "DELETE_FAILED",
-        "IMPORT_COMPLETE",
-        "IMPORT_ROLLBACK_COMPLETE",
-    ];
-    for status in refused {
-        let seen = Seen {
-            status: Some(status),
-            resource_type: Some(PARAMETER),
-        };
-        let why = judge(&seen, "S", "L", PARAMETER).unwrap_err();
-        assert!(why.contains(&format!("is {status}, not in progress")), "{why}");
+    crate::protocol::Request::parse(&event).expect("the event parses")
+}
+
+fn seen(resource_type: &str, status: &str, physical_id: Option<&str>) -> StackResource {
+    StackResource {
+        resource_type: Some(resource_type.into()),
+        status: Some(status.into()),
+        physical_id: physical_id.map(str::to_string),
+    }
+}
+
+const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+const OLD_PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-00000000000000000000000000000000";
+
+/// Each request type is CloudFormation's only while its resource is in that type's own status (the
+/// module's table): every other status of the API refuses it.
+#[test]
+fn each_request_type_is_accepted_only_while_its_resource_is_in_its_status() {
+    for (request_type, id, wanted) in [
+        ("create", None, "CREATE_IN_PROGRESS"),
+        ("update", Some(PRIMARY), "UPDATE_IN_PROGRESS"),
+        ("delete", Some(PRIMARY), "DELETE_IN_PROGRESS"),
+    ] {
+        let request = request_of(request_type, REPLICA_KEY, id);
+        for status in RESOURCE_STATUSES {
+            let verdict = judge(Some(&seen(REPLICA_KEY, status, id)), &request);
+            match status == wanted {
+                true => assert_eq!(verdict, Verdict::Operating, "{request_type} in {status}"),
+                false => assert_eq!(
+                    verdict,
+                    Verdict::Refused(format!("the resource is {status}, not {wanted}")),
+                    "{request_type} in {status}"
+                ),
+            }
+        }
     }
 }
 
 #[test]
-fn the_verdict_names_the_check_that_failed() {
-    let judged = |status, resource_type| judge(&Seen { status, resource_type }, "S", "Keys", REPLICA_KEY);
-    assert!(
-        judged(None, None)
-            .unwrap_err()
-            .contains("stack S does not exist (DescribeStacks)")
+fn a_missing_resource_or_one_of_another_type_is_refused() {
+    let request = request_of("delete", REPLICA_KEY, Some(PRIMARY));
+    assert!(matches!(judge(None, &request), Verdict::Refused(_)));
+    let other = seen(PARAMETER, "DELETE_IN_PROGRESS", Some(PRIMARY));
+    assert_eq!(
+        judge(Some(&other), &request),
+        Verdict::Refused("the resource is a Custom::CrossRegionParameter".into())
     );
-    assert!(
-        judged(Some("UPDATE_IN_PROGRESS"), None)
-            .unwrap_err()
-            .contains("has no resource Keys (DescribeStackResource)")
-    );
-    assert!(
-        judged(Some("UPDATE_IN_PROGRESS"), Some(PARAMETER))
-            .unwrap_err()
-            .contains("is a Custom::CrossRegionParameter, not a Custom::ReplicaKey")
-    );
-    // A change set under review has no resources yet: the resource check refuses it.
-    assert!(judged(Some("REVIEW_IN_PROGRESS"), None).is_err());
+    // A change set under review has no resources yet
+    let typeless = StackResource::default();
+    assert!(matches!(judge(Some(&typeless), &request), Verdict::Refused(_)));
+}
+
+#[test]
+fn a_delete_of_a_former_id_is_superseded_and_an_update_of_one_refused() {
+    // GIVEN the resource's current id is PRIMARY, whatever its status
+    for status in ["UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS"] {
+        let current = seen(REPLICA_KEY, status, Some(PRIMARY));
+        // A Delete of another id: the stack's status decides
+        let delete = request_of("delete", REPLICA_KEY, Some(OLD_PRIMARY));
+        assert_eq!(judge(Some(&current), &delete), Verdict::Superseded, "{status}");
+        // An Update of another id is never CloudFormation's
+        let update = request_of("update", REPLICA_KEY, Some(OLD_PRIMARY));
+        assert!(
+            matches!(judge(Some(&current), &update), Verdict::Refused(_)),
+            "{status}"
+        );
+    }
+    // A resource CloudFormation shows with no id yet: the event's id cannot differ from it
+    let no_id = seen(REPLICA_KEY, "DELETE_IN_PROGRESS", None);
+    let delete = request_of("delete", REPLICA_KEY, Some(OLD_PRIMARY));
+    assert_eq!(judge(Some(&no_id), &delete), Verdict::Operating);
+}
+
+#[test]
+fn a_former_id_is_one_the_resource_type_could_have_had() {
+    let key_delete = request_of("delete", REPLICA_KEY, Some(OLD_PRIMARY));
+    // A replica key's former id is another primary's ARN
+    assert!(super::super::could_have_had(&key_delete, OLD_PRIMARY, Some(PRIMARY)));
+    // The current key in another spelling (another region's ARN of the same key id) would reach the
+    // current replicas: never a former id
+    let same_key_elsewhere = PRIMARY.replace("us-east-1", "eu-west-1");
+    assert!(!super::super::could_have_had(
+        &key_delete,
+        &same_key_elsewhere,
+        Some(PRIMARY)
+    ));
+    assert!(!super::super::could_have_had(&key_delete, "not-a-key", Some(PRIMARY)));
+    // The parameter types keep one id for their whole life
+    for resource_type in [PARAMETER, READER] {
+        let request = request_of("delete", resource_type, Some("x"));
+        let own = crate::resources::context::stack_scoped_id(&request);
+        assert!(
+            super::super::could_have_had(&request, &own, Some("other")),
+            "{resource_type}"
+        );
+        assert!(
+            !super::super::could_have_had(&request, "x", Some(&own)),
+            "{resource_type}"
+        );
+    }
 }
 
 // ---- confirm, on mocked CloudFormation ----
@@ -205,7 +282,12 @@ async fn a_resource_not_yet_visible_is_asked_for_again_until_it_is() {
         .times(2)
         .output(|| {
             DescribeStackResourceOutput::builder()
-                .stack_resource_detail(StackResourceDetail::builder().resource_type(PARAMETER).build())
+                .stack_resource_detail(
+                    StackResourceDetail::builder()
+                        .resource_type(PARAMETER)
+                        .resource_status(ResourceStatus::CreateInProgress)
+                        .build(),
+                )
                 .build()
         })
         .build();
@@ -239,32 +321,57 @@ async fn a_stack_that_does_not_exist_is_refused_after_a_few_seconds_with_nothing
         .build();
     let put = put_any();
     let app = TestApp::new()
-        .cloudformation("us-east-1", vec![no_stack.clone(), no_resource])
+        .cloudformation("us-east-1", vec![no_stack.clone(), no_resource.clone()])
         .ssm("eu-west-1", vec![put.clone()]);
 
     // WHEN a Create names it
     let started = tokio::time::Instant::now();
     let (_, reason) = failure(app.answer(parameter_create()).await);
 
-    // THEN it is refused within the visibility wait, asked a bounded number of times, nothing written
-    assert!(
-        reason.starts_with("the request was refused and nothing was changed: the stack"),
-        "{reason}"
+    // THEN it is refused within the visibility wait, naming the rule, nothing written
+    assert_eq!(
+        reason,
+        format!(
+            "the request was refused and nothing was changed: CloudFormation is not creating the \
+             Custom::CrossRegionParameter Exports of the stack {} under this PhysicalResourceId; the provider \
+             acts only on a resource that CloudFormation shows CREATE_IN_PROGRESS at that moment, or, while its \
+             stack cleans up or rolls back, on a former PhysicalResourceId of it (DescribeStackResource, \
+             DescribeStacks)",
+            stack_id()
+        )
     );
-    assert!(reason.contains("does not exist (DescribeStacks)"), "{reason}");
     assert!(started.elapsed() <= VISIBILITY_WAIT, "{:?}", started.elapsed());
-    // AND asked at once and after pauses of 0.25, 0.5, 1 and 2 s: 5 times
-    assert_eq!(no_stack.num_calls(), 5);
+    // AND asked at once and after pauses of 0.25, 0.5, 1 and 2 s: 5 times, the stack itself never
+    assert_eq!(no_resource.num_calls(), 5);
+    assert_eq!(no_stack.num_calls(), 0);
     assert_eq!(put.num_calls(), 0);
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_common_request_costs_one_cloudformation_call() {
+    // GIVEN the resource being created
+    let stacks = stack_in("CREATE_IN_PROGRESS");
+    let resource = stack_resource(PARAMETER, "CREATE_IN_PROGRESS", None);
+    let put = put_any();
+    let app = TestApp::new()
+        .cloudformation("us-east-1", vec![stacks.clone(), resource.clone()])
+        .ssm("eu-west-1", vec![put.clone()]);
+
+    // WHEN its Create arrives
+    success(app.answer(parameter_create()).await);
+
+    // THEN DescribeStackResource alone verified it: a resource in progress implies its stack is
+    assert_eq!((resource.num_calls(), stacks.num_calls()), (1, 0));
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn throttled_cloudformation_calls_are_retried() {
-    // GIVEN DescribeStacks throttled twice before it answers
-    let throttled = mock!(Client::describe_stacks)
+    // GIVEN DescribeStackResource throttled twice before it answers
+    let throttled = mock!(Client::describe_stack_resource)
         .sequence()
         .error(|| {
-            DescribeStacksError::generic(
+            DescribeStackResourceError::generic(
                 ErrorMetadata::builder()
                     .code("Throttling")
                     .message("Rate exceeded")
@@ -273,11 +380,11 @@ async fn throttled_cloudformation_calls_are_retried() {
         })
         .times(2)
         .output(|| {
-            DescribeStacksOutput::builder()
-                .stacks(
-                    Stack::builder()
-                        .stack_id(stack_id())
-                        .stack_status(StackStatus::UpdateInProgress)
+            DescribeStackResourceOutput::builder()
+                .stack_resource_detail(
+                    StackResourceDetail::builder()
+                        .resource_type(PARAMETER)
+                        .resource_status(ResourceStatus::CreateInProgress)
                         .build(),
                 )
                 .build()
@@ -285,7 +392,7 @@ async fn throttled_cloudformation_calls_are_retried() {
         .build();
     let put = put_any();
     let app = TestApp::new()
-        .cloudformation("us-east-1", vec![throttled.clone(), stack_resource(PARAMETER)])
+        .cloudformation("us-east-1", vec![throttled.clone()])
         .ssm("eu-west-1", vec![put.clone()]);
 
     // WHEN the Create arrives
@@ -297,21 +404,115 @@ async fn throttled_cloudformation_calls_are_retried() {
 }
 
 #[tokio::test]
-async fn a_denied_describe_stacks_fails_the_request_naming_the_call() {
-    let denied = mock!(Client::describe_stacks).then_error(|| {
-        DescribeStacksError::generic(
+async fn a_denied_describe_stack_resource_fails_the_request_naming_the_call() {
+    let denied = mock!(Client::describe_stack_resource).then_error(|| {
+        DescribeStackResourceError::generic(
             ErrorMetadata::builder()
                 .code("AccessDenied")
-                .message("not authorized to perform: cloudformation:DescribeStacks")
+                .message("not authorized to perform: cloudformation:DescribeStackResource")
                 .build(),
         )
     });
-    let app = TestApp::new().cloudformation("us-east-1", vec![denied, stack_resource(PARAMETER)]);
+    let app = TestApp::new().cloudformation("us-east-1", vec![denied]);
     let (_, reason) = failure(app.answer(parameter_create()).await);
     assert!(
-        reason.contains("DescribeStacks in us-east-1 failed (AccessDenied)"),
+        reason.contains("DescribeStackResource in us-east-1 failed (AccessDenied)"),
         "{reason}"
     );
+}
+
+/// DescribeKey of any key: an Enabled multi-Region replica.
+fn enabled_replica() -> Rule {
+    use aws_sdk_kms::types::{KeyMetadata, KeyState, MultiRegionConfiguration, MultiRegionKeyType};
+    mock!(aws_sdk_kms::Client::describe_key).then_output(|| {
+        let meta = KeyMetadata::builder()
+            .key_id("mrk-00000000000000000000000000000000")
+            .key_state(KeyState::Enabled)
+            .multi_region(true)
+            .multi_region_configuration(
+                MultiRegionConfiguration::builder()
+                    .multi_region_key_type(MultiRegionKeyType::Replica)
+                    .build(),
+            )
+            .build()
+            .expect("key metadata with a key id");
+        aws_sdk_kms::operation::describe_key::DescribeKeyOutput::builder()
+            .key_metadata(meta)
+            .build()
+    })
+}
+
+/// ListResourceTags of any key: the owner tags of the resource `Keys` of the fixtures' stack.
+fn owned_by_keys() -> Rule {
+    mock!(aws_sdk_kms::Client::list_resource_tags).then_output(|| {
+        let tags = crate::test_support::owner_tags("Keys")
+            .iter()
+            .map(|(k, v)| {
+                aws_sdk_kms::types::Tag::builder()
+                    .tag_key(k)
+                    .tag_value(v)
+                    .build()
+                    .expect("a tag")
+            })
+            .collect();
+        aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput::builder()
+            .set_tags(Some(tags))
+            .truncated(false)
+            .build()
+    })
+}
+
+/// A replica key's Delete of `former`, while its current id is [`PRIMARY`] and its stack is in
+/// `stack_status`; returns the answer, and the DescribeStacks and ScheduleKeyDeletion rules.
+async fn former_key_delete(stack_status: &str, former: &str) -> (Answer, Rule, Rule) {
+    let mut event = fixture("delete");
+    event["ResourceType"] = json!(REPLICA_KEY);
+    event["LogicalResourceId"] = json!("Keys");
+    event["PhysicalResourceId"] = json!(former);
+    event["ResourceProperties"] = json!({"PrimaryKeyArn": PRIMARY, "ReplicaRegions": ["eu-west-1"]});
+    let request = crate::protocol::Request::parse(&event).expect("the event parses");
+    let stacks = stack_in(stack_status);
+    let schedule = mock!(aws_sdk_kms::Client::schedule_key_deletion)
+        .then_output(|| aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionOutput::builder().build());
+    let app = TestApp::new()
+        .cloudformation("us-east-1", vec![stacks.clone()])
+        .calling_stack(stack_status, REPLICA_KEY)
+        .calling_resource("UPDATE_COMPLETE", Some(PRIMARY))
+        .kms("eu-west-1", vec![enabled_replica(), owned_by_keys(), schedule.clone()]);
+    (app.answer(request).await, stacks, schedule)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_former_id_is_deleted_in_every_cleanup_and_rollback_status() {
+    for status in SUPERSEDED_STATUSES {
+        // WHEN CloudFormation cleans up the old primary's replicas after a replacement (or rolls back)
+        let (answer, stacks, schedule) = former_key_delete(status, OLD_PRIMARY).await;
+        // THEN the stack's status was asked, and the old replica scheduled for deletion
+        success(answer);
+        assert!(stacks.num_calls() >= 1, "{status}");
+        assert_eq!(schedule.num_calls(), 1, "{status}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_former_id_is_refused_outside_cleanup_and_rollback_and_when_implausible() {
+    let same_key_elsewhere = PRIMARY.replace("us-east-1", "eu-west-1");
+    for (status, former) in [
+        // The stack updates another resource: a forged Delete of a former id
+        ("UPDATE_IN_PROGRESS", OLD_PRIMARY),
+        ("DELETE_IN_PROGRESS", OLD_PRIMARY),
+        ("CREATE_IN_PROGRESS", OLD_PRIMARY),
+        // In cleanup, an id that names the current key in another region
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", same_key_elsewhere.as_str()),
+    ] {
+        let (answer, _, schedule) = former_key_delete(status, former).await;
+        let (_, reason) = failure(answer);
+        assert!(
+            reason.contains("on a former PhysicalResourceId of it"),
+            "{status}: {reason}"
+        );
+        assert_eq!(schedule.num_calls(), 0, "{status} {former}");
+    }
 }
 
 // ---- requests whose caller is refused: FAILED, and nothing changed ----
@@ -368,7 +569,10 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     let write = TestApp::new()
         .cloudformation(
             "us-east-1",
-            vec![stack_in("UPDATE_COMPLETE"), stack_resource(PARAMETER)],
+            vec![
+                stack_in("UPDATE_COMPLETE"),
+                stack_resource(PARAMETER, "UPDATE_COMPLETE", None),
+            ],
         )
         .ssm("eu-west-1", vec![put.clone()]);
 
@@ -376,9 +580,10 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     let (_, reason) = failure(write.answer(parameter_create()).await);
 
     // THEN it is refused, and nothing was written
+    assert!(reason.contains("CloudFormation is not creating the"), "{reason}");
     assert!(
-        reason.contains("is UPDATE_COMPLETE, not in progress (DescribeStacks)"),
-        "{reason}"
+        !reason.contains("UPDATE_COMPLETE"),
+        "a refusal names the rule, not the status: {reason}"
     );
     assert_eq!(put.num_calls(), 0);
 
@@ -392,7 +597,13 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     );
     let get = get_value("/app/x", "the-value");
     let read = TestApp::new()
-        .cloudformation("us-east-1", vec![stack_in("UPDATE_COMPLETE"), stack_resource(READER)])
+        .cloudformation(
+            "us-east-1",
+            vec![
+                stack_in("UPDATE_COMPLETE"),
+                stack_resource(READER, "UPDATE_COMPLETE", None),
+            ],
+        )
         .ssm("eu-west-1", vec![get]);
     let answer = read.answer(reader).await;
     let Answer::Failed { reason, .. } = answer else {
@@ -408,7 +619,10 @@ async fn a_logical_id_of_another_type_is_refused_with_nothing_deleted() {
     let app = TestApp::new()
         .cloudformation(
             "us-east-1",
-            vec![stack_in("DELETE_IN_PROGRESS"), stack_resource(READER)],
+            vec![
+                stack_in("DELETE_IN_PROGRESS"),
+                stack_resource(READER, "DELETE_IN_PROGRESS", None),
+            ],
         )
         .ssm("eu-west-1", vec![owned_by_exports(), delete_rule.clone()]);
     let delete = typed_request(
@@ -423,9 +637,69 @@ async fn a_logical_id_of_another_type_is_refused_with_nothing_deleted() {
     let (_, reason) = failure(app.answer(delete).await);
 
     // THEN nothing was deleted
+    assert!(reason.contains("CloudFormation is not deleting the"), "{reason}");
     assert!(
-        reason.contains("is a Custom::CrossRegionParameterReader, not a Custom::CrossRegionParameter"),
-        "{reason}"
+        !reason.contains("CrossRegionParameterReader"),
+        "a refusal names the rule, not the resource's type: {reason}"
     );
     assert_eq!(delete_rule.num_calls(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_caller_gets_no_decrypting_read_and_reaches_no_other_account() {
+    // GIVEN a resource CloudFormation shows at rest, SSM and STS rules that count every call, and a
+    // deployment that may decrypt /app/ and assume a role
+    let get = get_value("/app/x", "s3cr3t");
+    let assume = crate::test_support::assume_role_rule("ASIATARGET", std::time::Duration::from_secs(900));
+    let app = || {
+        TestApp::new()
+            .env("DECRYPT_PREFIX", "/app/")
+            .env("ASSUMABLE_ROLE_ARNS", "arn:aws:iam::222222222222:role/target")
+            .calling_resource("UPDATE_COMPLETE", None)
+            .ssm("eu-west-1", vec![get.clone()])
+            .sts(vec![assume.clone()])
+            .ssm_as("ASIATARGET", "eu-west-1", vec![get.clone()])
+    };
+    let decrypting = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"], "WithDecryption": true}),
+        None,
+    );
+    let across = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"], "RoleArn": "arn:aws:iam::222222222222:role/target"}),
+        None,
+    );
+
+    // WHEN a decrypting read and a read through a role claim to come from it
+    for request in [decrypting, across] {
+        let (_, reason) = failure(app().answer(request).await);
+        assert!(reason.contains("CloudFormation is not creating the"), "{reason}");
+    }
+
+    // THEN nothing was decrypted, and no role assumed (no session named after the forged stack)
+    assert_eq!((get.num_calls(), assume.num_calls()), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plain_read_in_the_own_account_may_run_beside_the_check() {
+    // GIVEN a resource CloudFormation shows being created, and a reader that decrypts nothing
+    let get = get_value("/app/x", "the-value");
+    let app = TestApp::new().ssm("eu-west-1", vec![get.clone()]);
+    let reader = typed_request(
+        READER,
+        "Reader",
+        "create",
+        json!({"Region": "eu-west-1", "Names": ["/app/x"]}),
+        None,
+    );
+
+    // WHEN it is read, THEN the value comes back: the twin of the refused reads above
+    let outcome = success(app.answer(reader).await);
+    assert_eq!(outcome.data["/app/x"], "the-value");
+    assert_eq!(get.num_calls(), 1);
 }

@@ -1,4 +1,4 @@
-//! `Custom::CrossRegionParameter`: writes SSM parameters into other regions (SPEC section 4), so that a
+//! `Custom::CrossRegionParameter`: writes SSM parameters into other regions (docs/reference.md, section 4), so that a
 //! stack there reads them natively (`{{resolve:ssm:NAME}}`).
 //!
 //! - Create: write every name into every region, tagged with the owner. A parameter that exists
@@ -23,8 +23,8 @@ use tracing::{info, warn};
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
 use crate::protocol::{Outcome, RequestType};
-use crate::resources::context::{Account, Context, stack_scoped_id};
-use crate::resources::ownership::{Owner, check_adoptable};
+use crate::resources::context::{Account, Context, STANDARD_TIER, Scope, stack_scoped_id};
+use crate::resources::ownership::{Owner, check_adoptable, check_not_cloudformations};
 use crate::resources::target_account;
 
 pub use plan::{Plan, RegionPlan, Write, plan_update};
@@ -55,15 +55,59 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     }
 }
 
-/// Checks, before any call, that every region of a Create or Update and its role are in the
-/// deployment's scope.
+/// Checks, before any call, that every region of a Create or Update, its role, its names and its tier
+/// are in the deployment's scope.
 fn check_scope(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
     let regions = || spec.regions.iter().map(String::as_str);
     cx.scope.check_regions(RESOURCE_TYPE, "Regions", regions())?;
+    cx.scope
+        .check_not_service_token(RESOURCE_TYPE, spec.parameters.keys().map(String::as_str))?;
+    check_tier(cx.scope, spec)?;
     match &spec.role {
         Some(role) => role.check_allowed(cx.scope, RESOURCE_TYPE, regions()),
         None => Ok(()),
     }
+}
+
+/// The most parameters (names times regions) one resource may write in a tier that costs money:
+/// at AWS's price for an Advanced parameter, about 5 USD a month.
+pub const MAX_PAID_PARAMETERS: usize = 100;
+
+/// Checks that the deployment allows the tier, and that a paid tier stays within
+/// [`MAX_PAID_PARAMETERS`].
+fn check_tier(scope: &Scope, spec: &Spec) -> Result<(), Error> {
+    let tier = spec.attributes.tier.as_str();
+    if !scope.allowed_tiers.contains(tier) {
+        return Err(Error::invalid(
+            RESOURCE_TYPE,
+            "Tier",
+            format!(
+                "'{tier}' is not one of this provider's AllowedParameterTiers ({}); an Advanced parameter \
+                 (which Intelligent-Tiering may become) costs money every month, so its deployer must allow \
+                 the tier; use Standard, or ask for the tier to be allowed",
+                scope
+                    .allowed_tiers
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let count = spec.parameters.len() * spec.regions.len();
+    if tier != STANDARD_TIER && count > MAX_PAID_PARAMETERS {
+        return Err(Error::invalid(
+            RESOURCE_TYPE,
+            "Tier",
+            format!(
+                "{count} parameters ({} names in {} regions) in the {tier} tier; one resource writes at most \
+                 {MAX_PAID_PARAMETERS} parameters in a tier that costs money, so split it, or use Standard",
+                spec.parameters.len(),
+                spec.regions.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// An Update: the pure [`plan_update`] in the same account; when `RoleArn` moves the parameters to
@@ -253,6 +297,12 @@ impl<'a> Job<'a> {
             .parameters
             .get(name)
             .ok_or_else(|| Error::Internal(format!("the plan names {name}, which the properties do not")))?;
+        if self.cx.scope.is_service_token(name) {
+            // Refused before any call on Create and Update; never reached, and never written.
+            return Err(Error::Internal(format!(
+                "a write of the ServiceToken parameter {name} was planned"
+            )));
+        }
         let attributes = &self.spec.attributes;
         let desired = self.owner.tagged(&self.spec.tags);
         if how == Write::Create {
@@ -272,7 +322,10 @@ impl<'a> Job<'a> {
                 ssm.region()
             )));
         };
-        if !self.owner.owns(&tags) {
+        let what = format!("the parameter {name} in {}", ssm.region());
+        if self.owner.owns(&tags) {
+            check_not_cloudformations(self.cx, &tags, &what).await?;
+        } else {
             if !self.spec.adopt_existing {
                 return Err(Error::NotOwned(format!(
                     "the parameter {name} already exists in {} and this resource does not own it ({}); \
@@ -281,7 +334,6 @@ impl<'a> Job<'a> {
                     Owner::describe_owner_of(&tags)
                 )));
             }
-            let what = format!("the parameter {name} in {}", ssm.region());
             check_adoptable(self.cx, &tags, &what).await?;
             info!(
                 region = ssm.region(),
@@ -311,13 +363,19 @@ impl<'a> Job<'a> {
         if names.is_empty() {
             return Vec::new();
         }
+        // The provider's own ServiceToken parameter is never deleted, whatever its tags say.
+        let names: Vec<&String> = names
+            .iter()
+            .filter(|name| !self.cx.scope.is_service_token(name))
+            .collect();
         let checks: Vec<_> = names.iter().map(|name| ssm.list_tags(name)).collect();
         let tags: Vec<_> = stream::iter(checks).buffered(MAX_IN_FLIGHT_PER_REGION).collect().await;
         let mut owned = Vec::new();
         let mut errors = Vec::new();
         for (name, tags) in names.iter().zip(tags) {
+            let what = || format!("the parameter {name} in {}", ssm.region());
             match tags {
-                Ok(Some(tags)) if self.owner.owns(&tags) => owned.push(name.clone()),
+                Ok(Some(tags)) if self.owner.may_delete(self.cx, &tags, &what()).await => owned.push((*name).clone()),
                 Ok(Some(tags)) => {
                     let owner = Owner::describe_owner_of(&tags);
                     info!(region = ssm.region(), name, %owner, "not deleting a parameter this resource does not own");

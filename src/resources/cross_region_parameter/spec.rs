@@ -1,4 +1,4 @@
-//! `Custom::CrossRegionParameter` properties (SPEC section 4): decoding and validation, before any AWS
+//! `Custom::CrossRegionParameter` properties (docs/reference.md, section 4): decoding and validation, before any AWS
 //! call.
 
 use std::collections::BTreeMap;

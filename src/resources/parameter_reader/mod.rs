@@ -1,4 +1,4 @@
-//! `Custom::CrossRegionParameterReader`: reads SSM parameters from another region (SPEC section 5), so
+//! `Custom::CrossRegionParameterReader`: reads SSM parameters from another region (docs/reference.md, section 5), so
 //! that a stack can use what a stack in another region wrote (pull model).
 //!
 //! - Create and Update read every name (GetParameters, ten names a call). Any missing name fails the

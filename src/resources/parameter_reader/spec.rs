@@ -1,4 +1,4 @@
-//! `Custom::CrossRegionParameterReader` properties (SPEC section 5): decoding and validation.
+//! `Custom::CrossRegionParameterReader` properties (docs/reference.md, section 5): decoding and validation.
 
 use std::collections::BTreeSet;
 

@@ -1,4 +1,4 @@
-//! `Custom::ReplicaKey`: replicates one multi-Region primary key into several regions (SPEC section 3).
+//! `Custom::ReplicaKey`: replicates one multi-Region primary key into several regions (docs/reference.md, section 3).
 //!
 //! - Create: check the primary, replicate into every region at once, wait for each replica to leave
 //!   `Creating`, set its state, create the alias. A replica that already exists is adopted when this
@@ -28,7 +28,7 @@ use crate::Error;
 use crate::aws::kms::{Kms, NewReplica, Replicated};
 use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::Context;
-use crate::resources::ownership::{Owner, check_adoptable};
+use crate::resources::ownership::{Owner, check_adoptable, check_not_cloudformations};
 
 pub use plan::{Plan, plan_update};
 pub use region_settings::{RegionSettings, ReplicaSettings};
@@ -90,6 +90,15 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
 fn checked_spec(cx: Context<'_>) -> Result<Spec, Error> {
     let spec = Spec::from_properties(&cx.request().properties)?;
     let scope = cx.scope;
+    if spec.bypass_policy_lockout_safety_check && !scope.allow_bypass_lockout_check {
+        return Err(Error::invalid(
+            RESOURCE_TYPE,
+            "BypassPolicyLockoutSafetyCheck",
+            "this provider does not allow it (its AllowBypassPolicyLockoutSafetyCheck is false): a policy \
+             put without KMS's check can lock every principal out of the key for good; remove it, or ask \
+             the provider's deployer to allow it",
+        ));
+    }
     scope.check_regions(RESOURCE_TYPE, "PrimaryKeyArn", [spec.primary.region.as_str()])?;
     scope.check_regions(
         RESOURCE_TYPE,
@@ -110,10 +119,18 @@ async fn delete(cx: Context<'_>) -> Result<Outcome, Error> {
             return Ok(Outcome::id(physical_id));
         }
     };
-    // The PhysicalResourceId names the primary whose replicas exist; it wins over the properties.
-    if let Some(primary) = KeyArn::parse(&physical_id) {
-        spec.primary = primary;
-    }
+    // The PhysicalResourceId names the primary whose replicas exist, never the properties alone: a
+    // Delete of a former id (cleanup, rollback) must not reach the current primary's replicas, which
+    // carry the same owner tags. An id that names no primary is a Create that failed before it chose
+    // one: nothing was made.
+    let Some(primary) = KeyArn::parse(&physical_id) else {
+        info!(
+            physical_id,
+            "the PhysicalResourceId names no primary key: nothing was created, nothing to delete"
+        );
+        return Ok(Outcome::id(physical_id));
+    };
+    spec.primary = primary;
     // A region outside the deployment's scope was never written: nothing of it to delete.
     spec.replica_regions.retain(|region| cx.scope.allows(region));
     let job = Job::new(cx, &spec);
@@ -285,7 +302,7 @@ impl<'a> Job<'a> {
     }
 
     /// DescribeKey and ListResourceTags on the primary, at once: it must be a multi-Region primary
-    /// key, not pending deletion, whose owner consented to its replication (SPEC section 7).
+    /// key, not pending deletion, whose owner consented to its replication (docs/reference.md, section 7).
     async fn check_primary(&self) -> Result<(), Error> {
         let primary = &self.spec.primary;
         let kms = self.kms(&primary.region);
@@ -428,7 +445,10 @@ impl<'a> Job<'a> {
         let settings = self.spec.settings(region);
         let key_id = self.key_id();
         let tags = kms.list_tags(key_id).await?;
-        if !self.owner.owns(&tags) {
+        let what = format!("the replica of {key_id} in {region}");
+        if self.owner.owns(&tags) {
+            check_not_cloudformations(self.cx, &tags, &what).await?;
+        } else {
             if !self.spec.adopt_existing {
                 return Err(Error::NotOwned(format!(
                     "a replica of {key_id} already exists in {region} and this resource does not own it \
@@ -436,7 +456,7 @@ impl<'a> Job<'a> {
                     Owner::describe_owner_of(&tags)
                 )));
             }
-            check_adoptable(self.cx, &tags, &format!("the replica of {key_id} in {region}")).await?;
+            check_adoptable(self.cx, &tags, &what).await?;
             info!(region, "adopting a replica this resource did not own");
         }
         if meta.key_state == Some(KeyState::PendingDeletion) {
@@ -544,6 +564,12 @@ impl<'a> Job<'a> {
             false => Vec::new(),
         };
         if is_replica(&target) && self.owner.owns(&target_tags) {
+            let what = format!(
+                "the alias {alias} in {} (it points at key {})",
+                kms.region(),
+                target.key_id
+            );
+            check_not_cloudformations(self.cx, &target_tags, &what).await?;
             return kms.update_alias(alias, self.key_id()).await;
         }
         if !self.spec.adopt_existing {
@@ -558,9 +584,11 @@ impl<'a> Job<'a> {
         kms.update_alias(alias, self.key_id()).await
     }
 
-    /// An alias is repointed only away from a multi-Region replica that no live stack owns: repointing
-    /// another stack's alias (or an alias of a single-Region key) would send its users' data to a key
-    /// whose policy this request sets.
+    /// An alias this resource does not own is repointed only away from an unowned multi-Region replica
+    /// of this same primary key (the orphan of an earlier deployment of this replica set) that no live
+    /// stack owns: repointing another stack's alias, an alias of another primary's replica (whatever
+    /// that primary's consent) or of a single-Region key would send its users' data to a key whose
+    /// policy this request sets.
     async fn check_alias_adoptable(
         &self,
         kms: &Kms<'a>,
@@ -573,6 +601,14 @@ impl<'a> Job<'a> {
             return Err(Error::AliasTaken(format!(
                 "the alias {alias} in {region} points at key {}, which is not a multi-Region replica; \
                  mrk-provider repoints only aliases of replicas, so choose another Alias",
+                target.key_id
+            )));
+        }
+        if target.key_id != self.key_id() {
+            return Err(Error::AliasTaken(format!(
+                "the alias {alias} in {region} points at key {}, a replica of another primary key; \
+                 AdoptExisting moves an alias only away from a replica of this same primary or one this \
+                 resource owns, so choose another Alias",
                 target.key_id
             )));
         }
@@ -625,7 +661,8 @@ impl<'a> Job<'a> {
             return Ok(());
         }
         let tags = kms.list_tags(key_id).await?;
-        if !self.owner.owns(&tags) {
+        let what = format!("the replica of {key_id} in {region}");
+        if !self.owner.may_delete(self.cx, &tags, &what).await {
             warn!(region, "replica not owned by this resource; left in place");
             return Ok(());
         }

@@ -1,4 +1,4 @@
-//! `Custom::ReplicaKey` properties (SPEC section 3): decoding and validation, before any AWS call.
+//! `Custom::ReplicaKey` properties (docs/reference.md, section 3): decoding and validation, before any AWS call.
 
 use std::collections::BTreeMap;
 

@@ -162,3 +162,25 @@ fn sts_access_denied_is_said_as_the_trust_policy_to_fix() {
     };
     assert!(matches!(not_assumable(&scope, &target, throttled), Error::Aws { .. }));
 }
+
+#[test]
+fn a_role_outside_the_assumable_role_accounts_is_refused_and_one_inside_accepted() {
+    // GIVEN a deployment that lists a wildcard role pattern, bounded to two accounts
+    let bounded = Scope {
+        assumable_role_accounts: Some(["111122223333".to_string(), "210987654321".to_string()].into()),
+        ..scope(&["arn:aws:iam::*:role/mrk-provider-target"])
+    };
+    // THEN a role of a listed account passes, and the same role name elsewhere is refused
+    let inside = role(ROLE, None).unwrap().unwrap();
+    assert!(inside.check_allowed(&bounded, RESOURCE, ["eu-west-1"]).is_ok());
+    let outside = role("arn:aws:iam::444455556666:role/mrk-provider-target", None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reason(outside.check_allowed(&bounded, RESOURCE, ["eu-west-1"])),
+        "invalid property 'RoleArn' for Custom::CrossRegionParameter: \
+         'arn:aws:iam::444455556666:role/mrk-provider-target' is a role of account 444455556666, which is not \
+         one of this provider's AssumableRoleAccounts (111122223333, 210987654321); name a role in one of \
+         them, or deploy the provider with that account added"
+    );
+}

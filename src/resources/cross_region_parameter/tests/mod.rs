@@ -230,8 +230,11 @@ async fn a_secure_string_is_written_with_its_key_tier_description_and_tags() {
         })
         .then_output(|| PutParameterOutput::builder().version(1).build());
 
-    // WHEN the resource is created
-    success(answer(vec![("eu-west-1", vec![put.clone()])], "create", properties, None).await);
+    // WHEN the resource is created by a provider whose deployment allows the Advanced tier
+    let app = TestApp::new()
+        .env("ALLOWED_PARAMETER_TIERS", "Standard,Advanced")
+        .ssm("eu-west-1", vec![put.clone()]);
+    success(answer_with(app, "create", properties, None).await);
 
     // THEN one PutParameter carried every setting
     assert_eq!(put.num_calls(), 1);
@@ -899,3 +902,4 @@ async fn more_parameters_than_the_bound_are_refused_before_any_call() {
 
 mod refresh;
 mod target_account;
+mod trust;
