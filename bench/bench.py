@@ -18,6 +18,8 @@ results.json name them (docs/benchmarks.md says how each is measured, and holds 
 - bulk-200-names: 200 parameters into 3 regions under a 40 TPS limit per region.
 - fleet: 10, 30 and 50 instances at once, each writing 20 names into 3 regions, under a 40 TPS limit
   per region shared by all (peer: the CDK writer, three processes an instance).
+- kms-fleet: 15 and 30 instances at once, each creating, updating and deleting its own replica key into
+  the same 3 regions, KMS held to its default quotas per operation and region (5 ReplicateKey a second).
 - replica-ready: a ReplicaKey Create whose replica stays Creating 1 to 60 s: how late it answers.
 
 The modules: processes.py starts and times the processes, figures.py holds each figure's runs,
@@ -42,7 +44,7 @@ from typing import Any
 
 from common import BENCH, BenchError
 from figures import ARTIFACT_SIZE, BULK, COLD, CROSS_ACCOUNT, FAN_OUT, Bench, key
-from fleet import FLEET, REPLICA_READY, FleetFigures
+from fleet import FLEET, KMS_FLEET, REPLICA_READY, FleetFigures
 from machine import QUIET_BUSY, OtherWork, artifact, machine, wait_for_quiet
 from mrk_harness import ROOT
 from mrk_harness.localaws import LocalAws
@@ -50,7 +52,7 @@ from report import table, targets
 
 
 # The groups of figures, in the order they run (--only picks some).
-GROUPS = ("cold", CROSS_ACCOUNT, FAN_OUT, BULK, FLEET, REPLICA_READY)
+GROUPS = ("cold", CROSS_ACCOUNT, FAN_OUT, BULK, FLEET, KMS_FLEET, REPLICA_READY)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             fleet = FleetFigures(bench)
             runs = {"cold": ("cold", bench.cold_figures), CROSS_ACCOUNT: (key(CROSS_ACCOUNT), bench.cross_account_writer),
                     FAN_OUT: (key(FAN_OUT), bench.fanout), BULK: (key(BULK), bench.bulk),
-                    FLEET: (key(FLEET), fleet.fleet), REPLICA_READY: (key(REPLICA_READY), fleet.replica_ready)}
+                    FLEET: (key(FLEET), fleet.fleet), KMS_FLEET: (key(KMS_FLEET), fleet.kms_fleet),
+                    REPLICA_READY: (key(REPLICA_READY), fleet.replica_ready)}
             for group, (name, run) in runs.items():
                 if group in only:
                     print(", ".join(n for n, _, _ in COLD.values()) + " (and init, peak-rss)" if group == "cold"

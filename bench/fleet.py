@@ -1,5 +1,6 @@
-"""The fleet figures: many instances at SSM's quota at once (`fleet`), and how soon a replica key's
-Create answers once the replica has left `Creating` (`replica-ready`)."""
+"""The fleet figures: many instances at SSM's quota at once (`fleet`), many instances replicating keys at
+KMS's quotas at once (`kms-fleet`), and how soon a replica key's Create answers once the replica has left
+`Creating` (`replica-ready`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from common import median
 from mrk_harness import Function, Stack, create_primary_key
 from mrk_harness.fleet import count_parameters, run_fleet
+from mrk_harness.kms_fleet import run_kms_fleet
+from mrk_harness.localaws import KMS_DEFAULT_QUOTAS
 from processes import PEER_JS, Child, Runner, wait_for_put
 
 FLEET = "fleet"
@@ -20,6 +23,11 @@ FLEET_REGIONS = ["eu-west-1", "eu-central-1", "ap-southeast-2"]
 FLEET_TPS = 40
 FLEET_DEADLINE_S = 300  # the function's Timeout in template.yaml
 FLEET_TARGET = 1.3  # total time at most this times the bound
+
+KMS_FLEET = "kms-fleet"
+KMS_FLEET_SIZES = (15, 30)
+KMS_FLEET_REGIONS = ["eu-west-1", "ap-southeast-2", "us-west-2"]
+KMS_FLEET_TARGET = 1.3  # the Creates at most this times the bound
 
 REPLICA_READY = "replica-ready"
 CREATING_SECONDS = (1, 3, 10, 30, 60)
@@ -67,6 +75,33 @@ class FleetFigures:
                 "runs": runs, "peer": peer,
             }
         return {"names": FLEET_NAMES, "regions": FLEET_REGIONS, "tps_per_region": FLEET_TPS, "sizes": sizes}
+
+    def kms_fleet(self) -> dict[str, Any]:
+        """K instances at once, each creating, then updating, then deleting its own replica key into the same
+        3 regions, KMS held to its default quotas per operation and region (mrk_harness.kms_fleet)."""
+        sizes: dict[str, Any] = {}
+        for instances in KMS_FLEET_SIZES:
+            runs = []
+            for run in range(self.runner.slow_runs):
+                result = run_kms_fleet(self.aws, self.runner.workdir, instances=instances, regions=KMS_FLEET_REGIONS,
+                                       binary=self.runner.bootstrap, deadline_in=FLEET_DEADLINE_S,
+                                       timeout=FLEET_DEADLINE_S + 30)
+                runs.append(result.summary())
+                print(f"  {KMS_FLEET}: {instances} keys, run {run + 1}: " + "; ".join(
+                    f"{p.request_type} {p.wall_s:.2f} s (bound {p.bound_s:g} s, {p.busiest}), {p.failed} failed, "
+                    f"{len(p.problems)} wrong after, {p.throttled_calls} of {p.kms_calls} calls throttled"
+                    for p in result.phases), flush=True)
+            creates = [next(p for p in r["phases"] if p["request_type"] == "Create") for r in runs]
+            sizes[str(instances)] = {
+                "bound_s": instances * len(KMS_FLEET_REGIONS) / KMS_DEFAULT_QUOTAS["ReplicateKey"],
+                "create_wall_s_median": round(median([c["wall_s"] for c in creates]), 2),
+                "create_wall_s_worst": max(c["wall_s"] for c in creates),
+                "failed_worst_run": max(sum(p["failed"] for p in r["phases"]) for r in runs),
+                "wrong_after_worst_run": max(sum(p["problem_count"] for p in r["phases"]) for r in runs),
+                "phases_completed_worst_run": min(len(r["phases"]) for r in runs),
+                "runs": runs,
+            }
+        return {"regions": KMS_FLEET_REGIONS, "quotas": KMS_DEFAULT_QUOTAS, "sizes": sizes}
 
     def fleet_peer(self, instances: int) -> dict[str, Any]:
         """The same fleet of CDK export writers: it handles one region per resource, so each instance is

@@ -7,7 +7,8 @@ from typing import Any
 from common import MIB, median
 from figures import (ARTIFACT_SIZE, BULK, BULK_BOUND_S, BULK_NAMES, BULK_REGIONS, BULK_TPS, COLD, CROSS_ACCOUNT,
                      FAN_OUT, FANOUT_LATENCY_MS, INIT, PEAK_RSS, key)
-from fleet import FLEET, FLEET_NAMES, FLEET_REGIONS, FLEET_TARGET, FLEET_TPS, REPLICA_READY
+from fleet import (FLEET, FLEET_NAMES, FLEET_REGIONS, FLEET_TARGET, FLEET_TPS, KMS_FLEET, KMS_FLEET_REGIONS,
+                   KMS_FLEET_TARGET, REPLICA_READY)
 
 # What each figure is judged against (docs/benchmarks.md). MB here is 10^6 bytes, the stricter reading.
 INIT_TARGET_MS = 10.0
@@ -68,6 +69,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{size['failed_worst_run']} failed, worst {worst:.2f} s ({worst / bound:.2f} x)",
                 size["failed_worst_run"] == 0 and size["missing_writes_worst_run"] == 0
                 and worst <= FLEET_TARGET * bound)
+    if key(KMS_FLEET) in f:
+        for instances, size in f[key(KMS_FLEET)]["sizes"].items():
+            worst, bound = size["create_wall_s_worst"], size["bound_s"]
+            add(f"{KMS_FLEET}, {instances} keys", f"0 failed, Creates <= {KMS_FLEET_TARGET:g} x {bound:g} s in every run",
+                f"{size['failed_worst_run']} failed, worst {worst:.2f} s ({worst / bound:.2f} x)",
+                size["failed_worst_run"] == 0 and size["wrong_after_worst_run"] == 0
+                and size["phases_completed_worst_run"] == 3 and worst <= KMS_FLEET_TARGET * bound)
     if key(REPLICA_READY) in f:
         ready = f[key(REPLICA_READY)]
         add(REPLICA_READY, f"answer <= {READY_LATE_TARGET_S:g} s after Creating, <= {READY_POLL_TARGET:g} "
@@ -87,7 +95,7 @@ def table(results: dict[str, Any]) -> str:
         f"ours: native release build ({m['arch']}; Lambda runs the arm64 build); peers: aws-cdk-lib "
         f"{m['versions']['aws-cdk-lib']} on node {m['versions']['node']}; local AWS: moto {m['versions']['moto']}",
         f"medians of {results['method']['cold_runs']} runs (cold, {INIT}, {PEAK_RSS}) and "
-        f"{results['method']['slow_runs']} runs ({FAN_OUT}, {BULK}, {FLEET}); "
+        f"{results['method']['slow_runs']} runs ({FAN_OUT}, {BULK}, {FLEET}, {KMS_FLEET}); "
         f"CPUs {m['cpu_busy_at_start']:.0%} busy before the start, {m['other_work_cpu_share']:.0%} of them taken by "
         f"other work during the run{'' if m['quiet'] else ' (NOT QUIET: the figures are skewed)'}; "
         f"load average {m['load_average_at_start'][0]} at the start, {m['load_average_at_end'][0]} at the end",
@@ -153,6 +161,19 @@ def table(results: dict[str, Any]) -> str:
                          f"{size['wall_s_median']:.2f} s", f"{peer['wall_s']:.2f} s", "-",
                          f"bound {size['bound_s']:g} s; failed: ours {size['failed_worst_run']} (worst run), "
                          f"peer {peer['failed']} of {peer['processes']}"))
+    if key(KMS_FLEET) in f:
+        for instances, size in f[key(KMS_FLEET)]["sizes"].items():
+            for request_type in ("Create", "Update", "Delete"):
+                phases = [p for run in size["runs"] for p in run["phases"] if p["request_type"] == request_type]
+                if not phases:
+                    continue
+                walls = [p["wall_s"] for p in phases]
+                rows.append((f"{KMS_FLEET}: {instances} keys x {len(KMS_FLEET_REGIONS)} regions, {request_type}",
+                             f"{median(walls):.2f} s", "-", "-",
+                             f"bound {phases[0]['bound_s']:g} s ({phases[0]['busiest']}); failed: "
+                             f"{max(p['failed'] for p in phases)} (worst run); throttled "
+                             f"{min(p['throttled_calls'] for p in phases)} to {max(p['throttled_calls'] for p in phases)}"
+                             f" of {max(p['kms_calls'] for p in phases)} calls"))
     if key(REPLICA_READY) in f:
         for seconds, row in f[key(REPLICA_READY)]["creating_seconds"].items():
             rows.append((f"{REPLICA_READY}: Creating for {seconds} s", f"+{row['late_s']:.2f} s", "-", "-",

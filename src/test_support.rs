@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::app::{App, Config};
-use crate::aws::{ClientMakers, Clients, retry_config, with_ssm_retries};
+use crate::aws::{ClientMakers, Clients, retry_config, with_kms_retries, with_ssm_retries};
 use crate::https::Https;
 use crate::protocol::{Answer, Deadline, Outcome, Request, Responder, run};
 use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
@@ -256,7 +256,7 @@ pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
 /// Builds the [`App`] a test runs: AWS clients that answer with `aws-smithy-mocks` rules per region
 /// (any order, the first matching rule answers; a call that no rule matches panics inside the handler,
 /// which the protocol answers as FAILED), and the configuration of the environment variables given.
-/// SSM clients are paced by the same rate limiter as in production. Unless a test gives its own,
+/// SSM and KMS clients are paced by the same rate limiters as in production. Unless a test gives its own,
 /// CloudFormation in us-east-1 shows the fixtures' stack `UPDATE_IN_PROGRESS` with the request's
 /// resource ([`calling_stack_rules`]), so the caller check passes.
 #[derive(Default)]
@@ -381,9 +381,9 @@ impl TestApp {
             kms: move |region: &str| {
                 let rules = kms.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| c
-                    .region(region.clone())
-                    .retry_config(retry_config()))
+                mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| with_kms_retries(
+                    c.region(region.clone())
+                ))
             },
             ssm: move |region: &str| {
                 let rules = ssm.get(region).cloned().unwrap_or_default();

@@ -50,6 +50,13 @@ pub fn with_ssm_retries(builder: aws_sdk_ssm::config::Builder) -> aws_sdk_ssm::c
     builder.retry_config(RetryConfig::disabled())
 }
 
+/// KMS clients have the SDK's retries off for the same reason as SSM's ([`with_ssm_retries`]): every
+/// KMS call goes through [`retry::send`], paced by the region's limiter of its operation
+/// ([`kms::Limiters`]).
+pub fn with_kms_retries(builder: aws_sdk_kms::config::Builder) -> aws_sdk_kms::config::Builder {
+    builder.retry_config(RetryConfig::disabled())
+}
+
 /// Timeouts for every AWS call. There is no overall operation timeout: the deadline guard bounds the
 /// whole request; these only stop one stuck attempt so that the retry can go ahead.
 pub fn timeout_config() -> TimeoutConfig {
@@ -122,6 +129,13 @@ impl<C: Clone> RegionCache<C> {
     }
 }
 
+/// The KMS client of one region and the rate limiters of its operations, which every request shares.
+#[derive(Clone)]
+struct KmsRegion {
+    client: aws_sdk_kms::Client,
+    limiters: Arc<kms::Limiters>,
+}
+
 /// The SSM client of one region and the rate limiter that every call to that region shares.
 #[derive(Clone)]
 struct SsmRegion {
@@ -149,7 +163,7 @@ fn new_limiter() -> Arc<RateLimiter> {
 
 /// The AWS clients of the process, one per service and region, and of each role it assumed.
 pub struct Clients {
-    kms: RegionCache<aws_sdk_kms::Client>,
+    kms: RegionCache<KmsRegion>,
     ssm: RegionCache<SsmRegion>,
     cloudformation: RegionCache<aws_sdk_cloudformation::Client>,
     /// Built on the first `RoleArn`: a request without one never pays for it.
@@ -208,16 +222,18 @@ impl AssumedRole {
 }
 
 impl Clients {
-    /// Clients built from `config`, each with its region set; SSM clients use [`with_ssm_retries`].
+    /// Clients built from `config`, each with its region set; SSM and KMS clients use
+    /// [`with_ssm_retries`] and [`with_kms_retries`].
     pub fn from_config(config: &SdkConfig) -> Self {
         let config = Arc::new(config.clone());
         let (kms_config, ssm_config, cfn_config, sts_config, ssm_as_config) =
             (config.clone(), config.clone(), config.clone(), config.clone(), config);
         Clients::new(ClientMakers {
             kms: move |region: &str| {
-                let conf = aws_sdk_kms::config::Builder::from(kms_config.as_ref())
-                    .region(Region::new(region.to_string()))
-                    .build();
+                let conf = with_kms_retries(
+                    aws_sdk_kms::config::Builder::from(kms_config.as_ref()).region(Region::new(region.to_string())),
+                )
+                .build();
                 aws_sdk_kms::Client::from_conf(conf)
             },
             ssm: move |region: &str| {
@@ -263,9 +279,12 @@ impl Clients {
         T: Fn(&str) -> aws_sdk_sts::Client + Send + Sync + 'static,
         A: Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync + 'static,
     {
-        let ssm = makers.ssm;
+        let (kms, ssm) = (makers.kms, makers.ssm);
         Clients {
-            kms: RegionCache::new(makers.kms),
+            kms: RegionCache::new(move |region| KmsRegion {
+                client: kms(region),
+                limiters: Arc::default(),
+            }),
             ssm: RegionCache::new(move |region| SsmRegion {
                 client: ssm(region),
                 limiter: new_limiter(),
@@ -278,9 +297,11 @@ impl Clients {
         }
     }
 
-    /// KMS in `region`, reporting its calls to `progress`; its changes pass `gate` first.
+    /// KMS in `region`, reporting its calls to `progress`, paced by the region's rate limiters; its
+    /// changes pass `gate` first.
     pub fn kms<'a>(&self, region: &'a str, progress: &'a Progress, gate: &'a WriteGate) -> kms::Kms<'a> {
-        kms::Kms::new(self.kms.get(region), region, progress, gate)
+        let KmsRegion { client, limiters } = self.kms.get(region);
+        kms::Kms::new(client, limiters, region, progress, gate)
     }
 
     /// SSM in `region`, reporting its calls to `progress`, paced by the region's rate limiter; its

@@ -11,6 +11,11 @@
 //! quota recovers in about a second, and one that is left alone (the rest of the fleet has finished)
 //! is back at full speed in a few. Throttles of calls that were sent before the last cut do not cut
 //! again: the calls in flight at a cut all met the same congestion.
+//!
+//! A limiter paces from its first call ([`RateLimiter::new`], SSM's: one request alone may make hundreds
+//! of calls into a region) or only from the first throttle ([`RateLimiter::after_first_throttle`],
+//! KMS's, as the SDKs' adaptive mode does: a request makes a few calls per operation and region, which
+//! go at once while nobody else is using the quota).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -36,6 +41,8 @@ const RECHECK: Duration = Duration::from_millis(100);
 pub struct RateLimiter {
     max_rate: f64,
     burst: u32,
+    /// Lets every call through at once until a call is throttled.
+    unpaced_until_throttled: bool,
     state: Mutex<State>,
     /// Held by the call whose turn it is, while it waits for its slot.
     turn: tokio::sync::Mutex<()>,
@@ -55,8 +62,18 @@ impl RateLimiter {
         RateLimiter {
             max_rate: f64::from(per_second.max(1)),
             burst: burst.max(1),
+            unpaced_until_throttled: false,
             state: Mutex::new(State { last: None, cut: None }),
             turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// A limiter that lets calls through as they come until one is throttled, and from then on is the
+    /// limiter of [`RateLimiter::new`]: `per_second` calls a second at most, less after throttling.
+    pub fn after_first_throttle(per_second: u32, burst: u32) -> Self {
+        RateLimiter {
+            unpaced_until_throttled: true,
+            ..RateLimiter::new(per_second, burst)
         }
     }
 
@@ -81,8 +98,17 @@ impl RateLimiter {
 
     /// Waits for this call's turn and slot, and returns when it was let through. A slot is
     /// `1/rate` after the last one, with the rate as it is now: a wait at a low rate shortens as the
-    /// rate climbs. Cancel-safe: a cancelled wait takes no slot.
+    /// rate climbs. Cancel-safe: a cancelled wait takes no slot. A limiter of
+    /// [`RateLimiter::after_first_throttle`] lets the call through at once while nothing was throttled.
     pub async fn acquire(&self) -> Instant {
+        if self.unpaced_until_throttled {
+            let now = Instant::now();
+            let mut state = self.state();
+            if state.cut.is_none() {
+                state.last = Some(now);
+                return now;
+            }
+        }
         let _turn = self.turn.lock().await;
         loop {
             let now = Instant::now();
@@ -153,6 +179,30 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(2), burst)
             .await
             .expect("a burst of 3 goes through at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limiter_after_the_first_throttle_lets_every_call_through_until_one_is_throttled() {
+        // GIVEN a limiter of 5 calls a second with bursts of 5, pacing only after the first throttle
+        let limiter = RateLimiter::after_first_throttle(5, 5);
+        let start = Instant::now();
+        // WHEN 12 calls are made one after the other THEN all start at once
+        for _ in 0..12 {
+            acquire(&limiter).await;
+        }
+        assert_eq!(Instant::now() - start, Duration::ZERO);
+        // AND once one is throttled, the next ones are spaced at the cut rate (1/3.5 s, less as it climbs
+        // back, never less than 1/5 s), with no burst
+        limiter.throttled(start);
+        assert!(close(limiter.rate(), 3.5), "{}", limiter.rate());
+        let mut started = Vec::new();
+        for _ in 0..3 {
+            acquire(&limiter).await;
+            started.push(Instant::now() - start);
+        }
+        let ms = ms(&started);
+        let gaps = [ms[0], ms[1] - ms[0], ms[2] - ms[1]];
+        assert!(gaps.iter().all(|gap| (200..=286).contains(gap)), "{ms:?}");
     }
 
     #[tokio::test(start_paused = true)]

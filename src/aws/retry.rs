@@ -1,17 +1,19 @@
-//! How a call to SSM is sent and retried: every attempt waits for the region's [`RateLimiter`], tells
-//! it whether SSM throttled it, and a throttled call is tried again for as long as it takes.
+//! How a call to SSM or KMS is sent and retried: every attempt waits for its [`RateLimiter`] (SSM's of
+//! the region, KMS's of the region and operation), tells it whether AWS throttled it, and a throttled
+//! call is tried again for as long as it takes.
 //!
-//! SSM's quota (about 40 calls a second per account and region) is shared by every function instance
-//! writing into the region at once, and each instance only knows its own calls. Being throttled is a
-//! reason to wait, not to fail: a fixed number of attempts (the SDK's standard mode, or its retry quota
-//! of 100 throttled retries a process) fails a fleet's resources, and a failed resource rolls the
-//! whole stack back. So a throttled call is retried after a jittered pause (50 ms doubling to 1 s,
-//! each plus a random share of itself: the pacing comes from the limiter, the jitter only keeps
-//! instances from retrying in step) until it goes through; the request's deadline guard stops it before the function's
-//! timeout and answers FAILED, naming the call and how often it was throttled. Errors that may pass
-//! (5xx answers, timeouts, connection errors) get [`TRANSIENT_ATTEMPTS`] attempts, as in the SDK's
-//! standard mode; everything else is final. The SDK's own retries are off for SSM
-//! ([`super::with_ssm_retries`]), so that no attempt bypasses the limiter.
+//! The quota (SSM: about 40 calls a second per account and region; KMS: 5 a second for most of the
+//! operations that change a key, per account and region) is shared by every function instance calling
+//! into the region at once, and each instance only knows its own calls. Being throttled is a reason to
+//! wait, not to fail: a fixed number of attempts (the SDK's standard mode, or its retry quota of 100
+//! throttled retries a process) fails a fleet's resources, and a failed resource rolls the whole stack
+//! back. So a throttled call is retried after a jittered pause (50 ms doubling to 1 s, each plus a
+//! random share of itself: the pacing comes from the limiter, the jitter only keeps instances from
+//! retrying in step) until it goes through; the request's deadline guard stops it before the
+//! function's timeout and answers FAILED, naming the call and how often it was throttled. Errors that
+//! may pass (5xx answers, timeouts, connection errors) get [`TRANSIENT_ATTEMPTS`] attempts, as in the
+//! SDK's standard mode; everything else is final. The SDK's own retries are off for SSM and KMS
+//! ([`super::with_ssm_retries`], [`super::with_kms_retries`]), so that no attempt bypasses the limiter.
 
 use std::future::Future;
 use std::time::Duration;
@@ -32,8 +34,8 @@ pub const TRANSIENT_ATTEMPTS: u32 = 6;
 /// emulator): Lambda's longest timeout. In Lambda the deadline guard stops it first.
 pub const THROTTLED_AT_MOST: Duration = Duration::from_secs(900);
 
-/// The error codes that say "too many calls": SSM's, and those of the AWS SDKs' throttling list
-/// that an AWS JSON service may answer.
+/// The error codes that say "too many calls": SSM's and KMS's (`ThrottlingException`), and those of
+/// the AWS SDKs' throttling list that an AWS JSON service may answer.
 const THROTTLING_CODES: &[&str] = &[
     "ThrottlingException",
     "Throttling",

@@ -440,6 +440,43 @@ def test_fault_tps_token_bucket(aws):
     c.get_parameters(Names=["/tps"])
 
 
+def test_fault_quotas_are_a_token_bucket_per_operation_and_region(aws):
+    # GIVEN KMS held to 3 ListAliases a second per region; ListKeys has no quota
+    aws.faults(service="kms", quotas={"ListAliases": 3})
+    aws.clear_calls()
+
+    def outcomes(call, n):
+        found = []
+        for _ in range(n):
+            try:
+                call()
+                found.append("ok")
+            except botocore.exceptions.ClientError as exc:
+                found.append(exc.response["Error"]["Code"])
+        return found
+
+    # WHEN 8 ListAliases, then 8 ListKeys, are sent at once in one region, and 8 ListAliases in another
+    eu = kms(aws, "eu-west-1")
+    aliases = outcomes(eu.list_aliases, 8)
+    keys = outcomes(eu.list_keys, 8)
+    other_region = outcomes(kms(aws, "eu-central-1").list_aliases, 8)
+    # THEN each region's ListAliases got its full bucket of 3 (and a little refill), the rest throttled;
+    # ListKeys none
+    for found in (aliases, other_region):
+        assert found[:3] == ["ok"] * 3 and set(found) <= {"ok", "ThrottlingException"}
+        assert found.count("ThrottlingException") >= 4, found
+    assert keys == ["ok"] * 8
+    faulted = [c for c in aws.calls(service="kms") if c["fault"]]
+    assert {(c["operation"], c["fault"], c["status"]) for c in faulted} == {("ListAliases", "quota", 400)}
+    # AND the bucket refills at 3 a second
+    time.sleep(0.5)
+    eu.list_aliases()
+    # AND a quota of nothing, or of a negative rate, is refused
+    for bad in ({}, {"ListAliases": 0}, {"ListAliases": "5"}, ["ListAliases"]):
+        with pytest.raises(LocalAwsError):
+            aws.faults(service="kms", quotas=bad)
+
+
 def test_fault_specs_combine_filter_and_clear(aws):
     specs = aws.faults(
         {"service": "kms", "regions": ["eu-west-1"], "throttle": 1},

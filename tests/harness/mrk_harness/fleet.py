@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from .lambda_runtime import Answer, Function, Stack
@@ -71,6 +72,31 @@ def count_parameters(aws: Any, regions: list[str], prefix: str) -> int:
     return found
 
 
+def send_at_once(instances: int, send: Callable[[int], Answer],
+                 timeout: float) -> tuple[list[Answer | None], list[str], float]:
+    """Calls `send(index)` for every instance at once, each in its own thread released together; returns
+    the answers (None where `send` raised), what was raised, and when they were released."""
+    answers: list[Answer | None] = [None] * instances
+    errors: list[str] = []
+    start = threading.Barrier(instances + 1)
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=60)
+            answers[index] = send(index)
+        except Exception as error:  # noqa: BLE001 - reported as the instance's outcome
+            errors.append(f"instance {index}: {error}")
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(instances)]
+    for thread in threads:
+        thread.start()
+    start.wait(timeout=60)
+    sent_at = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=timeout + 30)
+    return answers, errors, sent_at
+
+
 def run_fleet(aws: Any, workdir: Path, *, instances: int, names: int, regions: list[str], tps: float,
               prefix: str, binary: Path | None = None, deadline_in: float = 300.0,
               timeout: float = 330.0) -> FleetRun:
@@ -81,8 +107,6 @@ def run_fleet(aws: Any, workdir: Path, *, instances: int, names: int, regions: l
         aws.client("ssm", region).describe_parameters(MaxResults=1)
     functions = [Function(aws.endpoint, workdir / f"fleet-{index:03d}.log", env={"LOG_LEVEL": "info"},
                           binary=binary) for index in range(instances)]
-    answers: list[Answer | None] = [None] * instances
-    errors: list[str] = []
     try:
         run_id = uuid.uuid4().hex[:8]
         stacks = [Stack(f"fleet-{run_id}-{index:03d}") for index in range(instances)]
@@ -93,24 +117,12 @@ def run_fleet(aws: Any, workdir: Path, *, instances: int, names: int, regions: l
             events.append({"Regions": regions, "Parameters": parameters})
         aws.clear_calls()
         aws.faults(service="ssm", tps=tps)
-        start = threading.Barrier(instances + 1)
 
-        def send(index: int) -> None:
-            try:
-                start.wait(timeout=60)
-                answers[index] = functions[index].send("Create", RESOURCE_TYPE, "Shared", events[index],
-                                                       stacks[index], deadline_in=deadline_in, timeout=timeout,
-                                                       register=False)
-            except Exception as error:  # noqa: BLE001 - reported as the instance's outcome
-                errors.append(f"instance {index}: {error}")
+        def send(index: int) -> Answer:
+            return functions[index].send("Create", RESOURCE_TYPE, "Shared", events[index], stacks[index],
+                                         deadline_in=deadline_in, timeout=timeout, register=False)
 
-        threads = [threading.Thread(target=send, args=(index,), daemon=True) for index in range(instances)]
-        for thread in threads:
-            thread.start()
-        start.wait(timeout=60)
-        sent_at = time.monotonic()
-        for thread in threads:
-            thread.join(timeout=timeout + 30)
+        answers, errors, sent_at = send_at_once(instances, send, timeout)
         calls = aws.calls(service="ssm")
     finally:
         aws.clear_faults()

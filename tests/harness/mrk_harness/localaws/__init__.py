@@ -8,5 +8,6 @@ from tests, ``with LocalAws(...) as aws:``. See README.md.
 """
 
 from .client import LocalAws, LocalAwsError
+from .faults import KMS_DEFAULT_QUOTAS
 
-__all__ = ["LocalAws", "LocalAwsError"]
+__all__ = ["KMS_DEFAULT_QUOTAS", "LocalAws", "LocalAwsError"]

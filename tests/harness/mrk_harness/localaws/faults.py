@@ -48,6 +48,16 @@ ACCESS_DENIED_CODES = {"kms": "AccessDeniedException", "ssm": "AccessDeniedExcep
                        cloudformation.SERVICE: "AccessDenied", STS: "AccessDenied"}
 EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 
+# KMS's default request quotas, in calls a second per account and region, of the operations the
+# provider calls (AWS KMS Developer Guide, "Request quotas"). Each operation has its own quota.
+# DeleteAlias, PutKeyPolicy and ScheduleKeyDeletion: AWS now lists 15; 5 is the earlier default, which
+# some accounts still have, and the stricter test.
+KMS_DEFAULT_QUOTAS = {
+    "CancelKeyDeletion": 5, "CreateAlias": 5, "DeleteAlias": 5, "DescribeKey": 2000, "DisableKey": 5,
+    "EnableKey": 5, "GetKeyPolicy": 1000, "ListResourceTags": 2000, "PutKeyPolicy": 5, "ReplicateKey": 5,
+    "ScheduleKeyDeletion": 5, "TagResource": 10, "UntagResource": 5, "UpdateAlias": 5, "UpdateKeyDescription": 5,
+}
+
 FAULT_KEYS = {
     "service",
     "operations",
@@ -60,6 +70,7 @@ FAULT_KEYS = {
     "hang",
     "hang_seconds",
     "tps",
+    "quotas",
     "deny",
     "session_seconds",
 }
@@ -125,18 +136,19 @@ class FaultSpec:
         self.tps = None if tps is None else float(tps)
         if self.tps is not None and self.tps <= 0:
             raise FaultSpecError("'tps' must be > 0")
+        self.quotas = self._quotas(raw)
         self.deny = self._count(raw, "deny")
         session = raw.get("session_seconds")
         self.session_seconds = None if session is None else float(session)
         if self.session_seconds is not None and (self.service != STS or self.session_seconds <= 0):
             raise FaultSpecError("'session_seconds' (AssumeRole's credentials expire that soon) is for sts, > 0")
-        if not (self.throttle or self.error_5xx or self.hang or self.latency_ms or self.tps or self.deny
-                or self.session_seconds):
+        if not (self.throttle or self.error_5xx or self.hang or self.latency_ms or self.tps or self.quotas
+                or self.deny or self.session_seconds):
             raise FaultSpecError(
-                "a fault spec needs one of throttle, error_5xx, latency_ms, hang, tps, deny, session_seconds")
+                "a fault spec needs one of throttle, error_5xx, latency_ms, hang, tps, quotas, deny, session_seconds")
         self.id = next(self._ids)
-        # token buckets per region: region -> [tokens, last_refill]
-        self._buckets: dict[str | None, list[float]] = {}
+        # token buckets: region (tps) or (region, operation) (quotas) -> [tokens, last_refill]
+        self._buckets: dict[Any, list[float]] = {}
         self.hits = 0
 
     @staticmethod
@@ -149,6 +161,17 @@ class FaultSpec:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise FaultSpecError(f"'{name}' must be a list of strings")
         return value
+
+    @staticmethod
+    def _quotas(raw: dict[str, Any]) -> dict[str, float] | None:
+        value = raw.get("quotas")
+        if value is None:
+            return None
+        if (not isinstance(value, dict) or not value
+                or not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+                           for k, v in value.items())):
+            raise FaultSpecError("'quotas' must map operation names to calls a second (> 0)")
+        return {operation: float(rate) for operation, rate in value.items()}
 
     @staticmethod
     def _count(raw: dict[str, Any], name: str) -> int:
@@ -165,11 +188,22 @@ class FaultSpec:
         return not (self.regions is not None and region not in self.regions)
 
     def take_token(self, region: str | None, now: float) -> bool:
-        """Token bucket, capacity max(1, tps), refilled at tps per second."""
+        """Token bucket per region, capacity max(1, tps), refilled at tps per second."""
         assert self.tps is not None
-        capacity = max(1.0, self.tps)
-        bucket = self._buckets.setdefault(region, [capacity, now])
-        bucket[0] = min(capacity, bucket[0] + (now - bucket[1]) * self.tps)
+        return self._take(region, self.tps, now)
+
+    def over_quota(self, region: str | None, operation: str | None, now: float) -> bool:
+        """`quotas`: a token bucket per region and listed operation, as `tps` is per region; True when the
+        call finds no token. An operation not listed has no quota."""
+        assert self.quotas is not None
+        rate = self.quotas.get(operation or "")
+        return rate is not None and not self._take((region, operation), rate, now)
+
+    def _take(self, key: Any, rate: float, now: float) -> bool:
+        """Takes a token from the bucket `key` (capacity max(1, rate), refilled at rate per second)."""
+        capacity = max(1.0, rate)
+        bucket = self._buckets.setdefault(key, [capacity, now])
+        bucket[0] = min(capacity, bucket[0] + (now - bucket[1]) * rate)
         bucket[1] = now
         if bucket[0] >= 1.0:
             bucket[0] -= 1.0
@@ -190,6 +224,7 @@ class FaultSpec:
             "hang": self.hang,
             "hang_seconds": self.hang_seconds,
             "tps": self.tps,
+            "quotas": self.quotas,
             "deny": self.deny,
             "session_seconds": self.session_seconds,
             "hits": self.hits,
@@ -257,6 +292,9 @@ class FaultInjector:
                 if spec.tps is not None and not spec.take_token(region, now):
                     d.error = (400, THROTTLING_CODES[spec.service], "Rate exceeded")
                     d.fault = "tps"
+                elif spec.quotas is not None and spec.over_quota(region, operation, now):
+                    d.error = (400, THROTTLING_CODES[spec.service], "Rate exceeded")
+                    d.fault = "quota"
                 elif spec.throttle > 0:
                     spec.throttle -= 1
                     d.error = (400, THROTTLING_CODES[spec.service], "Rate exceeded")
