@@ -93,10 +93,11 @@ export function checkKeyTags(scope: IConstruct, property: string, tags: { [key: 
     if (keyLength === 0 || keyLength > 128) {
       throw new MrkProviderValidationError(scope, `${property}: tag key '${key}' must be 1 to 128 characters`);
     }
-    if (key.toLowerCase().startsWith('aws:') || key.startsWith('mrk-provider:')) {
+    // In any letter case, as the provider refuses them: IAM compares condition keys case-insensitively.
+    if (['aws:', 'mrk-provider:'].some((prefix) => key.toLowerCase().startsWith(prefix))) {
       throw new MrkProviderValidationError(
         scope,
-        `${property}: tag key '${key}' uses a reserved prefix (aws: or mrk-provider:)`,
+        `${property}: tag key '${key}' uses a reserved prefix (aws: or mrk-provider:, in any letter case)`,
       );
     }
     if (isLiteral(value) && [...value].length > 256) {
