@@ -359,6 +359,44 @@ fn owner_stack(answer: OwnerStack) -> Rule {
     }
 }
 
+/// What a Create with AdoptExisting of the existing parameter `/app/key-arn` came to, and the rules
+/// that count its calls: DescribeStacks of the owner stack, the overwrite and the retagging.
+struct Adoption {
+    answered: Answer,
+    owner: Rule,
+    rewrite: Rule,
+    retag: Rule,
+}
+
+/// A Create with AdoptExisting of `/app/key-arn`, which exists with `tags`, while CloudFormation
+/// answers `owner` about the stack `other/1`.
+async fn adopt(tags: Vec<Tag>, owner: OwnerStack) -> Adoption {
+    let properties = props(json!({
+        "Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "AdoptExisting": "true",
+    }));
+    let (rewrite, retag) = (
+        overwrite("/app/key-arn", KEY_ARN),
+        add_tags("/app/key-arn", owner_tags()),
+    );
+    let owner = owner_stack(owner);
+    let app = TestApp::new().cloudformation("us-east-1", vec![owner.clone()]).ssm(
+        "eu-west-1",
+        vec![
+            put_exists("/app/key-arn"),
+            list_tags("/app/key-arn", tags),
+            rewrite.clone(),
+            retag.clone(),
+        ],
+    );
+    let answered = answer_with(app, "create", properties, None).await;
+    Adoption {
+        answered,
+        owner,
+        rewrite,
+        retag,
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn adopt_existing_takes_a_parameter_only_from_an_owner_stack_that_is_gone() {
     for (answer, adopted, expected) in [
@@ -377,26 +415,13 @@ async fn adopt_existing_takes_a_parameter_only_from_an_owner_stack_that_is_gone(
         (OwnerStack::Unknown, true, ""),
     ] {
         // GIVEN the parameter, owned by another stack's resource, and AdoptExisting
-        let properties = props(json!({
-            "Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "AdoptExisting": "true",
-        }));
-        let (rewrite, retag) = (
-            overwrite("/app/key-arn", KEY_ARN),
-            add_tags("/app/key-arn", owner_tags()),
-        );
-        let owner = owner_stack(answer);
-        let app = TestApp::new().cloudformation("us-east-1", vec![owner.clone()]).ssm(
-            "eu-west-1",
-            vec![
-                put_exists("/app/key-arn"),
-                list_tags("/app/key-arn", foreign_tags()),
-                rewrite.clone(),
-                retag.clone(),
-            ],
-        );
-
         // WHEN the resource is created
-        let answered = answer_with(app, "create", properties, None).await;
+        let Adoption {
+            answered,
+            owner,
+            rewrite,
+            retag,
+        } = adopt(foreign_tags(), answer).await;
 
         // THEN it is adopted only when the owner stack is gone; else nothing is written
         assert_eq!(owner.num_calls(), 1);

@@ -30,32 +30,19 @@ async fn a_parameter_that_a_live_stack_created_itself_is_never_adopted_or_overwr
         // The twin: the stack that made it is gone, so AdoptExisting takes it over
         (OwnerStack::Shows("DELETE_COMPLETE"), true, ""),
     ] {
-        // GIVEN an AWS::SSM::Parameter of another stack (CloudFormation's tag, no owner tags), and
-        // AdoptExisting
-        let properties = props(json!({
-            "Regions": ["eu-west-1"], "Parameters": {"/app/key-arn": KEY_ARN}, "AdoptExisting": "true",
-        }));
+        // GIVEN an AWS::SSM::Parameter of another stack (CloudFormation's tag, no owner tags)
         let cloudformations = vec![tag(
             CLOUDFORMATION_STACK_TAG,
             "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1",
         )];
-        let (rewrite, retag) = (
-            overwrite("/app/key-arn", KEY_ARN),
-            add_tags("/app/key-arn", owner_tags()),
-        );
-        let owner = owner_stack(answer);
-        let app = TestApp::new().cloudformation("us-east-1", vec![owner.clone()]).ssm(
-            "eu-west-1",
-            vec![
-                put_exists("/app/key-arn"),
-                list_tags("/app/key-arn", cloudformations),
-                rewrite.clone(),
-                retag.clone(),
-            ],
-        );
 
-        // WHEN the resource is created
-        let answered = answer_with(app, "create", properties, None).await;
+        // WHEN a Create with AdoptExisting names it
+        let Adoption {
+            answered,
+            owner,
+            rewrite,
+            retag,
+        } = adopt(cloudformations, answer).await;
 
         // THEN it is changed only when that stack is gone
         assert_eq!(owner.num_calls(), 1);
