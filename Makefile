@@ -257,10 +257,11 @@ lint-rules: $(DEPLOY_VENV)/.installed
 
 ## snippets: every YAML template or fragment in README.md, SECURITY.md, cdk/README.md and docs/ linted with cfn-lint and
 ## the rules (names under template.yaml's default ParameterPrefix), every TypeScript snippet compiled and synthesized
-## against cdk/ (tools/snippets.py)
-snippets: $(DEPLOY_VENV)/.installed cdk-package
+## against cdk/, every Python snippet run with the built wheel (tools/snippets.py)
+snippets: $(DEPLOY_VENV)/.installed cdk-package cdk-python-synth
 	$(DBIN)/python tools/snippets.py yaml
 	$(DBIN)/python tools/snippets.py typescript
+	$(DBIN)/python tools/snippets.py python --python $(PY_EXAMPLE)/venv/bin/python
 
 # --- Mutation tests (not part of `make test`) ------------------------------------------------------
 .PHONY: mutants
