@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -426,6 +427,9 @@ def run_python(python: str, listing: bool) -> int:
     with `python`: the virtual environment that has the built wheel and aws-cdk-lib installed, as a user's
     app has them (make cdk-python-synth)."""
     blocks = [s for s in snippets({"python", "py"}) if not s.opt_out]
+    # Absolute but not resolved: the snippets run in a folder of their own, and a virtual environment's
+    # interpreter is a link that must keep its own path to find the environment.
+    python = os.path.abspath(python)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="snippets-") as folder:
         for index, snippet in enumerate(blocks):
