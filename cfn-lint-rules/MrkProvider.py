@@ -294,9 +294,12 @@ def parameter_names_of(resource_type: str, properties: dict) -> Iterator[tuple[l
 
 
 class _SchemaRule:
-    """Shared `match` of the six rules: the template's findings of this rule's id."""
+    """What the six rules share: where they are documented, their tags, and `match`, the template's findings
+    of this rule's id."""
 
     id = ""
+    source_url = "docs/reference.md#9-checking-templates-before-deploying"
+    tags = ["resources", "custom", "mrk-provider"]
 
     def match(self, cfn):
         return [RuleMatch(path, message) for rule, path, message in _Findings.of(cfn) if rule == self.id]
@@ -309,8 +312,6 @@ class ServiceTokenPresent(_SchemaRule, CloudFormationLintRule):
         "Custom::ReplicaKey, Custom::CrossRegionParameter and Custom::CrossRegionParameterReader need the "
         "provider's ServiceToken"
     )
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
 
 
 class KnownProperties(_SchemaRule, CloudFormationLintRule):
@@ -319,16 +320,12 @@ class KnownProperties(_SchemaRule, CloudFormationLintRule):
     description = (
         "A property the type does not define (usually a typo) fails the deployment; the closest name is suggested"
     )
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
 
 
 class RequiredProperties(_SchemaRule, CloudFormationLintRule):
     id = REQUIRED
     shortdesc = "mrk-provider resources have their required properties"
     description = "PrimaryKeyArn and ReplicaRegions; Regions and Parameters; Region and Names or Path"
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
 
 
 class PropertyValues(_SchemaRule, CloudFormationLintRule):
@@ -338,8 +335,6 @@ class PropertyValues(_SchemaRule, CloudFormationLintRule):
         "Types, enumerations (Type, Tier), sizes (descriptions, policies, values, tags) and ranges "
         "(PendingWindowInDays)"
     )
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
 
 
 class RegionNames(_SchemaRule, CloudFormationLintRule):
@@ -349,8 +344,6 @@ class RegionNames(_SchemaRule, CloudFormationLintRule):
         "ReplicaRegions, Regions, Region and the keys of RegionSettings are region names such as eu-west-1; "
         "with --configure-rule 'E9105:regions=us-east-1 eu-west-1' (the provider's AllowedRegions), only those"
     )
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
     def __init__(self):
         super().__init__()
         self.config_definition = {"regions": {"default": [], "type": "list", "itemtype": "string"}}
@@ -382,8 +375,6 @@ class ParameterNames(_SchemaRule, CloudFormationLintRule):
         "1011 characters; with --configure-rule E9106:prefix=/cross-region/ (the provider's ParameterPrefix), "
         "they are under it"
     )
-    source_url = "docs/reference.md#9-checking-templates-before-deploying"
-    tags = ["resources", "custom", "mrk-provider"]
     def __init__(self):
         super().__init__()
         self.config_definition = {"prefix": {"default": "/", "type": "string"}}
