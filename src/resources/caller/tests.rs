@@ -262,6 +262,11 @@ fn no_such_resource() -> DescribeStackResourceError {
     DescribeStackResourceError::generic(validation_error("Resource Keys does not exist for stack app-keys"))
 }
 
+/// A reader's Create, `Reader` of the fixtures' stack, with `properties`.
+fn reader_create(properties: serde_json::Value) -> crate::protocol::Request {
+    typed_request(READER, "Reader", "create", properties, None)
+}
+
 /// A parameter Create from the fixtures' stack: writes `/app/x` in eu-west-1.
 fn parameter_create() -> crate::protocol::Request {
     typed_request(
@@ -588,13 +593,7 @@ async fn a_stack_at_rest_gets_nothing_written_and_nothing_read_back() {
     assert_eq!(put.num_calls(), 0);
 
     // AND a reader's Create from it gets no value back, though its read may have run beside the check
-    let reader = typed_request(
-        READER,
-        "Reader",
-        "create",
-        json!({"Region": "eu-west-1", "Names": ["/app/x"]}),
-        None,
-    );
+    let reader = reader_create(json!({"Region": "eu-west-1", "Names": ["/app/x"]}));
     let get = get_value("/app/x", "the-value");
     let read = TestApp::new()
         .cloudformation(
@@ -660,19 +659,9 @@ async fn a_refused_caller_gets_no_decrypting_read_and_reaches_no_other_account()
             .sts(vec![assume.clone()])
             .ssm_as("ASIATARGET", "eu-west-1", vec![get.clone()])
     };
-    let decrypting = typed_request(
-        READER,
-        "Reader",
-        "create",
-        json!({"Region": "eu-west-1", "Names": ["/app/x"], "WithDecryption": true}),
-        None,
-    );
-    let across = typed_request(
-        READER,
-        "Reader",
-        "create",
+    let decrypting = reader_create(json!({"Region": "eu-west-1", "Names": ["/app/x"], "WithDecryption": true}));
+    let across = reader_create(
         json!({"Region": "eu-west-1", "Names": ["/app/x"], "RoleArn": "arn:aws:iam::222222222222:role/target"}),
-        None,
     );
 
     // WHEN a decrypting read and a read through a role claim to come from it
@@ -690,13 +679,7 @@ async fn a_plain_read_in_the_own_account_may_run_beside_the_check() {
     // GIVEN a resource CloudFormation shows being created, and a reader that decrypts nothing
     let get = get_value("/app/x", "the-value");
     let app = TestApp::new().ssm("eu-west-1", vec![get.clone()]);
-    let reader = typed_request(
-        READER,
-        "Reader",
-        "create",
-        json!({"Region": "eu-west-1", "Names": ["/app/x"]}),
-        None,
-    );
+    let reader = reader_create(json!({"Region": "eu-west-1", "Names": ["/app/x"]}));
 
     // WHEN it is read, THEN the value comes back: the twin of the refused reads above
     let outcome = success(app.answer(reader).await);
