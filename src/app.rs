@@ -187,6 +187,4 @@ pub async fn responder_from_env() -> Responder<App> {
 }
 
 #[cfg(test)]
-mod fuzz;
-#[cfg(test)]
 mod tests;

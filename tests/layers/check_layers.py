@@ -2,7 +2,7 @@
 
 Every .rs file of src/ is a module (`src/protocol/mod.rs` is `protocol`, `src/resources/replica_key/
 plan.rs` is `resources::replica_key::plan`). A module depends on another when its code (test code
-left out: `tests.rs`, `tests/`, `test_support.rs` and inline `#[cfg(test)] mod tests`) names it as
+left out: `tests/` folders, `test_support.rs` and inline `#[cfg(test)] mod tests`) names it as
 `crate::...` or `super::...`. The script prints the module graph's edges between top-level modules,
 then fails on any cycle among modules and on any dependency that LAYERS forbids.
 

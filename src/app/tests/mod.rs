@@ -2,6 +2,8 @@
 //! the real dispatch (unsupported types, configuration problems). AWS is mocked with no rules, so any
 //! AWS call would panic into an internal error.
 
+mod fuzz;
+
 use serde_json::{Value, json};
 
 use super::*;
