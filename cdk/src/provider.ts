@@ -426,6 +426,9 @@ export class MrkProviderFunction extends Construct {
         const policy = role.node.tryFindChild('DefaultPolicy') ?? role.node.tryFindChild('Policy');
         if (policy !== undefined) {
           addNagSuppressions(policy, providerNagSuppressions(parameterPrefix));
+          // The function runs only once its permissions exist, so the resources that invoke it (which depend on
+          // it) never meet a role without them.
+          this.function.node.addDependency(policy);
         } else {
           missing = all.map(render);
         }

@@ -54,6 +54,9 @@ describe('MrkProviderFunction with a role of your own', () => {
     assert.deepEqual(statements.AssumeListedTargetAccountRoles.Resource, TARGET_ROLE);
     assert.equal(statements.NoDecryptionOutsideDecryptPrefix.Effect, 'Deny');
     assert.ok(statements.ParametersUnderPrefix.Action.includes('ssm:GetParametersByPath'));
+    // AND the function is created after the policy, so that no resource invokes it without its permissions
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy'));
+    template.hasResource('AWS::Lambda::Function', { DependsOn: Match.arrayWith([policyId]) });
     // AND no warning
     Annotations.fromStack(s).hasNoWarning('*', Match.anyValue());
   });
