@@ -10,6 +10,7 @@ import {
   checkParameterNames,
   definedOnly,
   isLiteral,
+  parameterNameProblem,
   partitionOf,
   regionProblem,
 } from './validate';
@@ -21,9 +22,25 @@ export interface CrossRegionParameterReaderProps extends MrkProviderProps {
 
   /**
    * Parameter names to read (`Names`): not empty, no duplicates, SSM's rules, under the provider's
-   * `ParameterPrefix`. Every one must exist when the reader is created or changed.
+   * `ParameterPrefix`. Every one must exist when the reader is created or changed. Give `names` or `path`.
+   * @default none: `path` is read
    */
-  readonly names: string[];
+  readonly names?: string[];
+
+  /**
+   * Instead of `names`, a path to read every parameter under (`Path`, SSM's GetParametersByPath): a path
+   * under the provider's `ParameterPrefix`, such as `/cross-region/app`. The provider reads at most 500
+   * parameters and refuses more (the reader fails with the count), never a part of them. Each value is
+   * an attribute named after its full name: {@link CrossRegionParameterReader.value}.
+   * @default none: `names` are read
+   */
+  readonly path?: string;
+
+  /**
+   * With `path`: read the whole tree under it, not only its direct children (`Recursive`).
+   * @default false
+   */
+  readonly recursive?: boolean;
 
   /**
    * Decrypt `SecureString` values (`WithDecryption`). The provider then sets `NoEcho`, so CloudFormation
@@ -72,14 +89,22 @@ export interface CrossRegionParameterReaderProps extends MrkProviderProps {
  *   names: ['/cross-region/app/key-arn'],
  * });
  * keys.value(); // or keys.value('/cross-region/app/key-arn')
+ *
+ * // every parameter under a path, each by its full name
+ * const app = new CrossRegionParameterReader(this, 'App', { region: 'us-east-1', path: '/cross-region/app' });
+ * app.value('/cross-region/app/queue-url');
  * ```
  */
 export class CrossRegionParameterReader extends Construct {
   /** The CloudFormation resource type. */
   public static readonly RESOURCE_TYPE = 'Custom::CrossRegionParameterReader';
 
-  /** The names read. */
-  public readonly names: string[];
+  /** The names read, when the reader reads `names`. */
+  public readonly names?: string[];
+  /** The path read, when the reader reads a `path`. */
+  public readonly path?: string;
+  /** Whether the whole tree under `path` is read. */
+  public readonly recursive: boolean;
   /** The custom resource. */
   public readonly resource: CustomResource;
 
@@ -89,10 +114,30 @@ export class CrossRegionParameterReader extends Construct {
     if (problem) {
       throw new MrkProviderValidationError(this, `region: ${problem}`);
     }
-    checkParameterNames(this, 'names', props.names);
+    if ((props.names === undefined) === (props.path === undefined)) {
+      throw new MrkProviderValidationError(
+        this,
+        props.names === undefined
+          ? 'give names (the parameters to read) or path (to read every parameter under it)'
+          : 'give names or path, not both: a reader reads a list of names or every parameter under a path',
+      );
+    }
+    if (props.names !== undefined) {
+      checkParameterNames(this, 'names', props.names);
+    }
+    if (props.path !== undefined) {
+      const problem = pathProblem(props.path);
+      if (problem !== undefined) {
+        throw new MrkProviderValidationError(this, `path: ${problem}`);
+      }
+    } else if (props.recursive !== undefined) {
+      throw new MrkProviderValidationError(this, 'recursive is only for a reader of a path; remove it or give path');
+    }
     const role = assumedRole(this, props);
     checkRolePartition(this, role, 'region', isLiteral(props.region) ? partitionOf(props.region) : undefined);
     this.names = props.names;
+    this.path = props.path;
+    this.recursive = props.recursive ?? false;
     this.resource = providerResource(
       this,
       CrossRegionParameterReader.RESOURCE_TYPE,
@@ -100,6 +145,8 @@ export class CrossRegionParameterReader extends Construct {
       definedOnly({
         Region: props.region,
         Names: props.names,
+        Path: props.path,
+        Recursive: cfnBoolean(props.recursive),
         WithDecryption: cfnBoolean(props.withDecryption),
         ...role?.properties,
         Refresh: (props.refresh ?? Refresh.EVERY_DEPLOYMENT).render(this),
@@ -108,10 +155,14 @@ export class CrossRegionParameterReader extends Construct {
   }
 
   /**
-   * The value of parameter `name` (the attribute named after it). Without a name: the only value
-   * (the `Value` attribute), for a reader of exactly one name.
+   * The value of parameter `name` (the attribute named after it): one of the `names`, or a full name
+   * under the `path` (a direct child of it unless `recursive`). Without a name: the only value (the
+   * `Value` attribute), for a reader of exactly one name.
    */
   public value(name?: string): string {
+    if (this.names === undefined) {
+      return this.valueUnderPath(name);
+    }
     if (name === undefined) {
       if (isLiteral(this.names) && this.names.length !== 1) {
         throw new MrkProviderValidationError(
@@ -133,4 +184,39 @@ export class CrossRegionParameterReader extends Construct {
     }
     return this.resource.getAttString(name);
   }
+
+  /** The value of `name`, a parameter under the path read. */
+  private valueUnderPath(name: string | undefined): string {
+    const path = this.path ?? '';
+    if (name === undefined) {
+      throw new MrkProviderValidationError(
+        this,
+        `value() without a name needs a reader of exactly one name, and this one reads the path ${path}; pass ` +
+          'the full name of a parameter under it',
+      );
+    }
+    if (!isLiteral(name)) {
+      throw new MrkProviderValidationError(this, 'value(name) needs a name known at synth time, not a token');
+    }
+    if (isLiteral(path)) {
+      const base = path.replace(/\/+$/, '');
+      const rest = name.startsWith(`${base}/`) ? name.slice(base.length + 1) : '';
+      if (rest === '' || (!this.recursive && rest.includes('/'))) {
+        throw new MrkProviderValidationError(
+          this,
+          `value('${name}'): '${name}' is not ${this.recursive ? 'under' : 'a direct child of'} the path read ` +
+            `(${path}${this.recursive ? '' : ', not recursive'}), so the reader has no value for it`,
+        );
+      }
+    }
+    return this.resource.getAttString(name);
+  }
+}
+
+/** What is wrong with `path` as SSM's GetParametersByPath takes it (at most 15 levels, a name's rules). */
+function pathProblem(path: string): string | undefined {
+  if (!isLiteral(path) || path === '/') {
+    return undefined;
+  }
+  return parameterNameProblem(path.replace(/\/$/, ''));
 }

@@ -115,6 +115,8 @@ const SSM_TAG_TEXT = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
  * });
  * // in a stack in eu-west-1:
  * pushed.valueIn(consumerStack, '/cross-region/app/key-arn');
+ * // or as an ssm.IStringParameter of that stack, to grant access to it:
+ * pushed.parameterIn(consumerStack, 'KeyArnParameter', '/cross-region/app/key-arn').grantRead(consumerFunction);
  * ```
  */
 export class CrossRegionParameter extends Construct {
@@ -196,12 +198,7 @@ export class CrossRegionParameter extends Construct {
    * the properties that support it.
    */
   public valueIn(scope: Construct, name: string): string {
-    if (isLiteral(name) && !(name in this.parameters)) {
-      throw new MrkProviderValidationError(
-        this,
-        `valueIn: '${name}' is not one of the parameters written (${Object.keys(this.parameters).join(', ')})`,
-      );
-    }
+    this.checkConsumer('valueIn', scope, name);
     if (this.type === CrossRegionParameterType.SECURE_STRING) {
       throw new MrkProviderValidationError(
         this,
@@ -210,15 +207,7 @@ export class CrossRegionParameter extends Construct {
       );
     }
     const consumer = Stack.of(scope);
-    if (!Token.isUnresolved(consumer.region) && isLiteral(this.regions) && !this.regions.includes(consumer.region)) {
-      throw new MrkProviderValidationError(
-        this,
-        `valueIn: ${consumer.node.path} is in ${consumer.region}, but the parameters are written only to ` +
-          `${this.regions.join(', ')}`,
-      );
-    }
     const producer = Stack.of(this);
-    this.checkConsumerAccount(consumer, producer);
     if (consumer === producer) {
       // CloudFormation resolves a stack's SSM parameters before it creates any resource of the stack.
       throw new MrkProviderValidationError(
@@ -227,6 +216,57 @@ export class CrossRegionParameter extends Construct {
           'value that it writes directly',
       );
     }
+    this.dependOn(consumer, name);
+    return ssm.StringParameter.valueForStringParameter(scope, name);
+  }
+
+  /**
+   * Parameter `name` as an `ssm.IStringParameter` of a stack in one of `regions` (`scope`'s; `id` is the
+   * construct id of the import there): its ARN is the parameter's in that stack's region and account, so
+   * `grantRead` grants reading the copy this resource wrote there, and `stringValue` reads it natively
+   * when that stack is deployed (a `SecureString`'s value is not available so: grant it and read it at
+   * run time). The same rules as {@link valueIn}: the stack must be in one of `regions`, in the account
+   * written to, and not this stack; it is made to depend on this one. With a `keyId` that is a
+   * `kms.IKey`, `grantRead` does not cover the key: grant `kms:Decrypt` on the key of that region yourself.
+   */
+  public parameterIn(scope: Construct, id: string, name: string): ssm.IStringParameter {
+    this.checkConsumer('parameterIn', scope, name);
+    const consumer = Stack.of(scope);
+    if (consumer === Stack.of(this)) {
+      throw new MrkProviderValidationError(
+        this,
+        `parameterIn: ${consumer.node.path} writes '${name}' itself; for a parameter of its own region, write ` +
+          'it with ssm.StringParameter, or import it in a stack of another region',
+      );
+    }
+    this.dependOn(consumer, name);
+    return this.type === CrossRegionParameterType.SECURE_STRING
+      ? ssm.StringParameter.fromSecureStringParameterAttributes(scope, id, { parameterName: name })
+      : ssm.StringParameter.fromStringParameterName(scope, id, name);
+  }
+
+  /** `name` is written, to `scope`'s region and account. */
+  private checkConsumer(method: string, scope: Construct, name: string): void {
+    if (isLiteral(name) && !(name in this.parameters)) {
+      throw new MrkProviderValidationError(
+        this,
+        `${method}: '${name}' is not one of the parameters written (${Object.keys(this.parameters).join(', ')})`,
+      );
+    }
+    const consumer = Stack.of(scope);
+    if (!Token.isUnresolved(consumer.region) && isLiteral(this.regions) && !this.regions.includes(consumer.region)) {
+      throw new MrkProviderValidationError(
+        this,
+        `${method}: ${consumer.node.path} is in ${consumer.region}, but the parameters are written only to ` +
+          `${this.regions.join(', ')}`,
+      );
+    }
+    this.checkConsumerAccount(method, consumer, Stack.of(this));
+  }
+
+  /** `consumer` is deployed after this resource's stack, which writes `name`. */
+  private dependOn(consumer: Stack, name: string): void {
+    const producer = Stack.of(this);
     const reason = `reads ${name}, which ${this.node.path} writes`;
     // aws-cdk-lib 2.262 renamed `addDependency` `addStackDependency` (and the old name warns since); the peer
     // range starts below 2.262, which has only the old name.
@@ -236,11 +276,10 @@ export class CrossRegionParameter extends Construct {
     } else {
       consumer.addDependency(producer, reason);
     }
-    return ssm.StringParameter.valueForStringParameter(scope, name);
   }
 
   /** A stack reads SSM parameters natively only in its own account: the one the parameters are in. */
-  private checkConsumerAccount(consumer: Stack, producer: Stack): void {
+  private checkConsumerAccount(method: string, consumer: Stack, producer: Stack): void {
     const written = this.role === undefined ? producer.account : this.role.account;
     if (written === undefined || !isLiteral(written) || !isLiteral(consumer.account) || consumer.account === written) {
       return;
@@ -254,7 +293,7 @@ export class CrossRegionParameter extends Construct {
           : "the role's account";
     throw new MrkProviderValidationError(
       this,
-      `valueIn: ${consumer.node.path} is in account ${consumer.account}, but the parameters are written to ` +
+      `${method}: ${consumer.node.path} is in account ${consumer.account}, but the parameters are written to ` +
         `account ${written} (${whose}); a stack reads SSM parameters natively only in its own account`,
     );
   }

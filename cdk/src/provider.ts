@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Fn, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Fn, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { addNagSuppressions, providerNagSuppressions } from './nag';
 import { MrkProviderValidationError, isLiteral, parameterNameProblem } from './validate';
 
 /** How the function answers (template.yaml's `ResponseMode`, the function's `RESPONSE_MODE`). */
@@ -17,7 +18,10 @@ export enum ProviderResponseMode {
   PROVIDER = 'provider',
 }
 
-/** Level of the function's JSON logs (template.yaml's `LogLevel`, the function's `LOG_LEVEL`). */
+/**
+ * Level of the function's JSON logs (template.yaml's `LogLevel`): the function's `LOG_LEVEL`, and Lambda's
+ * application log level (in upper case), which drops lines below it.
+ */
 export enum ProviderLogLevel {
   ERROR = 'error',
   WARN = 'warn',
@@ -74,8 +78,37 @@ export interface MrkProviderFunctionProps {
    */
   readonly reservedConcurrency?: number;
 
-  /** Level of the function's JSON logs (`LogLevel`). @default ProviderLogLevel.INFO */
+  /**
+   * Level of the function's JSON logs (`LogLevel`): the function's `LOG_LEVEL`, which overrides the level
+   * Lambda passes it, and Lambda's application log level, which drops lines below it.
+   * @default ProviderLogLevel.INFO
+   */
   readonly logLevel?: ProviderLogLevel;
+
+  /**
+   * CloudWatch namespace of the function's metrics (`MetricsNamespace`): one Embedded Metric Format line
+   * per request in its logs, which CloudWatch turns into metrics without an API call. Empty: no metrics.
+   * Letters, digits and `. _ / # - :` (not first), at most 255 characters, not `AWS/...`.
+   * @default 'MrkProvider'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * An execution role of your own for the function, instead of the one the construct creates (which has
+   * template.yaml's inline policies). The construct adds its least-privilege statements to a role it may
+   * change (`addToPrincipalPolicy`: an `iam.Policy` attached to it); to an immutable one
+   * (`Role.fromRoleArn(..., { mutable: false })`, `withoutPolicyUpdates()`) it adds nothing and warns with
+   * the statements the role must grant. The role must trust `lambda.amazonaws.com`.
+   * @default a role the construct creates, with template.yaml's policies
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * A permissions boundary for the role the construct creates. Not with `role`: a role of your own has
+   * the boundary you gave it.
+   * @default none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
 
   /** How long CloudWatch Logs keeps the function's logs (`LogRetentionInDays`). @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -127,6 +160,7 @@ const DEFAULTS = {
   responseMode: ProviderResponseMode.AUTO,
   reservedConcurrency: 0,
   logLevel: ProviderLogLevel.INFO,
+  metricsNamespace: 'MrkProvider',
   logRetention: logs.RetentionDays.ONE_MONTH,
   assumableRoleAccounts: [] as string[],
   assumableRoleOrgId: '',
@@ -144,6 +178,16 @@ const PARAMETER_PATTERNS = {
   AssumableRoleAccount: /^[0-9]{12}$/,
   AssumableRoleOrgId: /^$|^o-[a-z0-9]{10,32}$/,
   ServiceTokenParameterName: /^\/[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/,
+  MetricsNamespace: /^$|^(?!AWS\/)[a-zA-Z0-9._/#-][a-zA-Z0-9._/#:-]{0,254}$/,
+};
+
+/** Lambda's application log level for each of template.yaml's `LogLevel` values (its `LambdaLogLevels`). */
+const LAMBDA_LOG_LEVELS: { [level: string]: lambda.ApplicationLogLevel } = {
+  [ProviderLogLevel.ERROR]: lambda.ApplicationLogLevel.ERROR,
+  [ProviderLogLevel.WARN]: lambda.ApplicationLogLevel.WARN,
+  [ProviderLogLevel.INFO]: lambda.ApplicationLogLevel.INFO,
+  [ProviderLogLevel.DEBUG]: lambda.ApplicationLogLevel.DEBUG,
+  [ProviderLogLevel.TRACE]: lambda.ApplicationLogLevel.TRACE,
 };
 
 /** template.yaml's `AllowedParameterTiers` `AllowedValues`. */
@@ -215,8 +259,8 @@ export class MrkProviderFunction extends Construct {
   public readonly serviceToken: string;
   /** The Lambda function. */
   public readonly function: lambda.Function;
-  /** Its execution role, with template.yaml's policies. */
-  public readonly role: iam.Role;
+  /** Its execution role: the one created, with template.yaml's policies, or the `role` given. */
+  public readonly role: iam.IRole;
   /** Its log group. */
   public readonly logGroup: logs.LogGroup;
   /** The SSM path that parameter names must be under. */
@@ -270,24 +314,33 @@ export class MrkProviderFunction extends Construct {
       retention: settings.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Inline policies, as in template.yaml: they live and die with the role, so the function keeps its
-    // permissions until the stack's custom resources (which depend on the function) are deleted.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: Fn.sub('Execution role of the mrk-provider function of stack ${AWS::StackName}'),
-      inlinePolicies: policies({
-        regions,
-        parameterPrefix: settings.parameterPrefix,
-        decryptPrefix: settings.decryptPrefix,
-        assumableRoleArns: this.assumableRoleArns ?? [],
-        logGroupArn: this.logGroup.logGroupArn,
-        bounds: this.roleBounds,
-        allowBypassPolicyLockoutSafetyCheck: settings.allowBypassPolicyLockoutSafetyCheck,
-        serviceTokenParameterName: settings.serviceTokenParameterName,
-      }),
+    const statements = policyStatements({
+      regions,
+      parameterPrefix: settings.parameterPrefix,
+      decryptPrefix: settings.decryptPrefix,
+      assumableRoleArns: this.assumableRoleArns ?? [],
+      logGroupArn: this.logGroup.logGroupArn,
+      bounds: this.roleBounds,
+      allowBypassPolicyLockoutSafetyCheck: settings.allowBypassPolicyLockoutSafetyCheck,
+      serviceTokenParameterName: settings.serviceTokenParameterName,
     });
-    if (this.assumableRoleArns === undefined) {
-      this.addPolicyForRolesServed();
+    if (props.role !== undefined) {
+      this.role = props.role;
+      this.grantTo(props.role, statements, settings.parameterPrefix);
+    } else {
+      // Inline policies, as in template.yaml: they live and die with the role, so the function keeps its
+      // permissions until the stack's custom resources (which depend on the function) are deleted.
+      this.role = new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: Fn.sub('Execution role of the mrk-provider function of stack ${AWS::StackName}'),
+        permissionsBoundary: props.permissionsBoundary,
+        inlinePolicies: Object.fromEntries(
+          Object.entries(statements).map(([name, list]) => [name, new iam.PolicyDocument({ statements: list })]),
+        ),
+      });
+      if (this.assumableRoleArns === undefined) {
+        this.addPolicyForRolesServed();
+      }
     }
     this.function = new lambda.Function(this, 'Function', {
       description:
@@ -303,6 +356,7 @@ export class MrkProviderFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: LAMBDA_LOG_LEVELS[settings.logLevel],
       // A retry could only follow a crash, after CloudFormation may have rolled back already.
       retryAttempts: 0,
       environment: {
@@ -331,6 +385,7 @@ export class MrkProviderFunction extends Construct {
         SERVICE_TOKEN_PARAMETER: settings.serviceTokenParameterName,
         ALLOWED_PARAMETER_TIERS: settings.allowedParameterTiers.join(','),
         ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: String(settings.allowBypassPolicyLockoutSafetyCheck),
+        METRICS_NAMESPACE: settings.metricsNamespace,
       },
     });
     // lambda.Function makes the function depend on its role, which its Role and PROVIDER_ROLE_ARN already
@@ -339,6 +394,53 @@ export class MrkProviderFunction extends Construct {
       config: { ignore_checks: ['W3005'] },
     });
     this.serviceToken = this.function.functionArn;
+    if (props.role === undefined) {
+      addNagSuppressions(this.role, providerNagSuppressions(settings.parameterPrefix));
+    }
+  }
+
+  /**
+   * template.yaml's statements added to a role of the user's, when the app is synthesized (the roles to
+   * assume that the served resources name are known only then); a warning that names them when the role
+   * cannot be changed.
+   */
+  private grantTo(role: iam.IRole, documents: { [name: string]: iam.PolicyStatement[] }, parameterPrefix: string): void {
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node !== this) {
+          return;
+        }
+        const derived: { [name: string]: iam.PolicyStatement[] } =
+          this.assumableRoleArns === undefined && this.rolesServed().length > 0
+            ? { [ASSUME_ROLE_POLICY_NAME]: assumeRoleStatements(this.rolesServed(), this.roleBounds) }
+            : {};
+        const all = Object.entries({ ...documents, ...derived }).flatMap(([name, statements]) =>
+          statements.map((statement) => ({ name, statement })),
+        );
+        const render = ({ name, statement }: { name: string; statement: iam.PolicyStatement }) =>
+          `${name}: ${JSON.stringify(Stack.of(this).resolve(statement.toStatementJson()))}`;
+        let missing = all.filter((entry) => !role.addToPrincipalPolicy(entry.statement).statementAdded).map(render);
+        // The policy that addToPrincipalPolicy made for the statements: an iam.Role's DefaultPolicy, an imported
+        // role's Policy. An immutable role (withoutPolicyUpdates) says it added them but makes none: then they are
+        // all missing. The policy's wildcards are the construct's, and so are their cdk-nag suppressions.
+        const policy = role.node.tryFindChild('DefaultPolicy') ?? role.node.tryFindChild('Policy');
+        if (policy !== undefined) {
+          addNagSuppressions(policy, providerNagSuppressions(parameterPrefix));
+          // The function runs only once its permissions exist, so the resources that invoke it (which depend on
+          // it) never meet a role without them.
+          this.function.node.addDependency(policy);
+        } else {
+          missing = all.map(render);
+        }
+        if (missing.length > 0) {
+          Annotations.of(this).addWarningV2(
+            'mrk-provider-cdk:roleNotChanged',
+            `the role ${role.node.path} cannot be changed (it is immutable), so it must already grant every ` +
+              `statement the function needs; it must allow and deny as these do:\n${missing.join('\n')}`,
+          );
+        }
+      },
+    });
   }
 
   /** The role ARNs of the served resources, sorted, each once (tokens after the ARNs). */
@@ -479,6 +581,14 @@ function checkNames(scope: IConstruct, provider: MrkProviderFunction, properties
     ...(typeof written === 'object' && written !== null && isLiteral(written) ? Object.keys(written) : []),
     ...(Array.isArray(read) && isLiteral(read) ? read : []),
   ];
+  const path = typeof properties.Path === 'string' && isLiteral(properties.Path) ? properties.Path : undefined;
+  if (path !== undefined && !underPrefix(path, provider.parameterPrefix, false)) {
+    throw new MrkProviderValidationError(
+      scope,
+      `path '${path}' is outside this provider's PARAMETER_PREFIX '${provider.parameterPrefix}' (or it is that ` +
+        "prefix itself); read a path under it (or create the stack's MrkProviderFunction with another parameterPrefix)",
+    );
+  }
   for (const name of names) {
     const problem = parameterNameProblem(name, provider.parameterPrefix);
     if (problem) {
@@ -491,7 +601,15 @@ function checkNames(scope: IConstruct, provider: MrkProviderFunction, properties
   if (properties.WithDecryption !== 'true') {
     return;
   }
-  for (const name of Array.isArray(read) && isLiteral(read) ? (read as string[]) : []) {
+  if (path !== undefined && provider.decryptPrefix !== '' && !underPrefix(path, provider.decryptPrefix, true)) {
+    throw new MrkProviderValidationError(
+      scope,
+      `withDecryption: the path '${path}' is not under the decryptPrefix '${provider.decryptPrefix}' of ` +
+        `${provider.node.path}, which refuses to decrypt it; read it without decryption, or change that decryptPrefix`,
+    );
+  }
+  const decrypted = [...(Array.isArray(read) && isLiteral(read) ? (read as string[]) : []), ...(path ? [path] : [])];
+  for (const name of decrypted) {
     if (provider.decryptPrefix === '') {
       throw new MrkProviderValidationError(
         scope,
@@ -499,7 +617,7 @@ function checkNames(scope: IConstruct, provider: MrkProviderFunction, properties
           'MrkProviderFunction with a decryptPrefix that holds the names to decrypt',
       );
     }
-    if (parameterNameProblem(name, provider.decryptPrefix) !== undefined) {
+    if (name !== path && parameterNameProblem(name, provider.decryptPrefix) !== undefined) {
       throw new MrkProviderValidationError(
         scope,
         `withDecryption: '${name}' is outside the decryptPrefix '${provider.decryptPrefix}' of ${provider.node.path}, ` +
@@ -507,6 +625,15 @@ function checkNames(scope: IConstruct, provider: MrkProviderFunction, properties
       );
     }
   }
+}
+
+/**
+ * Whether every parameter under `path` lies under `prefix` (a path ending in '/'); the prefix itself only when
+ * `itself` (IAM grants the SSM calls on the parameters below the ParameterPrefix, not on the prefix's own ARN).
+ */
+function underPrefix(path: string, prefix: string, itself: boolean): boolean {
+  const base = path.endsWith('/') ? path : `${path}/`;
+  return prefix === '/' || (base.startsWith(prefix) && (itself || base !== prefix));
 }
 
 /** The props that were given, so that `undefined` does not replace a default. */
@@ -585,6 +712,18 @@ function checkProps(scope: IConstruct, props: MrkProviderFunctionProps, settings
   if (!Object.values(ProviderLogLevel).includes(settings.logLevel)) {
     fail(`logLevel '${settings.logLevel}' is not one of ${Object.values(ProviderLogLevel).join(', ')}`);
   }
+  if (isLiteral(settings.metricsNamespace) && !PARAMETER_PATTERNS.MetricsNamespace.test(settings.metricsNamespace)) {
+    fail(
+      `metricsNamespace '${settings.metricsNamespace}' is neither empty (no metrics) nor a CloudWatch namespace such as ` +
+        'MrkProvider: letters, digits and . _ / # - : (not first), at most 255 characters, not AWS/...',
+    );
+  }
+  if (props.role !== undefined && props.permissionsBoundary !== undefined) {
+    fail(
+      'permissionsBoundary is for the role the construct creates, and role gives one of your own: set the boundary ' +
+        'on your role (iam.PermissionsBoundary.of(role).apply(boundary)), or leave role out',
+    );
+  }
   if (!LOG_RETENTION_DAYS.includes(settings.logRetention)) {
     fail(
       `logRetention must be one of ${LOG_RETENTION_DAYS.join(', ')} days (as template.yaml's LogRetentionInDays), got ${settings.logRetention}`,
@@ -616,6 +755,11 @@ const SSM_POLICY_NAME = 'ssm-parameters';
 
 /** template.yaml's policy that lets the function assume `roleArns`, within `bounds`. */
 function assumeRolePolicy(roleArns: string[], bounds: RoleBounds): iam.PolicyDocument {
+  return new iam.PolicyDocument({ statements: assumeRoleStatements(roleArns, bounds) });
+}
+
+/** The statements of template.yaml's policy that lets the function assume `roleArns`, within `bounds`. */
+function assumeRoleStatements(roleArns: string[], bounds: RoleBounds): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'AssumeListedTargetAccountRoles',
@@ -645,7 +789,7 @@ function assumeRolePolicy(roleArns: string[], bounds: RoleBounds): iam.PolicyDoc
       }),
     );
   }
-  return new iam.PolicyDocument({ statements });
+  return statements;
 }
 
 /** An ARN of this account's `resource` of `service` in any region. */
@@ -657,13 +801,12 @@ function accountArn(service: string, resource: string): string {
  * template.yaml's policies, statement for statement (test/provider.test.ts compares them for several
  * settings); template.yaml says why each statement is shaped as it is.
  */
-function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } {
+function policyStatements(inputs: PolicyInputs): { [name: string]: iam.PolicyStatement[] } {
   const inRegions = { 'aws:RequestedRegion': inputs.regions };
   const anyKey = accountArn('kms', 'key/*');
   const multiRegionKey = accountArn('kms', 'key/mrk-*');
   const parametersUnderPrefix = accountArn('ssm', `parameter${inputs.parameterPrefix}*`);
-  const document = (...statements: iam.PolicyStatementProps[]) =>
-    new iam.PolicyDocument({ statements: statements.map((s) => new iam.PolicyStatement(s)) });
+  const document = (...statements: iam.PolicyStatementProps[]) => statements.map((s) => new iam.PolicyStatement(s));
   const lockoutBypassDenied: iam.PolicyStatementProps[] = inputs.allowBypassPolicyLockoutSafetyCheck
     ? []
     : [
@@ -680,7 +823,7 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
       ? 'decryption-disabled-by-an-empty-DecryptPrefix'
       : accountArn('ssm', `parameter${inputs.decryptPrefix}*`);
 
-  const result: { [name: string]: iam.PolicyDocument } = {
+  const result: { [name: string]: iam.PolicyStatement[] } = {
     logs: document({
       sid: 'WriteOwnLogs',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -770,7 +913,7 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
     ),
   };
   if (inputs.assumableRoleArns.length > 0) {
-    result[ASSUME_ROLE_POLICY_NAME] = assumeRolePolicy(inputs.assumableRoleArns, inputs.bounds);
+    result[ASSUME_ROLE_POLICY_NAME] = assumeRoleStatements(inputs.assumableRoleArns, inputs.bounds);
   }
   result[SSM_POLICY_NAME] = document(
     {
@@ -778,6 +921,7 @@ function policies(inputs: PolicyInputs): { [name: string]: iam.PolicyDocument } 
       actions: [
         'ssm:PutParameter',
         'ssm:GetParameters',
+        'ssm:GetParametersByPath',
         'ssm:DeleteParameters',
         'ssm:AddTagsToResource',
         'ssm:RemoveTagsFromResource',

@@ -8,7 +8,7 @@ export type Json = any;
 /** The provider's SAM template, template.yaml at the top of the project. */
 export const TEMPLATE_PATH = path.join(__dirname, '..', '..', '..', 'template.yaml');
 
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'If', 'Split', 'Join', 'Not', 'Equals', 'Select', 'ImportValue'];
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'If', 'Split', 'Join', 'Not', 'Equals', 'Select', 'ImportValue', 'FindInMap'];
 
 /** template.yaml as plain data, its short forms in the long form: `!Ref X` is `{ Ref: 'X' }`. */
 export function loadTemplateYaml(): Json {
@@ -105,6 +105,10 @@ export function evaluate(template: Json, deployment: Deployment, value: Json): J
           return String(run(argument[0])) === String(run(argument[1]));
         case 'Fn::Not':
           return !run(argument[0]);
+        case 'Fn::FindInMap': {
+          const [mapping, top, second] = run(argument);
+          return template.Mappings[mapping][top][second];
+        }
         default:
           throw new Error(`${keys[0]} is not evaluated here`);
       }

@@ -118,4 +118,95 @@ describe('CrossRegionParameterReader', () => {
       throwsWith(make({ names: ['cross-region/a'] }), /must start with '\/'/);
     });
   });
+
+  describe('path (and recursive): every parameter under a path', () => {
+    it('renders Path and Recursive instead of Names, and value(name) is the attribute of a full name', () => {
+      // GIVEN a reader of a path, recursive, with decryption under the provider's decryptPrefix
+      const { consumer } = twoRegions();
+      new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/' });
+      const reader = new CrossRegionParameterReader(consumer, 'App', {
+        region: 'us-east-1',
+        path: '/cross-region/app',
+        recursive: true,
+        withDecryption: true,
+      });
+      new CfnOutput(consumer, 'Deep', { value: reader.value('/cross-region/app/db/password') });
+      // THEN the resource has Path and Recursive, no Names, and the value is a GetAtt of the full name
+      const template = Template.fromStack(consumer);
+      const [properties] = Object.values(template.findResources('Custom::CrossRegionParameterReader')).map(
+        (r) => r.Properties,
+      );
+      assert.deepEqual(
+        [properties.Path, properties.Recursive, properties.WithDecryption, properties.Names],
+        ['/cross-region/app', 'true', 'true', undefined],
+      );
+      const logicalId = consumer.getLogicalId(reader.resource.node.defaultChild as any);
+      template.hasOutput('Deep', { Value: { 'Fn::GetAtt': [logicalId, '/cross-region/app/db/password'] } });
+      // AND the provider may read by path
+      template.hasResourceProperties('AWS::IAM::Role', {
+        Policies: Match.arrayWith([
+          Match.objectLike({
+            PolicyName: 'ssm-parameters',
+            PolicyDocument: {
+              Statement: Match.arrayWith([
+                Match.objectLike({ Sid: 'ParametersUnderPrefix', Action: Match.arrayWith(['ssm:GetParametersByPath']) }),
+              ]),
+            },
+          }),
+        ]),
+      });
+    });
+
+    it('leaves Recursive out unless it is set, and a direct child is all value(name) takes then', () => {
+      const { consumer } = twoRegions();
+      const reader = new CrossRegionParameterReader(consumer, 'App', { region: 'us-east-1', path: '/cross-region/app/' });
+      const [properties] = Object.values(
+        Template.fromStack(consumer).findResources('Custom::CrossRegionParameterReader'),
+      ).map((r) => r.Properties);
+      assert.deepEqual(Object.keys(properties).sort(), ['Path', 'Refresh', 'Region', 'ServiceTimeout', 'ServiceToken']);
+      reader.value('/cross-region/app/queue-url');
+      throwsWith(
+        () => reader.value('/cross-region/app/db/password'),
+        /value\('\/cross-region\/app\/db\/password'\): .* is not a direct child of the path read \(\/cross-region\/app\/, not recursive\)/,
+      );
+      throwsWith(() => reader.value('/cross-region/other/a'), /is not a direct child of the path read/);
+      throwsWith(() => reader.value(), /value\(\) without a name needs a reader of exactly one name, and this one reads the path/);
+    });
+
+    it('refuses names and path together, neither, recursive without path, and a path SSM or the provider refuses', () => {
+      const { consumer } = twoRegions();
+      const make = (props: object) => () =>
+        new CrossRegionParameterReader(consumer, `R${Math.random()}`.replace('.', ''), { region: 'us-east-1', ...props });
+      throwsWith(make({ names: ['/cross-region/a'], path: '/cross-region' }), /give names or path, not both/);
+      throwsWith(make({}), /give names \(the parameters to read\) or path \(to read every parameter under it\)/);
+      throwsWith(make({ names: ['/cross-region/a'], recursive: true }), /recursive is only for a reader of a path/);
+      throwsWith(make({ path: '/ssm/app' }), /path: '\/ssm\/app' starts with 'ssm'/);
+      throwsWith(make({ path: 'cross-region/app' }), /path: 'cross-region\/app' must start with '\/'/);
+      throwsWith(make({ path: '/other/app' }), /path '\/other\/app' is outside this provider's PARAMETER_PREFIX '\/cross-region\/'/);
+      throwsWith(make({ path: '/cross-region/' }), /is outside this provider's PARAMETER_PREFIX .*or it is that prefix itself/);
+      throwsWith(
+        make({ path: '/cross-region/app', withDecryption: true }),
+        /withDecryption: .* decrypts nothing \(its decryptPrefix is empty\)/,
+      );
+    });
+
+    it('decrypts a path only under the decryptPrefix', () => {
+      const { consumer } = twoRegions();
+      new MrkProviderFunction(consumer, 'MrkProvider', { decryptPrefix: '/cross-region/app/secrets/' });
+      new CrossRegionParameterReader(consumer, 'Secrets', {
+        region: 'us-east-1',
+        path: '/cross-region/app/secrets',
+        withDecryption: true,
+      });
+      throwsWith(
+        () =>
+          new CrossRegionParameterReader(consumer, 'App', {
+            region: 'us-east-1',
+            path: '/cross-region/app',
+            withDecryption: true,
+          }),
+        /withDecryption: the path '\/cross-region\/app' is not under the decryptPrefix '\/cross-region\/app\/secrets\/'/,
+      );
+    });
+  });
 });

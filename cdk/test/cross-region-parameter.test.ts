@@ -136,6 +136,65 @@ describe('CrossRegionParameter', () => {
     });
   });
 
+  describe('parameterIn(scope, id, name)', () => {
+    it("is an ssm.IStringParameter of the consumer's region, so grantRead grants the copy written there", () => {
+      // GIVEN a parameter written into eu-west-1, and a function of a stack there
+      const { primary, consumer } = twoRegions();
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/app/queue-url': 'https://sqs.example' },
+      });
+      const reader = new iam.Role(consumer, 'AppRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      // WHEN the consumer imports it and grants reading it
+      const parameter = pushed.parameterIn(consumer, 'QueueUrl', '/cross-region/app/queue-url');
+      parameter.grantRead(reader);
+      // THEN the policy is on the parameter's ARN in eu-west-1 and the consumer's account
+      assert.equal(parameter.parameterName, '/cross-region/app/queue-url');
+      const template = Template.fromStack(consumer);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['ssm:GetParameter']),
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:${ACCOUNT}:parameter/cross-region/app/queue-url`],
+                ],
+              },
+            }),
+          ]),
+        },
+      });
+      // AND the consumer deploys after the writer's stack
+      assert.ok(consumer.dependencies.includes(primary));
+    });
+
+    it('takes a SecureString too (grantRead, no value), and refuses what valueIn refuses', () => {
+      const { app, primary, consumer } = twoRegions();
+      const pushed = new CrossRegionParameter(primary, 'Pushed', {
+        regions: ['eu-west-1'],
+        parameters: { '/cross-region/app/token': 'secret' },
+        type: CrossRegionParameterType.SECURE_STRING,
+      });
+      pushed.parameterIn(consumer, 'Token', '/cross-region/app/token');
+      throwsWith(
+        () => pushed.parameterIn(consumer, 'Other', '/cross-region/app/other'),
+        /parameterIn: '\/cross-region\/app\/other' is not one of the parameters written/,
+      );
+      const sydney = new Stack(app, 'Sydney', { env: { account: ACCOUNT, region: 'ap-southeast-2' } });
+      throwsWith(
+        () => pushed.parameterIn(sydney, 'Token', '/cross-region/app/token'),
+        /parameterIn: Sydney is in ap-southeast-2, but the parameters are written only to eu-west-1/,
+      );
+      const elsewhere = new Stack(app, 'Elsewhere', { env: { account: '999999999999', region: 'eu-west-1' } });
+      throwsWith(
+        () => pushed.parameterIn(elsewhere, 'Token', '/cross-region/app/token'),
+        /parameterIn: Elsewhere is in account 999999999999, but the parameters are written to account/,
+      );
+    });
+  });
+
   describe('valueIn(scope, name)', () => {
     it('reads the parameter natively in the consumer stack, which deploys after this one', () => {
       // GIVEN a parameter written into eu-west-1

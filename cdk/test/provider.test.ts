@@ -149,6 +149,7 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
       AllowedParameterTiers: 'Standard,Advanced',
       AllowBypassPolicyLockoutSafetyCheck: 'true',
       ServiceTokenParameterName: '/platform/mrk-provider-token',
+      MetricsNamespace: 'Platform/MrkProvider',
     },
     props: {
       allowedRegions: ['eu-central-1'],
@@ -164,7 +165,13 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
       allowedParameterTiers: ['Standard', 'Advanced'],
       allowBypassPolicyLockoutSafetyCheck: true,
       serviceTokenParameterName: '/platform/mrk-provider-token',
+      metricsNamespace: 'Platform/MrkProvider',
     },
+  },
+  {
+    name: 'no metrics (an empty MetricsNamespace) and the trace LogLevel',
+    parameters: { AllowedRegions: 'us-east-1', MetricsNamespace: '', LogLevel: 'trace' },
+    props: { allowedRegions: ['us-east-1'], metricsNamespace: '', logLevel: ProviderLogLevel.TRACE },
   },
   {
     name: 'a DecryptPrefix, no AssumableRoleArns, ParameterPrefix /',
@@ -347,6 +354,12 @@ describe('MrkProviderFunction', () => {
         'Premium',
       ],
       [
+        'MetricsNamespace',
+        { metricsNamespace: 'AWS/Lambda' },
+        /metricsNamespace 'AWS\/Lambda' is neither empty \(no metrics\) nor a CloudWatch namespace/,
+        'AWS/Lambda',
+      ],
+      [
         'ServiceTokenParameterName',
         { serviceTokenParameterName: 'service-token' },
         /serviceTokenParameterName 'service-token' is not an SSM parameter name/,
@@ -406,6 +419,11 @@ describe('MrkProviderFunction', () => {
             'arn:aws:iam:::role/x',
           ],
           (value) => ({ allowedRegions: ['us-east-1'], assumableRoleArns: [value] }),
+        ],
+        [
+          'MetricsNamespace',
+          ['', 'MrkProvider', 'Platform/Mrk-1', 'a.b_c#d:e', 'AWS/Lambda', 'AWSome', 'a b', ':a', 'x'.repeat(255), 'x'.repeat(256)],
+          (value) => ({ allowedRegions: ['us-east-1'], metricsNamespace: value }),
         ],
       ];
       for (const [parameter, values, props] of samples) {

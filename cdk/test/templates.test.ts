@@ -89,6 +89,8 @@ describe('templates', () => {
     new MrkProviderFunction(consumer, 'MrkProvider', {
       decryptPrefix: '/cross-region/app/',
       assumableRoleArns: [TARGET_ROLE],
+      metricsNamespace: 'Platform/MrkProvider',
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(consumer, 'Boundary', 'platform-boundary'),
     });
     new sqs.Queue(consumer, 'Queue', { encryptionMasterKey: replicas.replicaKeyIn(consumer, 'eu-west-1') });
     const reader = new CrossRegionParameterReader(consumer, 'Reader', {
@@ -97,6 +99,13 @@ describe('templates', () => {
       withDecryption: true,
     });
     new CfnOutput(consumer, 'A', { value: reader.value('/cross-region/app/a') });
+    const byPath = new CrossRegionParameterReader(consumer, 'PathReader', {
+      region: 'us-east-1',
+      path: '/cross-region/app',
+      recursive: true,
+      withDecryption: true,
+    });
+    new CfnOutput(consumer, 'Deep', { value: byPath.value('/cross-region/app/db/endpoint') });
     const shared = new CrossRegionParameterReader(consumer, 'SharedReader', {
       region: 'us-east-1',
       names: ['/cross-region/shared/a'],

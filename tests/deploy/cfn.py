@@ -96,7 +96,7 @@ _NO_VALUE = object()
 def resolve(template: dict, parameters: dict, *, account: str = "123456789012", region: str = "us-east-1") -> dict:
     """The template's Resources as CloudFormation would create them with `parameters` (the others at their
     defaults) in `account` and `region` of the `aws` partition: Ref of a parameter or pseudo parameter,
-    Fn::Sub of a string, Fn::If, Fn::Not, Fn::Equals, Fn::Join and Fn::Split are evaluated, an
+    Fn::Sub of a string, Fn::If, Fn::Not, Fn::Equals, Fn::Join, Fn::Split and Fn::FindInMap are evaluated, an
     AWS::NoValue drops its key or item, and what names a resource (Ref, Fn::GetAtt) stays as it is."""
     declared = template.get("Parameters", {})
     assert set(parameters) <= set(declared), f"not parameters of the template: {set(parameters) - set(declared)}"
@@ -144,6 +144,9 @@ def resolve(template: dict, parameters: dict, *, account: str = "123456789012", 
             if function == "Fn::Split":
                 separator, text = argument
                 return evaluate(text).split(separator)
+            if function == "Fn::FindInMap":
+                mapping, top, second = evaluate(argument)
+                return template["Mappings"][mapping][top][second]
         evaluated = {key: evaluate(value) for key, value in node.items()}
         return {key: value for key, value in evaluated.items() if value is not _NO_VALUE}
 

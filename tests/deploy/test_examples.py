@@ -122,3 +122,32 @@ def test_examples_name_no_account_of_their_own():
         text = path.read_text()
         for account in re.findall(r"\b\d{12}\b", text):
             pytest.fail(f"{path.name} names the account {account}; use ${{AWS::AccountId}} or a parameter")
+
+
+def test_the_operations_example_alarms_and_charts_the_metrics_of_the_contract():
+    # GIVEN examples/operations.yaml and the metrics the function writes (README, Operations)
+    template = load("examples/operations.yaml")
+    provider_default = PROVIDER["Parameters"]["MetricsNamespace"]["Default"]
+    assert template["Parameters"]["MetricsNamespace"]["Default"] == provider_default
+    alarms = {logical_id: resource["Properties"] for logical_id, resource in template["Resources"].items()
+              if resource["Type"] == "AWS::CloudWatch::Alarm"}
+    queries = {logical_id: " ".join(m["Expression"]["Fn::Sub"].split()) for logical_id, props in alarms.items()
+               for m in props["Metrics"] if m.get("ReturnData")}
+    # THEN each resource type has an alarm on its FAILED requests, of every request type
+    schema = 'FROM SCHEMA("${MetricsNamespace}", Outcome, RequestType, ResourceType)'
+    for resource_type in SCHEMAS:
+        [query] = [q for q in queries.values() if f"ResourceType = '{resource_type}'" in q]
+        assert query.startswith(f"SELECT COUNT(Duration) {schema} WHERE Outcome = 'FAILED'"), query
+    # AND one alarm on the throttled calls of every request
+    assert f"SELECT SUM(ThrottledCalls) {schema}" in queries.values()
+    for props in alarms.values():
+        assert props["TreatMissingData"] == "notBreaching"
+    # AND the dashboard charts Duration (p50, p99), the calls and ReplicaWait, as valid JSON
+    [dashboard] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    body = dashboard["DashboardBody"]["Fn::Sub"].replace("${AWS::Region}", "us-east-1")
+    widgets = json.loads(body.replace("${MetricsNamespace}", provider_default))["widgets"]
+    expressions = [m[0]["expression"] for w in widgets for m in w["properties"]["metrics"]]
+    for metric, stat in [("Duration", "p50"), ("Duration", "p99"), ("ReplicaWait", "p99")]:
+        assert any(f'MetricName="{metric}"' in e and f"'{stat}'" in e for e in expressions), (metric, stat)
+    for metric in ("AwsCalls", "ThrottledCalls", "RetriedCalls"):
+        assert any(f"SUM({metric})" in e for e in expressions), metric

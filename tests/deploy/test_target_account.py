@@ -25,9 +25,10 @@ SCOPED = {
     "ParameterPrefix": "/cross-region/app/",
     "DecryptPrefix": "/cross-region/app/secrets/",
 }
-# The SSM operations of src/aws/ssm.rs, and KMS through SSM for SecureStrings with a customer managed key.
+# The SSM operations of src/aws/ssm.rs (GetParametersByPath: a reader's Path), and KMS through SSM for
+# SecureStrings with a customer managed key.
 CALLED = {
-    "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
+    "ssm:PutParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:DeleteParameters", "ssm:AddTagsToResource",
     "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
     "kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt",
 }

@@ -93,7 +93,39 @@ def test_the_template_parameters_reach_the_function_environment():
         "SERVICE_TOKEN_PARAMETER": {"Ref": "ServiceTokenParameterName"},
         "ALLOWED_PARAMETER_TIERS": {"Fn::Join": [",", {"Ref": "AllowedParameterTiers"}]},
         "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK": {"Ref": "AllowBypassPolicyLockoutSafetyCheck"},
+        "METRICS_NAMESPACE": {"Ref": "MetricsNamespace"},
     }
+
+
+def test_metrics_go_to_the_namespace_parameter_and_an_empty_one_turns_them_off():
+    # GIVEN the MetricsNamespace parameter
+    parameter = TEMPLATE["Parameters"]["MetricsNamespace"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    # THEN it defaults to a namespace, and CloudFormation accepts the empty string, which turns metrics off
+    assert parameter["Default"] == "MrkProvider"
+    assert pattern.fullmatch(parameter["Default"])
+    assert pattern.fullmatch("")
+    for namespace in ("Platform/MrkProvider", "team-a.mrk_provider#1"):
+        assert pattern.fullmatch(namespace), namespace
+    for namespace in ("AWS/Lambda", " MrkProvider", "Mrk Provider", ":MrkProvider", "x" * 256):
+        assert not pattern.fullmatch(namespace), namespace
+    # AND it reaches the function as METRICS_NAMESPACE as it is: with "" the variable is set and empty, and
+    # the function writes no metric line (an unset or empty METRICS_NAMESPACE means no metrics)
+    for given in ("MrkProvider", "Platform/Mrk", ""):
+        env = cfn.resolve(TEMPLATE, {"AllowedRegions": "us-east-1", "MetricsNamespace": given})[FUNCTION_ID][
+            "Properties"]["Environment"]["Variables"]
+        assert env["METRICS_NAMESPACE"] == given
+
+
+def test_lambda_filters_the_json_logs_at_the_log_level_the_function_is_given():
+    # GIVEN each LogLevel the parameter allows
+    for level in TEMPLATE["Parameters"]["LogLevel"]["AllowedValues"]:
+        resolved = cfn.resolve(TEMPLATE, {"AllowedRegions": "us-east-1", "LogLevel": level})[FUNCTION_ID]
+        # THEN Lambda's ApplicationLogLevel (upper case) and the function's LOG_LEVEL say the same level
+        config = resolved["Properties"]["LoggingConfig"]
+        assert config["LogFormat"] == "JSON"
+        assert config["ApplicationLogLevel"] == level.upper()
+        assert resolved["Properties"]["Environment"]["Variables"]["LOG_LEVEL"] == level
 
 
 def test_no_template_sets_the_test_only_response_url_variable():
@@ -261,6 +293,8 @@ def test_every_operation_the_provider_calls_is_granted():
         "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
         "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
         "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
+        # a reader's Path
+        "ssm:GetParametersByPath",
         # src/aws/cloudformation.rs: whom a request comes from, and whether an owner stack still exists
         "cloudformation:DescribeStacks", "cloudformation:DescribeStackResource",
         # src/aws/roles.rs: RoleArn
