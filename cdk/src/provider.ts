@@ -76,7 +76,7 @@ export interface MrkProviderFunctionProps {
    * (`ReservedConcurrency`), 0 to 1000; 0 reserves none.
    * @default 0
    */
-  readonly reservedConcurrency?: number;
+  readonly reservedConcurrentExecutions?: number;
 
   /**
    * Level of the function's JSON logs (`LogLevel`): the function's `LOG_LEVEL`, which overrides the level
@@ -158,7 +158,7 @@ const DEFAULTS = {
   parameterPrefix: '/cross-region/',
   decryptPrefix: '',
   responseMode: ProviderResponseMode.AUTO,
-  reservedConcurrency: 0,
+  reservedConcurrentExecutions: 0,
   logLevel: ProviderLogLevel.INFO,
   metricsNamespace: 'MrkProvider',
   logRetention: logs.RetentionDays.ONE_MONTH,
@@ -352,7 +352,7 @@ export class MrkProviderFunction extends Construct {
       // template.yaml explains both: the measured memory, and an answer always 10 s before the timeout.
       memorySize: 128,
       timeout: Duration.seconds(300),
-      reservedConcurrentExecutions: settings.reservedConcurrency > 0 ? settings.reservedConcurrency : undefined,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions > 0 ? settings.reservedConcurrentExecutions : undefined,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -699,12 +699,12 @@ function checkProps(scope: IConstruct, props: MrkProviderFunctionProps, settings
   ) {
     fail(`serviceTokenParameterName '${settings.serviceTokenParameterName}' is not an SSM parameter name such as /mrk-provider/service-token`);
   }
-  const reserved = settings.reservedConcurrency;
+  const reserved = settings.reservedConcurrentExecutions;
   if (
     !Token.isUnresolved(reserved) &&
     !(Number.isInteger(reserved) && reserved >= 0 && reserved <= MAX_RESERVED_CONCURRENCY)
   ) {
-    fail(`reservedConcurrency must be a whole number from 0 to ${MAX_RESERVED_CONCURRENCY}, got ${reserved}`);
+    fail(`reservedConcurrentExecutions must be a whole number from 0 to ${MAX_RESERVED_CONCURRENCY}, got ${reserved}`);
   }
   if (!Object.values(ProviderResponseMode).includes(settings.responseMode)) {
     fail(`responseMode '${settings.responseMode}' is not one of ${Object.values(ProviderResponseMode).join(', ')}`);

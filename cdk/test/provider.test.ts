@@ -157,7 +157,7 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
       decryptPrefix: '/app/secrets/',
       assumableRoleArns: ROLES.split(','),
       responseMode: ProviderResponseMode.CLOUDFORMATION,
-      reservedConcurrency: 5,
+      reservedConcurrentExecutions: 5,
       logLevel: ProviderLogLevel.DEBUG,
       logRetention: logs.RetentionDays.ONE_WEEK,
       assumableRoleAccounts: ['111122223333', '444455556666'],
@@ -324,11 +324,11 @@ describe('MrkProviderFunction', () => {
       ],
       [
         'ReservedConcurrency',
-        { reservedConcurrency: 1001 },
-        /reservedConcurrency must be a whole number from 0 to 1000, got 1001/,
+        { reservedConcurrentExecutions: 1001 },
+        /reservedConcurrentExecutions must be a whole number from 0 to 1000, got 1001/,
         '1001',
       ],
-      ['ReservedConcurrency', { reservedConcurrency: 1.5 }, /got 1\.5/, '1.5'],
+      ['ReservedConcurrency', { reservedConcurrentExecutions: 1.5 }, /got 1\.5/, '1.5'],
       [
         'LogLevel',
         { logLevel: 'verbose' as ProviderLogLevel },
