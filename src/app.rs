@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::Error;
 use crate::aws::{self, Clients};
+use crate::error::ConfigProblem;
 use crate::https::Https;
 use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
 use crate::region::partition_of;
@@ -31,7 +32,7 @@ pub struct Config {
     pub response_urls: ResponseUrls,
     /// A configuration problem, answered as FAILED on every request (an init error would leave the
     /// stack waiting).
-    pub problem: Option<String>,
+    pub problem: Option<ConfigProblem>,
 }
 
 impl Default for Config {
@@ -54,23 +55,29 @@ impl Config {
             Some("cloudformation") => config.response_mode = ResponseMode::CloudFormation,
             Some("provider") => config.response_mode = ResponseMode::ProviderFramework,
             Some(other) => {
-                config.problem = Some(format!(
-                    "RESPONSE_MODE is '{other}'; set it to cloudformation, provider or auto"
-                ))
+                config.problem = Some(ConfigProblem::ResponseMode {
+                    value: other.to_string(),
+                })
             }
         }
         if let Some(prefix) = var("PARAMETER_PREFIX").filter(|p| !p.trim().is_empty()) {
             if prefix.starts_with('/') {
                 config.scope.parameter_prefix = prefix;
             } else {
-                config.problem = Some(format!("PARAMETER_PREFIX is '{prefix}'; it must start with '/'"));
+                config.problem = Some(ConfigProblem::PrefixWithoutSlash {
+                    variable: "PARAMETER_PREFIX",
+                    value: prefix,
+                });
             }
         }
         if let Some(prefix) = var("DECRYPT_PREFIX").filter(|p| !p.trim().is_empty()) {
             if prefix.starts_with('/') {
                 config.scope.decrypt_prefix = Some(prefix);
             } else {
-                config.problem = Some(format!("DECRYPT_PREFIX is '{prefix}'; it must start with '/'"));
+                config.problem = Some(ConfigProblem::PrefixWithoutSlash {
+                    variable: "DECRYPT_PREFIX",
+                    value: prefix,
+                });
             }
         }
         if let Some(roles) = var("ASSUMABLE_ROLE_ARNS") {
@@ -83,24 +90,14 @@ impl Config {
                 .iter()
                 .find(|role| !(role.starts_with("arn:") && role.contains(":role/")))
             {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ASSUMABLE_ROLE_ARNS names '{bad}', which is not a role ARN; list ARNs such as \
-                         arn:aws:iam::111122223333:role/mrk-provider-target"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotARoleArn { value: bad.clone() }),
                 None => config.scope.assumable_role_arns = roles,
             }
         }
         if let Some(accounts) = var("ASSUMABLE_ROLE_ACCOUNTS").filter(|a| !a.trim().is_empty()) {
             let accounts: BTreeSet<String> = accounts.split(',').map(|a| a.trim().to_string()).collect();
             match accounts.iter().find(|a| !crate::region::is_account_id(a)) {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ASSUMABLE_ROLE_ACCOUNTS names '{bad}', which is not an account id; list 12-digit ids \
-                         such as 111122223333,444455556666"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotAnAccountId { value: bad.clone() }),
                 None => config.scope.assumable_role_accounts = Some(accounts),
             }
         }
@@ -115,19 +112,19 @@ impl Config {
             None | Some("") | Some("false") => {}
             Some("true") => config.scope.allow_bypass_lockout_check = true,
             Some(other) => {
-                config.problem = Some(format!(
-                    "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK is '{other}'; set it to true or false"
-                ))
+                config.problem = Some(ConfigProblem::LockoutBypassFlag {
+                    value: other.to_string(),
+                })
             }
         }
         if let Some(tiers) = var("ALLOWED_PARAMETER_TIERS").filter(|t| !t.trim().is_empty()) {
             let tiers: BTreeSet<String> = tiers.split(',').map(|t| t.trim().to_string()).collect();
             match tiers.iter().find(|t| !TIERS.contains(&t.as_str())) {
                 Some(bad) => {
-                    config.problem = Some(format!(
-                        "ALLOWED_PARAMETER_TIERS names '{bad}', which is not an SSM tier; list some of {}",
-                        TIERS.join(", ")
-                    ))
+                    config.problem = Some(ConfigProblem::NotATier {
+                        value: bad.clone(),
+                        tiers: TIERS.join(", "),
+                    })
                 }
                 None => config.scope.allowed_tiers = tiers,
             }
@@ -135,18 +132,19 @@ impl Config {
         if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {
             let regions: Vec<String> = regions.split(',').map(|r| r.trim().to_string()).collect();
             match regions.iter().find(|r| partition_of(r).is_none()) {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ALLOWED_REGIONS names '{bad}', which is not a region; list regions such as us-east-1,eu-west-1"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotARegion { value: bad.clone() }),
                 None => config.scope.allowed_regions = Some(regions.into_iter().collect()),
             }
         }
         if let Some(prefix) = var(TEST_ONLY_RESPONSE_URL_PREFIX).filter(|p| !p.trim().is_empty()) {
             match ResponseUrls::with_loopback_prefix(prefix.trim()) {
                 Ok(urls) => config.response_urls = urls,
-                Err(why) => config.problem = Some(format!("{TEST_ONLY_RESPONSE_URL_PREFIX}: {why}")),
+                Err(why) => {
+                    config.problem = Some(ConfigProblem::LoopbackPrefix {
+                        variable: TEST_ONLY_RESPONSE_URL_PREFIX,
+                        why,
+                    })
+                }
             }
         }
         config
@@ -169,7 +167,7 @@ impl App {
 impl Handler for App {
     async fn handle(&self, invocation: &Invocation) -> Result<Outcome, Error> {
         if let Some(problem) = &self.config.problem {
-            return Err(Error::Configuration(problem.clone()));
+            return Err(problem.clone().into());
         }
         resources::dispatch(&self.clients, &self.config.scope, invocation).await
     }

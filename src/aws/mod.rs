@@ -2,6 +2,7 @@
 //! and timeouts that fit inside a custom resource's deadline.
 
 pub mod cloudformation;
+pub mod fault;
 pub mod kms;
 pub mod rate_limit;
 pub mod retry;

@@ -9,6 +9,7 @@
 use tokio::sync::watch;
 
 use crate::Error;
+use crate::error::Bug;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -50,9 +51,7 @@ impl WriteGate {
         let mut state = self.state.clone();
         match state.wait_for(|state| *state == State::Open).await {
             Ok(_) => Ok(()),
-            Err(_) => Err(Error::Internal(
-                "a change was about to be made for a request whose caller was not verified; nothing was changed".into(),
-            )),
+            Err(_) => Err(Bug::UnverifiedWrite.into()),
         }
     }
 }

@@ -73,7 +73,9 @@ impl<H: Handler> Responder<H> {
         let (payload, context) = event.into_parts();
         let deadline = Deadline::from_epoch_millis(context.deadline);
         let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
-            Some(why) => Err(Error::InvalidRequest(why.to_string())),
+            Some(detail) => Err(Error::NotJson {
+                detail: detail.to_string(),
+            }),
             None => Request::parse(&payload),
         };
         let envelope = match &parsed {

@@ -38,7 +38,7 @@ pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation)
     let verified = async {
         caller::confirm(clients, invocation, region, could_have_had).await?;
         keeper.open();
-        Ok(())
+        Ok::<(), Error>(())
     };
     let cx = Context {
         clients,
@@ -87,9 +87,9 @@ async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         _ if request.request_type == RequestType::Delete => {
             Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))
         }
-        other => Err(Error::InvalidRequest(format!(
-            "unsupported ResourceType '{other}'; mrk-provider serves {}",
-            SUPPORTED_TYPES.join(", ")
-        ))),
+        other => Err(Error::UnsupportedResourceType {
+            resource_type: other.to_string(),
+            supported: SUPPORTED_TYPES.join(", "),
+        }),
     }
 }

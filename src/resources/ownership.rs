@@ -105,15 +105,16 @@ pub async fn check_not_cloudformations(cx: Context<'_>, tags: &[(String, String)
             info!(stack, "CloudFormation's owner stack no longer exists");
             Ok(())
         }
-        Ok(false) => Err(Error::NotOwned(format!(
-            "{what} was created by the stack {stack} itself (its tag {CLOUDFORMATION_STACK_TAG}), which still \
-             exists; mrk-provider never adopts, changes or deletes what a live stack created, so choose \
-             another one, or remove it from that stack first"
-        ))),
-        Err(why) => Err(Error::NotOwned(format!(
-            "{what} carries CloudFormation's tag {CLOUDFORMATION_STACK_TAG} and {why}, so it counts as that \
-             stack's; nothing of it was changed"
-        ))),
+        Ok(false) => Err(Error::OwnedByLiveStack {
+            what: what.to_string(),
+            stack: stack.to_string(),
+            tag: CLOUDFORMATION_STACK_TAG,
+        }),
+        Err(why) => Err(Error::OwnedByUnreadableStack {
+            what: what.to_string(),
+            tag: CLOUDFORMATION_STACK_TAG,
+            why,
+        }),
     }
 }
 
@@ -130,10 +131,10 @@ pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &
     };
     let owner_logical_id = tag_value(tags, OWNER_LOGICAL_ID_TAG).unwrap_or("a resource");
     let kept = |why: String| {
-        Err(Error::NotOwned(format!(
-            "{what} was not adopted: {why}; AdoptExisting takes over only what no live stack owns, so \
-             remove it from its owner first, or choose another name"
-        )))
+        Err(Error::NotAdoptable {
+            what: what.to_string(),
+            why,
+        })
     };
     if owner_stack == cx.request().stack_id {
         return kept(format!("it belongs to {owner_logical_id} of this same stack"));

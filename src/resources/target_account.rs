@@ -9,6 +9,7 @@ use wildmatch::WildMatch;
 
 use crate::Error;
 use crate::aws::sts::RoleSession;
+use crate::error::Bug;
 use crate::resources::caller::ArnHome;
 use crate::resources::context::{Account, Context, Scope};
 
@@ -199,11 +200,8 @@ pub async fn reach(cx: Context<'_>, role: Option<&TargetRole>) -> Result<Account
     let Some(role) = role else {
         return Ok(Account::Own);
     };
-    let home = ArnHome::of_function(&cx.invocation.function_arn).ok_or_else(|| {
-        Error::Internal(format!(
-            "the function's own ARN '{}' names no region",
-            cx.invocation.function_arn
-        ))
+    let home = ArnHome::of_function(&cx.invocation.function_arn).ok_or_else(|| Bug::FunctionArnWithoutRegion {
+        arn: cx.invocation.function_arn.clone(),
     })?;
     let session = RoleSession {
         role_arn: role.arn.clone(),
@@ -221,27 +219,22 @@ pub async fn reach(cx: Context<'_>, role: Option<&TargetRole>) -> Result<Account
 
 /// STS's AccessDenied, said as what the user must fix: the role's trust policy.
 fn not_assumable(scope: &Scope, role: &TargetRole, err: Error) -> Error {
-    let Error::Aws { code, message, .. } = &err else {
+    let Error::Aws { message, .. } = &err else {
         return err;
     };
-    if code != "AccessDenied" {
+    if !err.is_access_denied() {
         return err;
     }
     let provider_role = scope
         .provider_role_arn
         .as_deref()
         .unwrap_or("the provider's role (the RoleArn output of its stack)");
-    let external_id = if role.external_id.is_some() {
-        ", with the ExternalId this resource gives"
-    } else {
-        ""
-    };
-    Error::RoleNotAssumable(format!(
-        "the role {} could not be assumed (AccessDenied: {message}); check that it exists and that its \
-         trust policy allows sts:AssumeRole by {provider_role}{external_id} (target-account.yaml creates \
-         such a role)",
-        role.arn
-    ))
+    Error::RoleNotAssumable {
+        role_arn: role.arn.clone(),
+        message: message.clone(),
+        provider_role: provider_role.to_string(),
+        with_external_id: role.external_id.is_some(),
+    }
 }
 
 #[cfg(test)]
