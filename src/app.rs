@@ -1,17 +1,16 @@
 //! The wiring of one Lambda process: reads the function's configuration from the environment, builds
-//! the HTTPS connector and the AWS clients once, and is the [`Handler`] the protocol runs, dispatching
-//! each request to its resource type.
+//! the HTTPS connector and the AWS clients once, and gives them to the [`Responder`] with the
+//! [`ResourceHandler`] it runs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::Error;
 use crate::aws::{self, Clients};
 use crate::error::ConfigProblem;
 use crate::https::Https;
-use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
+use crate::protocol::{Responder, ResponseMode, ResponseUrls};
 use crate::region::partition_of;
-use crate::resources::{self, Scope};
+use crate::resources::{ResourceHandler, Scope};
 
 /// The environment variable that lets local tests receive answers on a loopback URL. Named so that
 /// nobody takes it for a production setting; the deployment templates never set it.
@@ -151,37 +150,15 @@ impl Config {
     }
 }
 
-/// Everything the invocations of one warm Lambda share: the AWS clients and the configuration.
-pub struct App {
-    clients: Clients,
-    config: Config,
-}
-
-impl App {
-    /// An app with the given clients and configuration.
-    pub fn new(clients: Clients, config: Config) -> Self {
-        App { clients, config }
-    }
-}
-
-impl Handler for App {
-    async fn handle(&self, invocation: &Invocation) -> Result<Outcome, Error> {
-        if let Some(problem) = &self.config.problem {
-            return Err(problem.clone().into());
-        }
-        resources::dispatch(&self.clients, &self.config.scope, invocation).await
-    }
-}
-
 /// The responder of a Lambda process: the configuration from the environment, clients from the
 /// default AWS configuration, one HTTPS connector for the clients and the answers.
-pub async fn responder_from_env() -> Responder<App> {
+pub async fn responder_from_env() -> Responder<ResourceHandler> {
     let https = Https::default();
     https.prepare_in_background();
     let config = Config::from_vars(|name| std::env::var(name).ok());
     let clients = Clients::from_config(&aws::load_config(&https).await);
-    let (mode, response_urls) = (config.response_mode, config.response_urls.clone());
-    Responder::new(Arc::new(App::new(clients, config)), mode, https).with_response_urls(response_urls)
+    let handler = ResourceHandler::new(clients, config.scope, config.problem);
+    Responder::new(Arc::new(handler), config.response_mode, https).with_response_urls(config.response_urls)
 }
 
 #[cfg(test)]
