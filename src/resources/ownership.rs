@@ -151,6 +151,14 @@ pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &
     }
 }
 
+/// The most user tags a resource may give: AWS allows 50 on a key or a parameter, and the provider adds
+/// its 2 owner tags.
+pub const MAX_USER_TAGS: usize = 48;
+/// The longest tag key AWS accepts, in characters.
+pub const MAX_TAG_KEY_CHARACTERS: usize = 128;
+/// The longest tag value AWS accepts, in characters.
+pub const MAX_TAG_VALUE_CHARACTERS: usize = 256;
+
 /// Checks user tags: no reserved prefix, no duplicate key, lengths within what KMS and SSM accept.
 pub fn validate_tags(tags: &[Tag], resource_type: &'static str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidProperty {
@@ -158,20 +166,22 @@ pub fn validate_tags(tags: &[Tag], resource_type: &'static str) -> Result<(), Er
         resource_type,
         reason,
     };
-    if tags.len() > 48 {
+    if tags.len() > MAX_USER_TAGS {
         return Err(invalid(format!(
-            "{} tags given; at most 48 fit beside the 2 owner tags",
+            "{} tags given; at most {MAX_USER_TAGS} fit beside the 2 owner tags",
             tags.len()
         )));
     }
     for (i, tag) in tags.iter().enumerate() {
         let key = tag.key.as_str();
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(invalid(format!("tag key '{key}' must be 1 to 128 characters")));
-        }
-        if tag.value.chars().count() > 256 {
+        if key.is_empty() || key.chars().count() > MAX_TAG_KEY_CHARACTERS {
             return Err(invalid(format!(
-                "the value of tag '{key}' is longer than 256 characters"
+                "tag key '{key}' must be 1 to {MAX_TAG_KEY_CHARACTERS} characters"
+            )));
+        }
+        if tag.value.chars().count() > MAX_TAG_VALUE_CHARACTERS {
+            return Err(invalid(format!(
+                "the value of tag '{key}' is longer than {MAX_TAG_VALUE_CHARACTERS} characters"
             )));
         }
         // AWS reserves aws: in every letter case, and IAM compares condition keys case-insensitively,

@@ -17,11 +17,14 @@ use crate::resources::context::{Account, Context, Scope};
 const SESSION_PREFIX: &str = "mrk-provider-";
 /// STS's longest session name.
 const MAX_SESSION_NAME: usize = 64;
-/// The longest resource part of a role ARN: `role`, then IAM's longest path (512 characters, its
-/// slashes included), then its longest role name (64).
-const MAX_ROLE_RESOURCE: usize = "role".len() + 512 + 64;
+/// IAM's longest role name.
+pub const MAX_ROLE_NAME: usize = 64;
+/// IAM's longest role path, its slashes included.
+const MAX_ROLE_PATH: usize = 512;
+/// The longest resource part of a role ARN: `role`, then the longest path, then the longest name.
+const MAX_ROLE_RESOURCE: usize = "role".len() + MAX_ROLE_PATH + MAX_ROLE_NAME;
 /// STS's shortest and longest external id.
-const EXTERNAL_ID_LENGTH: std::ops::RangeInclusive<usize> = 2..=1224;
+pub const EXTERNAL_ID_LENGTH: std::ops::RangeInclusive<usize> = 2..=1224;
 
 /// A validated `RoleArn` with its `ExternalId`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +76,11 @@ impl TargetRole {
             if !length_ok || !id.chars().all(|c| sts_character(c, ":/")) {
                 return invalid(
                     "ExternalId",
-                    "give 2 to 1224 letters, digits or characters of _+=,.@:/- (STS's rule for an external id)".into(),
+                    format!(
+                        "give {} to {} letters, digits or characters of _+=,.@:/- (STS's rule for an external id)",
+                        EXTERNAL_ID_LENGTH.start(),
+                        EXTERNAL_ID_LENGTH.end()
+                    ),
                 );
             }
         }
@@ -146,6 +153,7 @@ fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
         && crate::region::is_account_id(account)
         && !name.is_empty()
         && !name.ends_with('/')
+        && name.rsplit('/').next().is_some_and(|last| last.len() <= MAX_ROLE_NAME)
         && resource.len() <= MAX_ROLE_RESOURCE
         && name.chars().all(|c| sts_character(c, "/"));
     well_formed.then_some((partition, account))

@@ -13,9 +13,7 @@
 //! - Delete: remove the aliases and schedule deletion of every replica this resource owns.
 
 pub mod plan;
-pub mod region_settings;
 pub mod spec;
-mod validate;
 
 use std::time::Duration;
 
@@ -31,8 +29,7 @@ use crate::resources::context::Context;
 use crate::resources::ownership::{Owner, check_adoptable, check_not_cloudformations};
 
 pub use plan::{Plan, plan_update};
-pub use region_settings::{RegionSettings, ReplicaSettings};
-pub use spec::{KeyArn, RESOURCE_TYPE, Spec};
+pub use spec::{KeyArn, RESOURCE_TYPE, RegionSettings, ReplicaSettings, Spec};
 
 /// The tag by which a primary key's owner consents to replicas made by mrk-provider; its value must be
 /// `true`. IAM enforces the same condition on ReplicateKey (template.yaml).
@@ -64,11 +61,11 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
     match request.request_type {
         RequestType::Create => {
-            let spec = checked_spec(cx)?;
+            let spec = Spec::checked(&cx.request().properties, cx.scope)?;
             Job::new(cx, &spec).create().await
         }
         RequestType::Update => {
-            let spec = checked_spec(cx)?;
+            let spec = Spec::checked(&cx.request().properties, cx.scope)?;
             let job = Job::new(cx, &spec);
             if request.physical_resource_id.as_deref() == Some(spec.primary.arn.as_str()) {
                 let old = request
@@ -83,25 +80,6 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         }
         RequestType::Delete => delete(cx).await,
     }
-}
-
-/// The properties of a Create or Update, validated, with every region they name in the deployment's
-/// scope: all before any call.
-fn checked_spec(cx: Context<'_>) -> Result<Spec, Error> {
-    let spec = Spec::from_properties(&cx.request().properties)?;
-    let scope = cx.scope;
-    if spec.bypass_policy_lockout_safety_check && !scope.allow_bypass_lockout_check {
-        return Err(Error::LockoutBypassNotAllowed {
-            resource_type: RESOURCE_TYPE,
-        });
-    }
-    scope.check_regions(RESOURCE_TYPE, "PrimaryKeyArn", [spec.primary.region.as_str()])?;
-    scope.check_regions(
-        RESOURCE_TYPE,
-        "ReplicaRegions",
-        spec.replica_regions.iter().map(String::as_str),
-    )?;
-    Ok(spec)
 }
 
 /// Deletes what the resource owns. Properties that do not validate mean nothing was ever made.
