@@ -22,8 +22,8 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 pub use deadline::Deadline;
 pub use guard::run;
-pub use handler::{Handler, Invocation};
-pub use render::{Answer, MAX_RESPONSE_BYTES, Outcome, Rendered};
+pub use handler::{Handler, Invocation, Outcome};
+pub use render::{Answer, MAX_RESPONSE_BYTES, Rendered};
 pub use request::{Envelope, Request, RequestType};
 pub use response_url::ResponseUrls;
 
