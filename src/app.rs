@@ -1,16 +1,16 @@
 //! The wiring of one Lambda process: reads the function's configuration from the environment, builds
-//! the HTTPS connector and the AWS clients once, and is the [`Handler`] the protocol runs, dispatching
-//! each request to its resource type.
+//! the HTTPS connector and the AWS clients once, and gives them to the [`Responder`] with the
+//! [`ResourceHandler`] it runs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::Error;
 use crate::aws::{self, Clients};
+use crate::error::ConfigProblem;
 use crate::https::Https;
-use crate::protocol::{Handler, Invocation, Outcome, Responder, ResponseMode, ResponseUrls};
+use crate::protocol::{Responder, ResponseMode, ResponseUrls};
 use crate::region::partition_of;
-use crate::resources::{self, Scope};
+use crate::resources::{ResourceHandler, Scope};
 
 /// The environment variable that lets local tests receive answers on a loopback URL. Named so that
 /// nobody takes it for a production setting; the deployment templates never set it.
@@ -31,7 +31,7 @@ pub struct Config {
     pub response_urls: ResponseUrls,
     /// A configuration problem, answered as FAILED on every request (an init error would leave the
     /// stack waiting).
-    pub problem: Option<String>,
+    pub problem: Option<ConfigProblem>,
 }
 
 impl Default for Config {
@@ -54,23 +54,29 @@ impl Config {
             Some("cloudformation") => config.response_mode = ResponseMode::CloudFormation,
             Some("provider") => config.response_mode = ResponseMode::ProviderFramework,
             Some(other) => {
-                config.problem = Some(format!(
-                    "RESPONSE_MODE is '{other}'; set it to cloudformation, provider or auto"
-                ))
+                config.problem = Some(ConfigProblem::ResponseMode {
+                    value: other.to_string(),
+                })
             }
         }
         if let Some(prefix) = var("PARAMETER_PREFIX").filter(|p| !p.trim().is_empty()) {
             if prefix.starts_with('/') {
                 config.scope.parameter_prefix = prefix;
             } else {
-                config.problem = Some(format!("PARAMETER_PREFIX is '{prefix}'; it must start with '/'"));
+                config.problem = Some(ConfigProblem::PrefixWithoutSlash {
+                    variable: "PARAMETER_PREFIX",
+                    value: prefix,
+                });
             }
         }
         if let Some(prefix) = var("DECRYPT_PREFIX").filter(|p| !p.trim().is_empty()) {
             if prefix.starts_with('/') {
                 config.scope.decrypt_prefix = Some(prefix);
             } else {
-                config.problem = Some(format!("DECRYPT_PREFIX is '{prefix}'; it must start with '/'"));
+                config.problem = Some(ConfigProblem::PrefixWithoutSlash {
+                    variable: "DECRYPT_PREFIX",
+                    value: prefix,
+                });
             }
         }
         if let Some(roles) = var("ASSUMABLE_ROLE_ARNS") {
@@ -83,24 +89,14 @@ impl Config {
                 .iter()
                 .find(|role| !(role.starts_with("arn:") && role.contains(":role/")))
             {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ASSUMABLE_ROLE_ARNS names '{bad}', which is not a role ARN; list ARNs such as \
-                         arn:aws:iam::111122223333:role/mrk-provider-target"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotARoleArn { value: bad.clone() }),
                 None => config.scope.assumable_role_arns = roles,
             }
         }
         if let Some(accounts) = var("ASSUMABLE_ROLE_ACCOUNTS").filter(|a| !a.trim().is_empty()) {
             let accounts: BTreeSet<String> = accounts.split(',').map(|a| a.trim().to_string()).collect();
             match accounts.iter().find(|a| !crate::region::is_account_id(a)) {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ASSUMABLE_ROLE_ACCOUNTS names '{bad}', which is not an account id; list 12-digit ids \
-                         such as 111122223333,444455556666"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotAnAccountId { value: bad.clone() }),
                 None => config.scope.assumable_role_accounts = Some(accounts),
             }
         }
@@ -115,19 +111,19 @@ impl Config {
             None | Some("") | Some("false") => {}
             Some("true") => config.scope.allow_bypass_lockout_check = true,
             Some(other) => {
-                config.problem = Some(format!(
-                    "ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK is '{other}'; set it to true or false"
-                ))
+                config.problem = Some(ConfigProblem::LockoutBypassFlag {
+                    value: other.to_string(),
+                })
             }
         }
         if let Some(tiers) = var("ALLOWED_PARAMETER_TIERS").filter(|t| !t.trim().is_empty()) {
             let tiers: BTreeSet<String> = tiers.split(',').map(|t| t.trim().to_string()).collect();
             match tiers.iter().find(|t| !TIERS.contains(&t.as_str())) {
                 Some(bad) => {
-                    config.problem = Some(format!(
-                        "ALLOWED_PARAMETER_TIERS names '{bad}', which is not an SSM tier; list some of {}",
-                        TIERS.join(", ")
-                    ))
+                    config.problem = Some(ConfigProblem::NotATier {
+                        value: bad.clone(),
+                        tiers: TIERS.join(", "),
+                    })
                 }
                 None => config.scope.allowed_tiers = tiers,
             }
@@ -135,55 +131,34 @@ impl Config {
         if let Some(regions) = var("ALLOWED_REGIONS").filter(|r| !r.trim().is_empty()) {
             let regions: Vec<String> = regions.split(',').map(|r| r.trim().to_string()).collect();
             match regions.iter().find(|r| partition_of(r).is_none()) {
-                Some(bad) => {
-                    config.problem = Some(format!(
-                        "ALLOWED_REGIONS names '{bad}', which is not a region; list regions such as us-east-1,eu-west-1"
-                    ))
-                }
+                Some(bad) => config.problem = Some(ConfigProblem::NotARegion { value: bad.clone() }),
                 None => config.scope.allowed_regions = Some(regions.into_iter().collect()),
             }
         }
         if let Some(prefix) = var(TEST_ONLY_RESPONSE_URL_PREFIX).filter(|p| !p.trim().is_empty()) {
             match ResponseUrls::with_loopback_prefix(prefix.trim()) {
                 Ok(urls) => config.response_urls = urls,
-                Err(why) => config.problem = Some(format!("{TEST_ONLY_RESPONSE_URL_PREFIX}: {why}")),
+                Err(why) => {
+                    config.problem = Some(ConfigProblem::LoopbackPrefix {
+                        variable: TEST_ONLY_RESPONSE_URL_PREFIX,
+                        why,
+                    })
+                }
             }
         }
         config
     }
 }
 
-/// Everything the invocations of one warm Lambda share: the AWS clients and the configuration.
-pub struct App {
-    clients: Clients,
-    config: Config,
-}
-
-impl App {
-    /// An app with the given clients and configuration.
-    pub fn new(clients: Clients, config: Config) -> Self {
-        App { clients, config }
-    }
-}
-
-impl Handler for App {
-    async fn handle(&self, invocation: &Invocation) -> Result<Outcome, Error> {
-        if let Some(problem) = &self.config.problem {
-            return Err(Error::Configuration(problem.clone()));
-        }
-        resources::dispatch(&self.clients, &self.config.scope, invocation).await
-    }
-}
-
 /// The responder of a Lambda process: the configuration from the environment, clients from the
 /// default AWS configuration, one HTTPS connector for the clients and the answers.
-pub async fn responder_from_env() -> Responder<App> {
+pub async fn responder_from_env() -> Responder<ResourceHandler> {
     let https = Https::default();
     https.prepare_in_background();
     let config = Config::from_vars(|name| std::env::var(name).ok());
     let clients = Clients::from_config(&aws::load_config(&https).await);
-    let (mode, response_urls) = (config.response_mode, config.response_urls.clone());
-    Responder::new(Arc::new(App::new(clients, config)), mode, https).with_response_urls(response_urls)
+    let handler = ResourceHandler::new(clients, config.scope, config.problem);
+    Responder::new(Arc::new(handler), config.response_mode, https).with_response_urls(config.response_urls)
 }
 
 #[cfg(test)]

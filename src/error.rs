@@ -1,16 +1,48 @@
 //! The errors a user can read in the CloudFormation console.
 //!
-//! Every message is one sentence that says what failed, where, and what to do about it.
-
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+//! Every message is one sentence that says what failed, where, and what to do about it; each sentence
+//! is the `#[error("...")]` template of its variant, over the variant's fields, so that this file holds
+//! every sentence a request can fail with. Only what is open-ended by nature (a property's validation
+//! problem, AWS's own message, the reason a stack could not be read) is data, always inside a template
+//! that says what it is.
 
 /// An error that ends a request with `FAILED`; its `Display` text becomes the response's `Reason`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The event is not a CloudFormation custom-resource request that can be handled.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    /// The event is not a CloudFormation custom-resource request: its JSON does not have the shape
+    /// of one.
+    #[error("invalid request: not a CloudFormation custom-resource request ({detail})")]
+    NotARequest {
+        /// What the decoder found wrong.
+        detail: String,
+    },
+
+    /// The event is not valid JSON (invalid UTF-8, a lone surrogate, ...).
+    #[error("invalid request: the event is not valid JSON ({detail})")]
+    NotJson {
+        /// What the JSON parser found wrong.
+        detail: String,
+    },
+
+    /// `RequestType` is none of the three CloudFormation sends.
+    #[error("invalid request: RequestType must be Create, Update or Delete")]
+    UnknownRequestType,
+
+    /// A field that must hold properties holds something else.
+    #[error("invalid request: {field} must be a JSON object")]
+    NotAnObject {
+        /// `ResourceProperties` or `OldResourceProperties`.
+        field: &'static str,
+    },
+
+    /// A `ResourceType` this provider does not serve.
+    #[error("invalid request: unsupported ResourceType '{resource_type}'; mrk-provider serves {supported}")]
+    UnsupportedResourceType {
+        /// The request's resource type.
+        resource_type: String,
+        /// The types it serves, comma-separated.
+        supported: String,
+    },
 
     /// A property that the resource type does not define (usually a typo).
     #[error("unknown property '{property}' for {resource_type}")]
@@ -41,12 +73,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// `BypassPolicyLockoutSafetyCheck` asked of a provider that does not allow it.
+    #[error(
+        "invalid property 'BypassPolicyLockoutSafetyCheck' for {resource_type}: this provider does not allow it \
+         (its AllowBypassPolicyLockoutSafetyCheck is false): a policy put without KMS's check can lock every \
+         principal out of the key for good; remove it, or ask the provider's deployer to allow it"
+    )]
+    LockoutBypassNotAllowed {
+        /// The resource type.
+        resource_type: &'static str,
+    },
+
     /// The function's own configuration (environment variables) is wrong.
-    #[error("mrk-provider is misconfigured: {0}")]
-    Configuration(String),
+    #[error("mrk-provider is misconfigured: {problem}")]
+    Configuration {
+        /// Which setting is wrong and how to set it.
+        problem: ConfigProblem,
+    },
 
     /// An AWS API call failed.
-    #[error("{operation} in {region} failed ({code}): {message}{hint}")]
+    #[error(
+        "{operation} in {region} failed ({code}): {message}{}",
+        .fault.hint().map(|hint| format!(". {hint}")).unwrap_or_default()
+    )]
     Aws {
         /// The API operation, e.g. `ReplicateKey`.
         operation: &'static str,
@@ -54,42 +103,225 @@ pub enum Error {
         region: String,
         /// The AWS error code, e.g. `AccessDeniedException`.
         code: String,
-        /// The AWS error message.
+        /// The AWS error message, without a final period.
         message: String,
-        /// A suggestion for the user, starting with `. ` or empty.
-        hint: &'static str,
+        /// What the code means, and so what the user can do about it.
+        fault: Fault,
     },
 
-    /// The request's stack could not be confirmed as its sender (docs/reference.md, section 7): which check failed.
-    #[error("the request was refused and nothing was changed: {0}")]
-    UnverifiedCaller(String),
+    /// The request's stack could not be confirmed as its sender (docs/reference.md, section 7).
+    #[error("the request was refused and nothing was changed: {refusal}")]
+    UnverifiedCaller {
+        /// Which check failed.
+        refusal: Refusal,
+    },
 
-    /// A `RoleArn` that STS would not let the provider assume; the text names the role, the
-    /// provider's role and what the trust policy needs.
-    #[error("{0}")]
-    RoleNotAssumable(String),
+    /// A `RoleArn` that STS would not let the provider assume.
+    #[error(
+        "the role {role_arn} could not be assumed (AccessDenied: {message}); check that it exists and that its \
+         trust policy allows sts:AssumeRole by {provider_role}{} (target-account.yaml creates such a role)",
+        if *.with_external_id { ", with the ExternalId this resource gives" } else { "" }
+    )]
+    RoleNotAssumable {
+        /// The role's ARN.
+        role_arn: String,
+        /// STS's message.
+        message: String,
+        /// The provider's role ARN, or how to find it.
+        provider_role: String,
+        /// Whether the resource gives an `ExternalId`, which the trust policy must then require.
+        with_external_id: bool,
+    },
 
-    /// A key or parameter exists and another owner (or no owner) holds it; the text names the owner
-    /// and what to do.
-    #[error("{0}")]
-    NotOwned(String),
+    /// Something CloudFormation's own stack created, and that stack still exists.
+    #[error(
+        "{what} was created by the stack {stack} itself (its tag {tag}), which still exists; mrk-provider \
+         never adopts, changes or deletes what a live stack created, so choose another one, or remove it \
+         from that stack first"
+    )]
+    OwnedByLiveStack {
+        /// What, e.g. "the parameter /app/x in eu-west-1".
+        what: String,
+        /// The stack's id.
+        stack: String,
+        /// CloudFormation's tag that names it.
+        tag: &'static str,
+    },
 
-    /// `PrimaryKeyArn` names a key that cannot be replicated: missing, not a multi-Region primary, or
-    /// pending deletion.
-    #[error("{0}")]
-    UnusablePrimaryKey(String),
+    /// Something with CloudFormation's stack tag, whose stack could not be read.
+    #[error(
+        "{what} carries CloudFormation's tag {tag} and {why}, so it counts as that stack's; nothing of it was changed"
+    )]
+    OwnedByUnreadableStack {
+        /// What.
+        what: String,
+        /// CloudFormation's tag.
+        tag: &'static str,
+        /// Why the stack could not be read.
+        why: String,
+    },
+
+    /// `AdoptExisting` refused to take over something another live owner holds.
+    #[error(
+        "{what} was not adopted: {why}; AdoptExisting takes over only what no live stack owns, so remove it \
+         from its owner first, or choose another name"
+    )]
+    NotAdoptable {
+        /// What.
+        what: String,
+        /// Who holds it, or why its owner could not be read.
+        why: String,
+    },
+
+    /// A parameter that exists and that this resource does not own, without `AdoptExisting`.
+    #[error(
+        "the parameter {name} already exists in {region} and this resource does not own it ({owner}); set \
+         AdoptExisting to true to take it over, or choose another name"
+    )]
+    ParameterNotOwned {
+        /// The parameter's name.
+        name: String,
+        /// Its region.
+        region: String,
+        /// Who owns it, as the owner tags say.
+        owner: String,
+    },
+
+    /// A replica that exists and that this resource does not own, without `AdoptExisting`.
+    #[error(
+        "a replica of {key_id} already exists in {region} and this resource does not own it ({owner}); set \
+         AdoptExisting to true to take it over, or remove {region} from ReplicaRegions"
+    )]
+    ReplicaNotOwned {
+        /// The multi-Region key id.
+        key_id: String,
+        /// The replica's region.
+        region: String,
+        /// Who owns it, as the owner tags say.
+        owner: String,
+    },
+
+    /// `PrimaryKeyArn` names a key that does not exist.
+    #[error("the primary key {arn} does not exist in {region}; check PrimaryKeyArn")]
+    PrimaryKeyMissing {
+        /// The key's ARN.
+        arn: String,
+        /// Its region.
+        region: String,
+    },
+
+    /// `PrimaryKeyArn` names a key that is not a multi-Region primary.
+    #[error(
+        "{arn} is {}, not a multi-Region primary key; set PrimaryKeyArn to the primary key in its own region",
+        if *.is_replica { "a replica key" } else { "not a multi-Region key" }
+    )]
+    NotAPrimaryKey {
+        /// The key's ARN.
+        arn: String,
+        /// Whether it is a multi-Region replica (else it is a single-Region key).
+        is_replica: bool,
+    },
+
+    /// `PrimaryKeyArn` names a key pending deletion.
+    #[error("the primary key {arn} is pending deletion; cancel its deletion before replicating it")]
+    PrimaryKeyPendingDeletion {
+        /// The key's ARN.
+        arn: String,
+    },
+
+    /// The primary key's owner has not consented to replicas (docs/reference.md, section 7).
+    #[error(
+        "the primary key {arn} does not carry the tag {tag} = true, its owner's consent to replicas made by \
+         mrk-provider; ask the key's owner to add that tag, then deploy again"
+    )]
+    NoReplicationConsent {
+        /// The key's ARN.
+        arn: String,
+        /// The consent tag.
+        tag: &'static str,
+    },
 
     /// The alias exists and points at another key.
-    #[error("{0}")]
-    AliasTaken(String),
+    #[error(
+        "the alias {alias} already exists in {region} and points at key {target}; choose another Alias, or set \
+         AdoptExisting to true to point it at the replica"
+    )]
+    AliasTaken {
+        /// The alias.
+        alias: String,
+        /// Its region.
+        region: String,
+        /// The key it points at.
+        target: String,
+    },
 
-    /// Something changed in AWS between two calls of this request (deleted and recreated, retargeted).
-    #[error("{0}")]
-    ChangedConcurrently(String),
+    /// An alias to adopt points at a key that is not a multi-Region replica.
+    #[error(
+        "the alias {alias} in {region} points at key {target}, which is not a multi-Region replica; \
+         mrk-provider repoints only aliases of replicas, so choose another Alias"
+    )]
+    AliasOfNonReplica {
+        /// The alias.
+        alias: String,
+        /// Its region.
+        region: String,
+        /// The key it points at.
+        target: String,
+    },
+
+    /// An alias to adopt points at a replica of another primary key.
+    #[error(
+        "the alias {alias} in {region} points at key {target}, a replica of another primary key; AdoptExisting \
+         moves an alias only away from a replica of this same primary or one this resource owns, so choose \
+         another Alias"
+    )]
+    AliasOfOtherPrimary {
+        /// The alias.
+        alias: String,
+        /// Its region.
+        region: String,
+        /// The key it points at.
+        target: String,
+    },
+
+    /// KMS says a replica exists but does not describe it.
+    #[error("KMS reports a replica of {key_id} in {region} but cannot describe it; deploy again")]
+    ReplicaVanished {
+        /// The multi-Region key id.
+        key_id: String,
+        /// The region.
+        region: String,
+    },
+
+    /// An alias disappeared between its CreateAlias and its DescribeKey.
+    #[error("the alias {alias} in {region} was changed while it was being created; deploy again")]
+    AliasChangedConcurrently {
+        /// The alias.
+        alias: String,
+        /// Its region.
+        region: String,
+    },
+
+    /// A parameter was deleted and created again by someone else during the request.
+    #[error(
+        "the parameter {name} in {region} was deleted and created again by someone else while this request \
+         wrote it; deploy again"
+    )]
+    ParameterChangedConcurrently {
+        /// The parameter's name.
+        name: String,
+        /// Its region.
+        region: String,
+    },
 
     /// A new replica stayed in `Creating` longer than the provider waits.
-    #[error("{0}")]
-    StillCreating(String),
+    #[error("the replica in {region} was still being created after {seconds} seconds; deploy again later")]
+    StillCreating {
+        /// The replica's region.
+        region: String,
+        /// How long the provider waited.
+        seconds: u64,
+    },
 
     /// Parameters the reader was asked for do not exist.
     #[error("parameters not found in {region}: {names}; create them first or fix Names")]
@@ -101,8 +333,11 @@ pub enum Error {
     },
 
     /// A state the code should never reach; a bug to report.
-    #[error("internal error: {0}; this is a bug in mrk-provider, please report it")]
-    Internal(String),
+    #[error("internal error: {bug}; this is a bug in mrk-provider, please report it")]
+    Internal {
+        /// What went wrong.
+        bug: Bug,
+    },
 
     /// A failure about one SSM parameter; the inner error says what failed and where.
     #[error("parameter {name}: {source}")]
@@ -124,14 +359,255 @@ pub enum Error {
     },
 
     /// Several regions failed; each inner error names its region.
-    #[error("{}", join_failures(.0))]
-    Regions(Vec<Error>),
+    #[error("{} regions failed: {}", .errors.len(), join(.errors))]
+    Regions {
+        /// The failures, at least two.
+        errors: Vec<Error>,
+    },
 }
 
-fn join_failures(errors: &[Error]) -> String {
-    match errors {
-        [one] => one.to_string(),
-        many => format!("{} regions failed: {}", many.len(), join(many)),
+/// What is wrong with the function's configuration (its environment variables).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// `RESPONSE_MODE` is not one of its values.
+    #[error("RESPONSE_MODE is '{value}'; set it to cloudformation, provider or auto")]
+    ResponseMode {
+        /// The value set.
+        value: String,
+    },
+    /// A parameter-name prefix (`PARAMETER_PREFIX`, `DECRYPT_PREFIX`) that is not a path.
+    #[error("{variable} is '{value}'; it must start with '/'")]
+    PrefixWithoutSlash {
+        /// The variable.
+        variable: &'static str,
+        /// The value set.
+        value: String,
+    },
+    /// `ASSUMABLE_ROLE_ARNS` names something that is not a role ARN.
+    #[error(
+        "ASSUMABLE_ROLE_ARNS names '{value}', which is not a role ARN; list ARNs such as \
+         arn:aws:iam::111122223333:role/mrk-provider-target"
+    )]
+    NotARoleArn {
+        /// The entry.
+        value: String,
+    },
+    /// `ASSUMABLE_ROLE_ACCOUNTS` names something that is not an account id.
+    #[error(
+        "ASSUMABLE_ROLE_ACCOUNTS names '{value}', which is not an account id; list 12-digit ids such as \
+         111122223333,444455556666"
+    )]
+    NotAnAccountId {
+        /// The entry.
+        value: String,
+    },
+    /// `ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK` is not a boolean.
+    #[error("ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK is '{value}'; set it to true or false")]
+    LockoutBypassFlag {
+        /// The value set.
+        value: String,
+    },
+    /// `ALLOWED_PARAMETER_TIERS` names something that is not an SSM tier.
+    #[error("ALLOWED_PARAMETER_TIERS names '{value}', which is not an SSM tier; list some of {tiers}")]
+    NotATier {
+        /// The entry.
+        value: String,
+        /// The tiers there are, comma-separated.
+        tiers: String,
+    },
+    /// `ALLOWED_REGIONS` names something that is not a region.
+    #[error("ALLOWED_REGIONS names '{value}', which is not a region; list regions such as us-east-1,eu-west-1")]
+    NotARegion {
+        /// The entry.
+        value: String,
+    },
+    /// The test-only loopback prefix is not a loopback URL.
+    #[error("{variable}: {why}")]
+    LoopbackPrefix {
+        /// The variable.
+        variable: &'static str,
+        /// What is wrong with its value.
+        why: String,
+    },
+}
+
+/// What an AWS error code means for the user: the SDK models most of these as no typed variant
+/// (access denied, throttling, network), so [`crate::aws::fault`] reads them from the code once, where
+/// the SDK error is wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The caller's role may not make the call (`AccessDeniedException`, STS's `AccessDenied`).
+    AccessDenied,
+    /// The credentials are not known in that region (`UnrecognizedClientException`).
+    UnrecognizedClient,
+    /// AWS kept throttling after the retries.
+    Throttled,
+    /// An account quota was reached.
+    QuotaReached,
+    /// The call timed out or could not be sent.
+    Unreachable,
+    /// KMS did not find the key.
+    InvalidKeyId,
+    /// KMS cannot replicate into that region.
+    UnsupportedRegion,
+    /// Anything else: the code and message say it all.
+    Other,
+}
+
+impl Fault {
+    /// What the user can do about it, as a sentence without its final period; `None` for
+    /// [`Fault::Other`].
+    pub fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Fault::AccessDenied | Fault::UnrecognizedClient => {
+                "Check that the region is in the provider's AllowedRegions and that its role allows this action"
+            }
+            Fault::Throttled => {
+                "AWS kept throttling after retries; deploy again or lower the number of concurrent deployments"
+            }
+            Fault::QuotaReached => "An account quota was reached; request a higher quota or remove unused resources",
+            Fault::Unreachable => "Check that the function can reach the AWS endpoint of that region",
+            Fault::InvalidKeyId => {
+                "Check KeyId: the key must exist in that region (a multi-Region key's alias works in every region)"
+            }
+            Fault::UnsupportedRegion => {
+                "Multi-Region keys cannot be replicated into that region; remove it from the list"
+            }
+            Fault::Other => return None,
+        })
+    }
+}
+
+/// Why the caller check refused a request (docs/reference.md, section 7).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// `StackId` is not a stack ARN.
+    #[error("the StackId '{stack_id}' is not the ARN of a CloudFormation stack")]
+    NotAStackArn {
+        /// The request's `StackId`.
+        stack_id: String,
+    },
+    /// The stack is in another account or partition than the function.
+    #[error(
+        "the stack {stack_id} is in account {account} of {partition}; this provider acts only for stacks of its \
+         own account {own_account} ({own_partition}), so deploy the provider in that account"
+    )]
+    OtherAccount {
+        /// The request's `StackId`.
+        stack_id: String,
+        /// The stack's account.
+        account: String,
+        /// The stack's partition.
+        partition: String,
+        /// The function's account.
+        own_account: String,
+        /// The function's partition.
+        own_partition: String,
+    },
+    /// The stack is in another region than the function.
+    #[error(
+        "the stack {stack_id} is in {region}; CloudFormation calls a custom resource's ServiceToken only in the \
+         stack's own region, and this provider runs in {own_region}"
+    )]
+    OtherRegion {
+        /// The request's `StackId`.
+        stack_id: String,
+        /// The stack's region.
+        region: String,
+        /// The function's region.
+        own_region: String,
+    },
+    /// CloudFormation does not show the operation the request claims; in the same words whatever
+    /// failed, so that it tells a caller nothing about a stack it could not read itself.
+    #[error(
+        "CloudFormation is not {doing} the {resource_type} {logical_id} of the stack {stack_id} under this \
+         PhysicalResourceId; the provider acts only on a resource that CloudFormation shows {status} at that \
+         moment, or, while its stack cleans up or rolls back, on a former PhysicalResourceId of it \
+         (DescribeStackResource, DescribeStacks)"
+    )]
+    NotOperating {
+        /// "creating", "updating" or "deleting".
+        doing: &'static str,
+        /// The request's resource type.
+        resource_type: String,
+        /// The request's logical id.
+        logical_id: String,
+        /// The request's `StackId`.
+        stack_id: String,
+        /// The status CloudFormation would show, e.g. `CREATE_IN_PROGRESS`.
+        status: &'static str,
+    },
+}
+
+/// A state the code should never reach.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Bug {
+    /// A change passed the write gate of a request whose caller check ended without verifying it.
+    #[error("a change was about to be made for a request whose caller was not verified; nothing was changed")]
+    UnverifiedWrite,
+    /// The function's own ARN (from Lambda) names no region.
+    #[error("the function's own ARN '{arn}' names no region")]
+    FunctionArnWithoutRegion {
+        /// The ARN.
+        arn: String,
+    },
+    /// The function's own ARN (from Lambda) could not be read.
+    #[error("the function's own ARN '{arn}' could not be read")]
+    UnreadableFunctionArn {
+        /// The ARN.
+        arn: String,
+    },
+    /// A tag the SDK's builder refused, though the properties checked it.
+    #[error("tag '{key}' cannot be sent to {service}: {detail}")]
+    UnsendableTag {
+        /// The tag's key.
+        key: String,
+        /// `KMS` or `SSM`.
+        service: &'static str,
+        /// The builder's error.
+        detail: String,
+    },
+    /// AssumeRole answered without credentials.
+    #[error("AssumeRole of {role_arn} returned no credentials")]
+    NoCredentials {
+        /// The role.
+        role_arn: String,
+    },
+    /// AssumeRole answered with an expiry out of range.
+    #[error("AssumeRole of {role_arn} returned an expiry out of range")]
+    ExpiryOutOfRange {
+        /// The role.
+        role_arn: String,
+    },
+    /// A plan names a parameter the properties do not.
+    #[error("the plan names {name}, which the properties do not")]
+    UnplannedParameter {
+        /// The parameter's name.
+        name: String,
+    },
+    /// A plan writes the provider's own `ServiceToken` parameter.
+    #[error("a write of the ServiceToken parameter {name} was planned")]
+    ServiceTokenWrite {
+        /// The parameter's name.
+        name: String,
+    },
+}
+
+impl From<ConfigProblem> for Error {
+    fn from(problem: ConfigProblem) -> Self {
+        Error::Configuration { problem }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        Error::UnverifiedCaller { refusal }
+    }
+}
+
+impl From<Bug> for Error {
+    fn from(bug: Bug) -> Self {
+        Error::Internal { bug }
     }
 }
 
@@ -140,44 +616,6 @@ fn join(errors: &[Error]) -> String {
 }
 
 impl Error {
-    /// Wraps a failed AWS SDK call, keeping its error code and adding a hint the user can act on.
-    pub fn aws<E, R>(
-        operation: &'static str,
-        region: &str,
-        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
-    ) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
-    {
-        use aws_smithy_runtime_api::client::result::SdkError;
-        let (code, message) = match &err {
-            SdkError::ServiceError(service) => (
-                service.err().code().unwrap_or("UnknownError").to_string(),
-                service
-                    .err()
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| DisplayErrorContext(service.err()).to_string()),
-            ),
-            SdkError::TimeoutError(_) => ("TimeoutError".into(), "the call timed out".into()),
-            SdkError::DispatchFailure(_) => (
-                "NetworkError".into(),
-                format!("the request could not be sent ({})", DisplayErrorContext(&err)),
-            ),
-            _ => ("UnknownError".into(), DisplayErrorContext(&err).to_string()),
-        };
-        let message = message.trim_end_matches('.').to_string();
-        let hint = hint_for(&code);
-        Error::Aws {
-            operation,
-            region: region.to_string(),
-            code,
-            message,
-            hint,
-        }
-    }
-
     /// An invalid property of `resource_type`, with what is wrong and what is expected.
     pub fn invalid(resource_type: &'static str, property: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidProperty {
@@ -195,7 +633,7 @@ impl Error {
         }
     }
 
-    /// The AWS error code, when this error came from AWS.
+    /// The AWS error code, when this error came from AWS; logged as `aws_error_code`.
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             Error::Aws { code, .. } => Some(code),
@@ -204,35 +642,27 @@ impl Error {
         }
     }
 
+    /// What the AWS error means, when this error came from AWS.
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            Error::Aws { fault, .. } => Some(*fault),
+            Error::Parameter { source, .. } => source.fault(),
+            _ => None,
+        }
+    }
+
+    /// `true` when AWS refused the call to the caller's role.
+    pub fn is_access_denied(&self) -> bool {
+        self.fault() == Some(Fault::AccessDenied)
+    }
+
     /// `Ok` when no region failed; else one error naming every failure (a single one unchanged).
     pub fn from_regions(mut errors: Vec<Error>) -> Result<(), Self> {
         match errors.len() {
             0 => Ok(()),
             1 => Err(errors.remove(0)),
-            _ => Err(Error::Regions(errors)),
+            _ => Err(Error::Regions { errors }),
         }
-    }
-}
-
-fn hint_for(code: &str) -> &'static str {
-    match code {
-        "AccessDeniedException" | "AccessDenied" | "UnrecognizedClientException" => {
-            ". Check that the region is in the provider's AllowedRegions and that its role allows this action"
-        }
-        "ThrottlingException" | "Throttling" | "TooManyUpdates" | "ThrottledException" => {
-            ". AWS kept throttling after retries; deploy again or lower the number of concurrent deployments"
-        }
-        "LimitExceededException" | "ParameterLimitExceeded" => {
-            ". An account quota was reached; request a higher quota or remove unused resources"
-        }
-        "NetworkError" | "TimeoutError" => ". Check that the function can reach the AWS endpoint of that region",
-        "InvalidKeyId" => {
-            ". Check KeyId: the key must exist in that region (a multi-Region key's alias works in every region)"
-        }
-        "UnsupportedRegionException" | "UnsupportedOperationException" => {
-            ". Multi-Region keys cannot be replicated into that region; remove it from the list"
-        }
-        _ => "",
     }
 }
 
@@ -240,23 +670,38 @@ fn hint_for(code: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    fn still_creating(region: &str) -> Error {
+        Error::StillCreating {
+            region: region.into(),
+            seconds: 600,
+        }
+    }
+
+    /// An AWS error as [`crate::aws::fault`] wraps one.
+    fn aws_error(code: &str, fault: Fault) -> Error {
+        Error::Aws {
+            operation: "DescribeKey",
+            region: "eu-west-1".into(),
+            code: code.into(),
+            message: "the call failed".into(),
+            fault,
+        }
+    }
+
     #[test]
     fn several_region_failures_are_counted_and_listed() {
-        let err = Error::from_regions(vec![
-            Error::StillCreating("eu-west-1: first".into()),
-            Error::StillCreating("ap-southeast-2: second".into()),
-        ])
-        .unwrap_err();
+        let err = Error::from_regions(vec![still_creating("eu-west-1"), still_creating("ap-southeast-2")]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "2 regions failed: eu-west-1: first; ap-southeast-2: second"
+            "2 regions failed: the replica in eu-west-1 was still being created after 600 seconds; deploy again \
+             later; the replica in ap-southeast-2 was still being created after 600 seconds; deploy again later"
         );
     }
 
     #[test]
     fn a_single_region_failure_reads_as_itself() {
-        let err = Error::from_regions(vec![Error::StillCreating("only one".into())]).unwrap_err();
-        assert_eq!(err.to_string(), "only one");
+        let err = Error::from_regions(vec![still_creating("eu-west-1")]).unwrap_err();
+        assert_eq!(err.to_string(), still_creating("eu-west-1").to_string());
     }
 
     #[test]
@@ -264,127 +709,47 @@ mod tests {
         assert!(Error::from_regions(Vec::new()).is_ok());
     }
 
-    use aws_sdk_kms::operation::describe_key::DescribeKeyError;
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
-    use aws_smithy_types::error::ErrorMetadata;
-
-    fn service_error(metadata: ErrorMetadata) -> SdkError<DescribeKeyError, HttpResponse> {
-        let response = HttpResponse::new(StatusCode::try_from(400).expect("a status"), SdkBody::empty());
-        SdkError::service_error(DescribeKeyError::generic(metadata), response)
-    }
-
-    /// `Error::aws` of a service error with `code` and the message "the call failed."
-    fn aws_error(code: &str) -> Error {
-        let metadata = ErrorMetadata::builder().code(code).message("the call failed.").build();
-        Error::aws("DescribeKey", "eu-west-1", service_error(metadata))
-    }
-
     #[test]
-    fn each_aws_error_code_gets_its_hint_and_an_unknown_code_none() {
-        const ROLE: &str =
-            ". Check that the region is in the provider's AllowedRegions and that its role allows this action";
-        const THROTTLED: &str =
-            ". AWS kept throttling after retries; deploy again or lower the number of concurrent deployments";
-        const QUOTA: &str = ". An account quota was reached; request a higher quota or remove unused resources";
-        const NETWORK: &str = ". Check that the function can reach the AWS endpoint of that region";
-        const KEY_ID: &str =
-            ". Check KeyId: the key must exist in that region (a multi-Region key's alias works in every region)";
-        const REGION: &str = ". Multi-Region keys cannot be replicated into that region; remove it from the list";
-        let cases = [
-            ("AccessDeniedException", ROLE),
-            ("AccessDenied", ROLE),
-            ("UnrecognizedClientException", ROLE),
-            ("ThrottlingException", THROTTLED),
-            ("Throttling", THROTTLED),
-            ("TooManyUpdates", THROTTLED),
-            ("ThrottledException", THROTTLED),
-            ("LimitExceededException", QUOTA),
-            ("ParameterLimitExceeded", QUOTA),
-            ("NetworkError", NETWORK),
-            ("TimeoutError", NETWORK),
-            ("InvalidKeyId", KEY_ID),
-            ("UnsupportedRegionException", REGION),
-            ("UnsupportedOperationException", REGION),
-            ("KMSInvalidStateException", ""),
-        ];
-        for (code, hint) in cases {
-            // GIVEN an AWS error with that code WHEN it is wrapped THEN the sentence ends with its hint
-            assert_eq!(
-                aws_error(code).to_string(),
-                format!("DescribeKey in eu-west-1 failed ({code}): the call failed{hint}"),
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_service_error_without_a_code_or_a_message_still_reads_as_a_sentence() {
-        let err = Error::aws(
-            "DescribeKey",
-            "eu-west-1",
-            service_error(ErrorMetadata::builder().build()),
-        );
-        let Error::Aws {
-            code, message, hint, ..
-        } = &err
-        else {
-            panic!("an AWS error: {err:?}")
-        };
-        assert_eq!((code.as_str(), *hint), ("UnknownError", ""));
-        assert!(
-            !message.is_empty(),
-            "the error's own description stands in for the message"
-        );
-    }
-
-    #[test]
-    fn a_timeout_and_an_unsent_request_are_named_with_the_network_hint() {
-        // GIVEN a call that timed out, and one that could not be sent
-        let timeout: SdkError<DescribeKeyError, HttpResponse> = SdkError::timeout_error("too slow");
-        let unsent: SdkError<DescribeKeyError, HttpResponse> =
-            SdkError::dispatch_failure(ConnectorError::io("connection refused".into()));
-
-        // WHEN each is wrapped THEN its code is the one its hint is keyed on
-        let timeout = Error::aws("PutParameter", "ap-southeast-2", timeout);
-        assert_eq!(timeout.aws_code(), Some("TimeoutError"));
+    fn an_aws_error_ends_with_its_faults_hint_after_a_period_and_other_faults_with_none() {
         assert_eq!(
-            timeout.to_string(),
-            "PutParameter in ap-southeast-2 failed (TimeoutError): the call timed out. \
-             Check that the function can reach the AWS endpoint of that region"
+            aws_error("ThrottlingException", Fault::Throttled).to_string(),
+            "DescribeKey in eu-west-1 failed (ThrottlingException): the call failed. AWS kept throttling after \
+             retries; deploy again or lower the number of concurrent deployments"
         );
-        let unsent = Error::aws("PutParameter", "ap-southeast-2", unsent);
-        assert_eq!(unsent.aws_code(), Some("NetworkError"));
-        let text = unsent.to_string();
-        assert!(
-            text.starts_with("PutParameter in ap-southeast-2 failed (NetworkError): the request could not be sent (")
-                && text.ends_with(". Check that the function can reach the AWS endpoint of that region"),
-            "{text}"
+        assert_eq!(
+            aws_error("KMSInvalidStateException", Fault::Other).to_string(),
+            "DescribeKey in eu-west-1 failed (KMSInvalidStateException): the call failed"
         );
     }
 
     #[test]
-    fn the_aws_code_is_found_through_a_parameter_and_only_on_aws_errors() {
+    fn the_aws_code_and_fault_are_found_through_a_parameter_and_only_on_aws_errors() {
         let wrapped = Error::Parameter {
             name: "/app/key-arn".into(),
-            source: Box::new(aws_error("ParameterLimitExceeded")),
+            source: Box::new(aws_error("ParameterLimitExceeded", Fault::QuotaReached)),
         };
         assert_eq!(wrapped.aws_code(), Some("ParameterLimitExceeded"));
-        assert_eq!(aws_error("AccessDenied").aws_code(), Some("AccessDenied"));
+        assert_eq!(wrapped.fault(), Some(Fault::QuotaReached));
+        assert_eq!(
+            aws_error("AccessDenied", Fault::AccessDenied).aws_code(),
+            Some("AccessDenied")
+        );
+        assert!(aws_error("AccessDenied", Fault::AccessDenied).is_access_denied());
+        assert!(!aws_error("UnrecognizedClientException", Fault::UnrecognizedClient).is_access_denied());
         let not_aws = Error::Parameter {
             name: "/app/key-arn".into(),
-            source: Box::new(Error::Internal("no code".into())),
+            source: Box::new(Bug::UnverifiedWrite.into()),
         };
         assert_eq!(not_aws.aws_code(), None);
-        assert_eq!(Error::StillCreating("eu-west-1".into()).aws_code(), None);
+        assert_eq!(not_aws.fault(), None);
+        assert_eq!(still_creating("eu-west-1").aws_code(), None);
+        assert!(!still_creating("eu-west-1").is_access_denied());
     }
 
     #[test]
     fn a_single_region_failure_is_returned_as_it_is_with_its_aws_code() {
         // GIVEN one region that failed with an AWS error WHEN the regions' errors are joined
-        let err = Error::from_regions(vec![aws_error("ThrottlingException")]).unwrap_err();
+        let err = Error::from_regions(vec![aws_error("ThrottlingException", Fault::Throttled)]).unwrap_err();
         // THEN it is that error, not a list of one: its code is still logged (`aws_error_code`) and checked
         assert!(matches!(err, Error::Aws { .. }), "{err:?}");
         assert_eq!(err.aws_code(), Some("ThrottlingException"));
@@ -399,6 +764,24 @@ mod tests {
         assert_eq!(
             Error::missing("Custom::ReplicaKey", "PrimaryKeyArn").to_string(),
             "missing required property 'PrimaryKeyArn' for Custom::ReplicaKey"
+        );
+    }
+
+    #[test]
+    fn the_shared_prefixes_stand_before_each_family_of_sentences() {
+        assert_eq!(
+            Error::from(Bug::UnverifiedWrite).to_string(),
+            "internal error: a change was about to be made for a request whose caller was not verified; nothing \
+             was changed; this is a bug in mrk-provider, please report it"
+        );
+        assert_eq!(
+            Error::from(ConfigProblem::LockoutBypassFlag { value: "yes".into() }).to_string(),
+            "mrk-provider is misconfigured: ALLOW_BYPASS_POLICY_LOCKOUT_SAFETY_CHECK is 'yes'; set it to true or false"
+        );
+        assert!(
+            Error::from(Refusal::NotAStackArn { stack_id: "s".into() })
+                .to_string()
+                .starts_with("the request was refused and nothing was changed: the StackId 's' is not the ARN")
         );
     }
 }

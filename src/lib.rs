@@ -2,12 +2,12 @@
 //! other regions and moves values across regions through SSM Parameter Store.
 //!
 //! The modules depend one way, top to bottom:
-//! - [`app`]: the wiring of a Lambda process (configuration, clients, HTTPS) and the handler that
-//!   dispatches each request to its resource type.
+//! - [`app`]: the wiring of a Lambda process (configuration, clients, HTTPS) into the responder.
 //! - [`protocol`]: the CloudFormation custom-resource protocol (parse, deadline guard, render,
 //!   deliver), generic over the handler it runs; it knows no resource and no AWS client.
-//! - [`resources`]: one module per resource type (`Custom::ReplicaKey`, ...), each returning an
-//!   [`protocol::Outcome`] or an [`Error`].
+//! - [`resources`]: the handler the protocol runs ([`resources::ResourceHandler`]: the caller check
+//!   beside the dispatch on `ResourceType`), and one module per resource type (`Custom::ReplicaKey`,
+//!   ...), each returning an [`protocol::Outcome`] or an [`Error`].
 //! - [`aws`]: every AWS call, one small function per operation, with typed error handling.
 //! - Leaves: [`progress`] (what a handler is doing), [`error`], [`region`], [`https`], [`logging`].
 #![warn(missing_docs)]

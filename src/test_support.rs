@@ -13,10 +13,11 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::app::{App, Config};
+use crate::app::Config;
 use crate::aws::{ClientMakers, Clients, retry_config, with_kms_retries, with_ssm_retries};
 use crate::https::Https;
 use crate::protocol::{Answer, Deadline, Outcome, Request, Responder, run};
+use crate::resources::ResourceHandler;
 use crate::resources::ownership::{OWNER_LOGICAL_ID_TAG, OWNER_STACK_TAG};
 
 /// A request fixture (`create`, `update` or `delete`) as JSON.
@@ -253,7 +254,7 @@ pub fn owner_tags(logical_id: &str) -> Vec<(String, String)> {
     ]
 }
 
-/// Builds the [`App`] a test runs: AWS clients that answer with `aws-smithy-mocks` rules per region
+/// Builds the [`ResourceHandler`] a test runs: AWS clients that answer with `aws-smithy-mocks` rules per region
 /// (any order, the first matching rule answers; a call that no rule matches panics inside the handler,
 /// which the protocol answers as FAILED), and the configuration of the environment variables given.
 /// SSM and KMS clients are paced by the same rate limiters as in production. Unless a test gives its own,
@@ -355,7 +356,7 @@ impl TestApp {
     }
 
     /// The app.
-    pub fn build(self) -> Arc<App> {
+    pub fn build(self) -> Arc<ResourceHandler> {
         let config = self.config();
         let (kms, ssm, mut cloudformation) = (self.kms, self.ssm, self.cloudformation);
         let (sts, ssm_as) = (self.sts, self.ssm_as);
@@ -378,47 +379,47 @@ impl TestApp {
                 physical_id,
             ));
         let clients = Clients::new(ClientMakers {
-            kms: move |region: &str| {
+            kms: Box::new(move |region: &str| {
                 let rules = kms.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| with_kms_retries(
                     c.region(region.clone())
                 ))
-            },
-            ssm: move |region: &str| {
+            }),
+            ssm: Box::new(move |region: &str| {
                 let rules = ssm.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
                     c.region(region.clone())
                 ))
-            },
-            cloudformation: move |region: &str| {
+            }),
+            cloudformation: Box::new(move |region: &str| {
                 let rules = cloudformation.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
                     .region(region.clone())
                     .retry_config(retry_config()))
-            },
-            sts: move |region: &str| {
+            }),
+            sts: Box::new(move |region: &str| {
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_sts, RuleMode::MatchAny, &sts, |c| c
                     .region(region.clone())
                     .retry_config(retry_config()))
-            },
-            ssm_as: move |region: &str, credentials: &Credentials| {
+            }),
+            ssm_as: Box::new(move |region: &str, credentials: &Credentials| {
                 let key = (credentials.access_key_id().to_string(), region.to_string());
                 let rules = ssm_as.get(&key).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
                 mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
                     c.region(region.clone())
                 ))
-            },
+            }),
         });
-        Arc::new(App::new(clients, config))
+        Arc::new(ResourceHandler::new(clients, config.scope, config.problem))
     }
 
     /// A responder that runs the app, in the response mode of the environment.
-    pub fn responder(self) -> Responder<App> {
+    pub fn responder(self) -> Responder<ResourceHandler> {
         let config = self.config();
         Responder::new(self.build(), config.response_mode, Https::default()).with_response_urls(config.response_urls)
     }

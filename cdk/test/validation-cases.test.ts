@@ -208,7 +208,7 @@ function construct(type: string, set: { [property: string]: any }): void {
       regionSettings,
     });
   } else if (type === 'Custom::CrossRegionParameter') {
-    known(['Parameters', 'Tier', 'Description', 'Tags', 'Regions']);
+    known(['Parameters', 'Tier', 'Description', 'Tags', 'Regions', 'RoleArn', 'ExternalId']);
     new CrossRegionParameter(stack, 'Values', {
       serviceToken,
       regions: set.Regions ?? ['eu-west-1'],
@@ -216,6 +216,8 @@ function construct(type: string, set: { [property: string]: any }): void {
       tier: set.Tier as ssm.ParameterTier | undefined,
       description: set.Description,
       tags: tagMap(set.Tags),
+      role: set.RoleArn,
+      externalId: set.ExternalId,
     });
   } else if (type === 'Custom::CrossRegionParameterReader') {
     known(['Names', 'Region']);

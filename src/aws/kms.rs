@@ -18,6 +18,7 @@ use super::rate_limit::RateLimiter;
 use super::retry;
 use super::write_gate::WriteGate;
 use crate::Error;
+use crate::error::Bug;
 use crate::progress::Progress;
 use crate::progress::Step;
 
@@ -183,11 +184,13 @@ pub struct NewReplica {
 fn kms_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
     tags.iter()
         .map(|(key, value)| {
-            Tag::builder()
-                .tag_key(key)
-                .tag_value(value)
-                .build()
-                .map_err(|err| Error::Internal(format!("tag '{key}' cannot be sent to KMS: {err}")))
+            Tag::builder().tag_key(key).tag_value(value).build().map_err(|err| {
+                Error::from(Bug::UnsendableTag {
+                    key: key.clone(),
+                    service: "KMS",
+                    detail: err.to_string(),
+                })
+            })
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! and timeouts that fit inside a custom resource's deadline.
 
 pub mod cloudformation;
+pub mod fault;
 pub mod kms;
 pub mod rate_limit;
 pub mod retry;
@@ -106,16 +107,19 @@ impl LambdaEnvironment {
     }
 }
 
+/// Makes the client of one region.
+pub type MakeClient<C> = Box<dyn Fn(&str) -> C + Send + Sync>;
+
 /// Builds clients on first use and hands out cheap clones after.
 struct RegionCache<C> {
-    make: Box<dyn Fn(&str) -> C + Send + Sync>,
+    make: MakeClient<C>,
     cache: Mutex<HashMap<String, C>>,
 }
 
 impl<C: Clone> RegionCache<C> {
-    fn new(make: impl Fn(&str) -> C + Send + Sync + 'static) -> Self {
+    fn new(make: MakeClient<C>) -> Self {
         RegionCache {
-            make: Box::new(make),
+            make,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -151,7 +155,7 @@ pub const REUSE_MARGIN: Duration = Duration::from_secs(360);
 const MAX_SESSIONS: usize = 64;
 
 /// Makes the SSM client of one region with an assumed role's credentials.
-type MakeSsmAs = dyn Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync;
+pub type MakeSsmAs = dyn Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync;
 
 /// The rate limiters of the accounts reached through roles, by account and region: SSM's quota is per
 /// account and region, whichever role calls.
@@ -174,17 +178,17 @@ pub struct Clients {
 }
 
 /// The functions that make a region's client of each service (tests pass mocked clients).
-pub struct ClientMakers<K, S, C, T, A> {
+pub struct ClientMakers {
     /// KMS.
-    pub kms: K,
+    pub kms: MakeClient<aws_sdk_kms::Client>,
     /// SSM.
-    pub ssm: S,
+    pub ssm: MakeClient<aws_sdk_ssm::Client>,
     /// CloudFormation.
-    pub cloudformation: C,
+    pub cloudformation: MakeClient<aws_sdk_cloudformation::Client>,
     /// STS.
-    pub sts: T,
+    pub sts: MakeClient<aws_sdk_sts::Client>,
     /// SSM with an assumed role's credentials.
-    pub ssm_as: A,
+    pub ssm_as: Box<MakeSsmAs>,
 }
 
 /// A role this process assumed: the account it reaches and the SSM clients there, by region. Cheap to
@@ -200,7 +204,7 @@ struct Session {
 impl AssumedRole {
     fn new(account: &str, credentials: Credentials, make: Arc<MakeSsmAs>, limiters: Arc<Limiters>) -> Self {
         let (account, for_clients) = (account.to_string(), credentials.clone());
-        let ssm = RegionCache::new(move |region| SsmRegion {
+        let ssm = RegionCache::new(Box::new(move |region| SsmRegion {
             client: make(region, &for_clients),
             limiter: limiters
                 .lock()
@@ -208,7 +212,7 @@ impl AssumedRole {
                 .entry((account.clone(), region.to_string()))
                 .or_insert_with(new_limiter)
                 .clone(),
-        });
+        }));
         AssumedRole(Arc::new(Session { credentials, ssm }))
     }
 
@@ -229,35 +233,35 @@ impl Clients {
         let (kms_config, ssm_config, cfn_config, sts_config, ssm_as_config) =
             (config.clone(), config.clone(), config.clone(), config.clone(), config);
         Clients::new(ClientMakers {
-            kms: move |region: &str| {
+            kms: Box::new(move |region: &str| {
                 let conf = with_kms_retries(
                     aws_sdk_kms::config::Builder::from(kms_config.as_ref()).region(Region::new(region.to_string())),
                 )
                 .build();
                 aws_sdk_kms::Client::from_conf(conf)
-            },
-            ssm: move |region: &str| {
+            }),
+            ssm: Box::new(move |region: &str| {
                 let conf = with_ssm_retries(
                     aws_sdk_ssm::config::Builder::from(ssm_config.as_ref()).region(Region::new(region.to_string())),
                 )
                 .build();
                 aws_sdk_ssm::Client::from_conf(conf)
-            },
-            cloudformation: move |region: &str| {
+            }),
+            cloudformation: Box::new(move |region: &str| {
                 let conf = aws_sdk_cloudformation::config::Builder::from(cfn_config.as_ref())
                     .region(Region::new(region.to_string()))
                     .build();
                 aws_sdk_cloudformation::Client::from_conf(conf)
-            },
-            sts: move |region: &str| {
+            }),
+            sts: Box::new(move |region: &str| {
                 let conf = aws_sdk_sts::config::Builder::from(sts_config.as_ref())
                     .region(Region::new(region.to_string()))
                     .build();
                 aws_sdk_sts::Client::from_conf(conf)
-            },
+            }),
             // The session's credentials as they are: they need no cache, and the request that took
             // them checked that they outlive it.
-            ssm_as: move |region: &str, credentials: &Credentials| {
+            ssm_as: Box::new(move |region: &str, credentials: &Credentials| {
                 let conf = with_ssm_retries(
                     aws_sdk_ssm::config::Builder::from(ssm_as_config.as_ref())
                         .region(Region::new(region.to_string()))
@@ -266,32 +270,25 @@ impl Clients {
                 )
                 .build();
                 aws_sdk_ssm::Client::from_conf(conf)
-            },
+            }),
         })
     }
 
     /// Clients made by the given functions (tests pass mocked clients here).
-    pub fn new<K, S, C, T, A>(makers: ClientMakers<K, S, C, T, A>) -> Self
-    where
-        K: Fn(&str) -> aws_sdk_kms::Client + Send + Sync + 'static,
-        S: Fn(&str) -> aws_sdk_ssm::Client + Send + Sync + 'static,
-        C: Fn(&str) -> aws_sdk_cloudformation::Client + Send + Sync + 'static,
-        T: Fn(&str) -> aws_sdk_sts::Client + Send + Sync + 'static,
-        A: Fn(&str, &Credentials) -> aws_sdk_ssm::Client + Send + Sync + 'static,
-    {
+    pub fn new(makers: ClientMakers) -> Self {
         let (kms, ssm) = (makers.kms, makers.ssm);
         Clients {
-            kms: RegionCache::new(move |region| KmsRegion {
+            kms: RegionCache::new(Box::new(move |region| KmsRegion {
                 client: kms(region),
                 limiters: Arc::default(),
-            }),
-            ssm: RegionCache::new(move |region| SsmRegion {
+            })),
+            ssm: RegionCache::new(Box::new(move |region| SsmRegion {
                 client: ssm(region),
                 limiter: new_limiter(),
-            }),
+            })),
             cloudformation: RegionCache::new(makers.cloudformation),
             sts: RegionCache::new(makers.sts),
-            ssm_as: Arc::new(makers.ssm_as),
+            ssm_as: Arc::from(makers.ssm_as),
             sessions: Mutex::new(HashMap::new()),
             limiters: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -378,11 +375,11 @@ mod tests {
         let assume = assume_role_rule("ASIAROLE", Duration::from_secs(900));
         let sts_rule = assume.clone();
         let clients = Clients::new(ClientMakers {
-            kms: |_: &str| mock_client!(aws_sdk_kms, []),
-            ssm: |_: &str| mock_client!(aws_sdk_ssm, []),
-            cloudformation: |_: &str| mock_client!(aws_sdk_cloudformation, []),
-            sts: move |_: &str| mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule]),
-            ssm_as: |_: &str, _: &Credentials| mock_client!(aws_sdk_ssm, []),
+            kms: Box::new(|_: &str| mock_client!(aws_sdk_kms, [])),
+            ssm: Box::new(|_: &str| mock_client!(aws_sdk_ssm, [])),
+            cloudformation: Box::new(|_: &str| mock_client!(aws_sdk_cloudformation, [])),
+            sts: Box::new(move |_: &str| mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&sts_rule])),
+            ssm_as: Box::new(|_: &str, _: &Credentials| mock_client!(aws_sdk_ssm, [])),
         });
         (clients, assume)
     }

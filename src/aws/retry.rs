@@ -24,6 +24,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::time::Instant;
 
+use super::fault;
 use super::rate_limit::RateLimiter;
 use crate::progress::Step;
 
@@ -33,22 +34,6 @@ pub const TRANSIENT_ATTEMPTS: u32 = 6;
 /// How long a call is retried while it is throttled when the request has no deadline (a local
 /// emulator): Lambda's longest timeout. In Lambda the deadline guard stops it first.
 pub const THROTTLED_AT_MOST: Duration = Duration::from_secs(900);
-
-/// The error codes that say "too many calls": SSM's and KMS's (`ThrottlingException`), and those of
-/// the AWS SDKs' throttling list that an AWS JSON service may answer.
-const THROTTLING_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-];
-
-/// SSM answers `TooManyUpdates` to a call that changes a parameter (its value or its tags) while
-/// another call changes it: two stacks that share a name, or a retry that overlaps its first attempt.
-/// Waiting and trying again is what SSM asks for; it says nothing about the rate.
-const CONFLICT_CODES: &[&str] = &["TooManyUpdates"];
 
 /// What to do after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,10 +54,10 @@ fn verdict<T, E: ProvideErrorMetadata>(result: &Result<T, SdkError<E, HttpRespon
     };
     let code = err.code().unwrap_or_default();
     let status = err.raw_response().map(|response| response.status().as_u16());
-    if THROTTLING_CODES.contains(&code) || status == Some(429) {
+    if fault::is_throttling(code) || status == Some(429) {
         return Verdict::Throttled;
     }
-    if CONFLICT_CODES.contains(&code) {
+    if fault::is_conflict(code) {
         return Verdict::Conflict;
     }
     let transient = match err {

@@ -18,6 +18,7 @@ use super::rate_limit::RateLimiter;
 use super::retry;
 use super::write_gate::WriteGate;
 use crate::Error;
+use crate::error::Bug;
 use crate::progress::Progress;
 use crate::progress::Step;
 
@@ -49,11 +50,13 @@ pub struct ParameterAttributes {
 fn ssm_tags(tags: &[(String, String)]) -> Result<Vec<Tag>, Error> {
     tags.iter()
         .map(|(key, value)| {
-            Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|err| Error::Internal(format!("tag '{key}' cannot be sent to SSM: {err}")))
+            Tag::builder().key(key).value(value).build().map_err(|err| {
+                Error::from(Bug::UnsendableTag {
+                    key: key.clone(),
+                    service: "SSM",
+                    detail: err.to_string(),
+                })
+            })
         })
         .collect()
 }

@@ -8,6 +8,7 @@ use aws_sdk_ssm::config::Credentials;
 use aws_sdk_sts::Client;
 
 use crate::Error;
+use crate::error::Bug;
 use crate::progress::Progress;
 
 /// The session that is asked for: STS's shortest (15 minutes), which covers the function's longest
@@ -55,14 +56,11 @@ impl<'a> Sts<'a> {
             .send()
             .await
             .map_err(|err| Error::aws("AssumeRole", self.region, err))?;
-        let credentials = output
-            .credentials
-            .ok_or_else(|| Error::Internal(format!("AssumeRole of {} returned no credentials", session.role_arn)))?;
-        let expires = SystemTime::try_from(credentials.expiration).map_err(|_| {
-            Error::Internal(format!(
-                "AssumeRole of {} returned an expiry out of range",
-                session.role_arn
-            ))
+        let credentials = output.credentials.ok_or_else(|| Bug::NoCredentials {
+            role_arn: session.role_arn.clone(),
+        })?;
+        let expires = SystemTime::try_from(credentials.expiration).map_err(|_| Bug::ExpiryOutOfRange {
+            role_arn: session.role_arn.clone(),
         })?;
         Ok(Credentials::new(
             credentials.access_key_id,

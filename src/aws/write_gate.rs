@@ -5,10 +5,23 @@
 //! ahead beside it, so that the check costs the common request no round trip of its own.
 //! [`super::kms::Kms`], [`super::ssm::Ssm`] and [`super::Clients::assume_role`] pass it themselves, so
 //! no handler can call past it.
+//!
+//! # Invariant
+//!
+//! Nothing that changes AWS, calls KMS, decrypts, or reaches into another account happens for a request
+//! before its caller check has passed; a check that fails drops the gate's keeper unopened, and every
+//! call still waiting is refused. What the gate buys is concurrency: the caller check (one
+//! DescribeStackResource, two for a Delete of a former id) runs beside the handler's plain reads
+//! instead of before them, which saves that round trip wherever a request reads before it writes: a
+//! `Custom::CrossRegionParameterReader` without decryption answers after one round trip instead of two
+//! (`reader-1-name-cold` in docs/benchmarks.md, "The second trust review"). A request whose first call
+//! is a write or a KMS call (a writer's Create, every ReplicaKey request) waits for the check as it
+//! would if the check ran first.
 
 use tokio::sync::watch;
 
 use crate::Error;
+use crate::error::Bug;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -50,9 +63,7 @@ impl WriteGate {
         let mut state = self.state.clone();
         match state.wait_for(|state| *state == State::Open).await {
             Ok(_) => Ok(()),
-            Err(_) => Err(Error::Internal(
-                "a change was about to be made for a request whose caller was not verified; nothing was changed".into(),
-            )),
+            Err(_) => Err(Bug::UnverifiedWrite.into()),
         }
     }
 }

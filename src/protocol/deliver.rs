@@ -20,17 +20,21 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 /// type); the HTTP status, or why there was none.
 async fn put(https: &Https, url: &str, body: Vec<u8>) -> Result<u16, DeliveryError> {
     let mut request = HttpRequest::new(SdkBody::from(body));
-    request
-        .set_method("PUT")
-        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
-    request
-        .set_uri(url)
-        .map_err(|err| DeliveryError::BadUrl(err.to_string()))?;
+    request.set_method("PUT").map_err(|err| DeliveryError::BadUrl {
+        detail: err.to_string(),
+    })?;
+    request.set_uri(url).map_err(|err| DeliveryError::BadUrl {
+        detail: err.to_string(),
+    })?;
     request.headers_mut().insert("content-type", "");
     let response = tokio::time::timeout(ATTEMPT_TIMEOUT, https.connector().call(request))
         .await
-        .map_err(|_| DeliveryError::Transport(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))?
-        .map_err(|err| DeliveryError::Transport(DisplayErrorContext(&err).to_string()))?;
+        .map_err(|_| DeliveryError::NoAnswer {
+            seconds: ATTEMPT_TIMEOUT.as_secs(),
+        })?
+        .map_err(|err| DeliveryError::Unreachable {
+            detail: DisplayErrorContext(&err).to_string(),
+        })?;
     Ok(response.status().as_u16())
 }
 
@@ -38,14 +42,29 @@ async fn put(https: &Https, url: &str, body: Vec<u8>) -> Result<u16, DeliveryErr
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
     /// The URL answered with an HTTP error status.
-    #[error("ResponseURL answered HTTP {0}")]
-    Status(u16),
-    /// The request did not get an HTTP answer.
-    #[error("could not reach ResponseURL: {0}")]
-    Transport(String),
+    #[error("ResponseURL answered HTTP {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The request got no HTTP answer in time.
+    #[error("could not reach ResponseURL: no answer within {seconds} s")]
+    NoAnswer {
+        /// How long one attempt waits.
+        seconds: u64,
+    },
+    /// The request could not be sent, or its connection failed.
+    #[error("could not reach ResponseURL: {detail}")]
+    Unreachable {
+        /// The connector's error.
+        detail: String,
+    },
     /// The URL is not one an HTTP request can be sent to.
-    #[error("ResponseURL is not a valid URL: {0}")]
-    BadUrl(String),
+    #[error("ResponseURL is not a valid URL: {detail}")]
+    BadUrl {
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The Lambda deadline came before a delivery succeeded.
     #[error("the Lambda deadline passed before ResponseURL accepted the answer")]
     OutOfTime,
@@ -54,9 +73,9 @@ pub enum DeliveryError {
 impl DeliveryError {
     fn is_retryable(&self) -> bool {
         match self {
-            DeliveryError::Status(status) => *status >= 500 || *status == 429,
-            DeliveryError::Transport(_) => true,
-            DeliveryError::BadUrl(_) | DeliveryError::OutOfTime => false,
+            DeliveryError::Status { status } => *status >= 500 || *status == 429,
+            DeliveryError::NoAnswer { .. } | DeliveryError::Unreachable { .. } => true,
+            DeliveryError::BadUrl { .. } | DeliveryError::OutOfTime => false,
         }
     }
 }
@@ -76,7 +95,7 @@ pub async fn deliver(https: &Https, url: &str, body: Vec<u8>, until: Option<Inst
     let attempt = || async {
         match put(https, url, body.clone()).await? {
             status if (200..300).contains(&status) => Ok(()),
-            status => Err(DeliveryError::Status(status)),
+            status => Err(DeliveryError::Status { status }),
         }
     };
     let retried = attempt
@@ -108,13 +127,19 @@ mod tests {
     #[test]
     fn a_5xx_a_429_and_a_lost_connection_are_retried_and_nothing_else() {
         for status in [500, 502, 503, 504, 429] {
-            assert!(DeliveryError::Status(status).is_retryable(), "{status}");
+            assert!(DeliveryError::Status { status }.is_retryable(), "{status}");
         }
         for status in [400, 403, 404, 409, 499] {
-            assert!(!DeliveryError::Status(status).is_retryable(), "{status}");
+            assert!(!DeliveryError::Status { status }.is_retryable(), "{status}");
         }
-        assert!(DeliveryError::Transport("connection reset".into()).is_retryable());
-        assert!(!DeliveryError::BadUrl("x".into()).is_retryable());
+        assert!(
+            DeliveryError::Unreachable {
+                detail: "connection reset".into()
+            }
+            .is_retryable()
+        );
+        assert!(DeliveryError::NoAnswer { seconds: 10 }.is_retryable());
+        assert!(!DeliveryError::BadUrl { detail: "x".into() }.is_retryable());
         assert!(!DeliveryError::OutOfTime.is_retryable());
     }
 
@@ -135,7 +160,7 @@ mod tests {
     async fn a_response_url_that_is_not_a_url_fails_at_once_without_a_retry() {
         let started = Instant::now();
         let result = deliver(&Https::default(), "not a url", b"{}".to_vec(), None).await;
-        assert!(matches!(result, Err(DeliveryError::BadUrl(_))), "{result:?}");
+        assert!(matches!(result, Err(DeliveryError::BadUrl { .. })), "{result:?}");
         // A retry would have slept at least 200 ms of the paused clock first.
         assert_eq!(Instant::now(), started, "no backoff was slept");
     }

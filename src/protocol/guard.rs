@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tracing::{Instrument, error, info, warn};
 
 use super::deadline::Deadline;
-use super::handler::{Handler, Invocation};
-use super::render::{Answer, Outcome};
+use super::handler::{Handler, Invocation, Outcome};
+use super::render::Answer;
 use super::request::Request;
 use crate::progress::Progress;
 

@@ -1,9 +1,9 @@
 //! The contract between the protocol and the code it runs: a [`Handler`] gets an [`Invocation`] (the
 //! request and its progress record) and returns an [`Outcome`] or an [`Error`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
-use super::render::Outcome;
 use super::request::Request;
 use crate::Error;
 use crate::progress::Progress;
@@ -26,4 +26,25 @@ pub struct Invocation {
     pub function_arn: String,
     /// What the handler is doing; read by the deadline guard.
     pub progress: Progress,
+}
+
+/// What a resource handler returns when it succeeds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// The resource's PhysicalResourceId.
+    pub physical_resource_id: String,
+    /// The attributes that `Fn::GetAtt` reads.
+    pub data: BTreeMap<String, String>,
+    /// Hide `data` from `describe-stack-events` and the console (for secret values).
+    pub no_echo: bool,
+}
+
+impl Outcome {
+    /// A successful answer with no attributes.
+    pub fn id(physical_resource_id: impl Into<String>) -> Self {
+        Outcome {
+            physical_resource_id: physical_resource_id.into(),
+            ..Outcome::default()
+        }
+    }
 }

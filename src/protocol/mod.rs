@@ -22,8 +22,8 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 pub use deadline::Deadline;
 pub use guard::run;
-pub use handler::{Handler, Invocation};
-pub use render::{Answer, MAX_RESPONSE_BYTES, Outcome, Rendered};
+pub use handler::{Handler, Invocation, Outcome};
+pub use render::{Answer, MAX_RESPONSE_BYTES, Rendered};
 pub use request::{Envelope, Request, RequestType};
 pub use response_url::ResponseUrls;
 
@@ -73,7 +73,9 @@ impl<H: Handler> Responder<H> {
         let (payload, context) = event.into_parts();
         let deadline = Deadline::from_epoch_millis(context.deadline);
         let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
-            Some(why) => Err(Error::InvalidRequest(why.to_string())),
+            Some(detail) => Err(Error::NotJson {
+                detail: detail.to_string(),
+            }),
             None => Request::parse(&payload),
         };
         let envelope = match &parsed {

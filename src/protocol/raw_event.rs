@@ -12,7 +12,7 @@ use lambda_runtime::{Error, LambdaInvocation};
 use serde_json::{Map, Value};
 use tracing::warn;
 
-/// The key of the marker: an event that has it was not JSON; its value is why.
+/// The key of the marker: an event that has it was not JSON; its value is the JSON parser's error.
 pub const UNPARSEABLE: &str = "mrk-provider:unparseable";
 
 /// The fields salvaged from an event that does not parse.
@@ -73,10 +73,7 @@ pub fn salvage(body: &[u8], error: &serde_json::Error) -> Vec<u8> {
         .iter()
         .filter_map(|key| string_field(&text, key).map(|value| (key.to_string(), Value::String(value))))
         .collect();
-    event.insert(
-        UNPARSEABLE.into(),
-        Value::String(format!("the event is not valid JSON ({error})")),
-    );
+    event.insert(UNPARSEABLE.into(), Value::String(error.to_string()));
     // A map of strings always serializes.
     serde_json::to_vec(&event).unwrap_or_default()
 }
@@ -120,12 +117,9 @@ mod tests {
         assert_eq!(event["RequestId"], "r-1");
         assert_eq!(event["LogicalResourceId"], "L");
         assert_eq!(event["ServiceToken"], "arn:aws:lambda:us-east-1:1:function:f");
-        assert!(
-            event[UNPARSEABLE]
-                .as_str()
-                .unwrap()
-                .starts_with("the event is not valid JSON")
-        );
+        // AND the marker holds the parser's own error, which the answer's reason quotes (Error::NotJson)
+        let parser_error = serde_json::from_slice::<Value>(&body).unwrap_err().to_string();
+        assert_eq!(event[UNPARSEABLE].as_str(), Some(parser_error.as_str()));
     }
 
     #[test]

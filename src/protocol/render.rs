@@ -1,36 +1,14 @@
 //! Turning a handler's result into the JSON body CloudFormation reads, within its 4096-byte limit.
 
-use std::collections::BTreeMap;
-
 use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus as Status,
 };
 
+use super::handler::Outcome;
 use super::request::Envelope;
 
 /// CloudFormation rejects a custom-resource response larger than this.
 pub const MAX_RESPONSE_BYTES: usize = 4096;
-
-/// What a resource handler returns when it succeeds.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outcome {
-    /// The resource's PhysicalResourceId.
-    pub physical_resource_id: String,
-    /// The attributes that `Fn::GetAtt` reads.
-    pub data: BTreeMap<String, String>,
-    /// Hide `data` from `describe-stack-events` and the console (for secret values).
-    pub no_echo: bool,
-}
-
-impl Outcome {
-    /// A successful answer with no attributes.
-    pub fn id(physical_resource_id: impl Into<String>) -> Self {
-        Outcome {
-            physical_resource_id: physical_resource_id.into(),
-            ..Outcome::default()
-        }
-    }
-}
 
 /// The answer to one request, before it is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,8 +60,9 @@ pub struct Request {
 impl Request {
     /// Parses a Lambda event as a CloudFormation custom-resource request.
     pub fn parse(event: &Value) -> Result<Self, Error> {
-        let parsed = CfnRequest::deserialize(event)
-            .map_err(|err| Error::InvalidRequest(format!("not a CloudFormation custom-resource request ({err})")))?;
+        let parsed = CfnRequest::deserialize(event).map_err(|err| Error::NotARequest {
+            detail: err.to_string(),
+        })?;
         let request = match parsed {
             CfnRequest::Create(r) => Request {
                 request_type: RequestType::Create,
@@ -97,9 +98,7 @@ impl Request {
                 old_properties: None,
             },
             _ => {
-                return Err(Error::InvalidRequest(
-                    "RequestType must be Create, Update or Delete".into(),
-                ));
+                return Err(Error::UnknownRequestType);
             }
         };
         Ok(request)
@@ -129,11 +128,11 @@ impl Request {
     }
 }
 
-fn object(field: &str, value: Value) -> Result<Map<String, Value>, Error> {
+fn object(field: &'static str, value: Value) -> Result<Map<String, Value>, Error> {
     match value {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
-        _ => Err(Error::InvalidRequest(format!("{field} must be a JSON object"))),
+        _ => Err(Error::NotAnObject { field }),
     }
 }
 
@@ -302,10 +301,13 @@ mod tests {
         assert!(request.properties.is_empty());
         assert_eq!(request.old_properties, Some(Map::new()));
         event["ResourceProperties"] = Value::String("x".into());
-        let Err(Error::InvalidRequest(why)) = Request::parse(&event) else {
+        let Err(err @ Error::NotAnObject { .. }) = Request::parse(&event) else {
             panic!("a string is no properties object");
         };
-        assert!(why.contains("ResourceProperties must be a JSON object"), "{why}");
+        assert_eq!(
+            err.to_string(),
+            "invalid request: ResourceProperties must be a JSON object"
+        );
     }
 
     #[test]
@@ -327,7 +329,7 @@ mod tests {
     fn an_unknown_request_type_is_invalid_but_its_envelope_is_salvaged() {
         let mut event = fixture("create");
         event["RequestType"] = Value::String("Upsert".into());
-        assert!(matches!(Request::parse(&event), Err(Error::InvalidRequest(_))));
+        assert!(matches!(Request::parse(&event), Err(Error::NotARequest { .. })));
         let envelope = Envelope::salvage(&event);
         assert!(envelope.response_url.unwrap().starts_with("https://"));
         assert_eq!(envelope.logical_resource_id, "AppKeyReplicas");

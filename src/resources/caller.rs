@@ -38,6 +38,7 @@ use tracing::{info, warn};
 use crate::Error;
 use crate::aws::Clients;
 use crate::aws::cloudformation::StackResource;
+use crate::error::{Bug, Refusal};
 use crate::protocol::{Invocation, Request, RequestType};
 use crate::region;
 
@@ -151,54 +152,46 @@ pub fn judge(seen: Option<&StackResource>, request: &Request) -> Verdict {
 /// The answer's reason for every refusal that CloudFormation's answers decide: the rule, in the same
 /// words whatever failed, so that it tells a caller nothing about a stack it could not read itself.
 fn not_operating(request: &Request) -> Error {
-    Error::UnverifiedCaller(format!(
-        "CloudFormation is not {} the {} {} of the stack {} under this PhysicalResourceId; the provider acts \
-         only on a resource that CloudFormation shows {} at that moment, or, while its stack cleans up or \
-         rolls back, on a former PhysicalResourceId of it (DescribeStackResource, DescribeStacks)",
-        match request.request_type {
+    Error::from(Refusal::NotOperating {
+        doing: match request.request_type {
             RequestType::Create => "creating",
             RequestType::Update => "updating",
             RequestType::Delete => "deleting",
         },
-        request.resource_type,
-        request.logical_resource_id,
-        request.stack_id,
-        operating_status(request.request_type),
-    ))
-}
-
-fn refused(why: String) -> Error {
-    Error::UnverifiedCaller(why)
+        resource_type: request.resource_type.clone(),
+        logical_id: request.logical_resource_id.clone(),
+        stack_id: request.stack_id.clone(),
+        status: operating_status(request.request_type),
+    })
 }
 
 /// Checks, from the ARNs alone and before any call, that the request's `StackId` names a stack of the
 /// function's own partition, account and region; returns that region.
 pub fn check_stack_arn(invocation: &Invocation) -> Result<&str, Error> {
-    let home = ArnHome::of_function(&invocation.function_arn).ok_or_else(|| {
-        Error::Internal(format!(
-            "the function's own ARN '{}' could not be read",
-            invocation.function_arn
-        ))
+    let home = ArnHome::of_function(&invocation.function_arn).ok_or_else(|| Bug::UnreadableFunctionArn {
+        arn: invocation.function_arn.clone(),
     })?;
     let stack_id = invocation.request.stack_id.as_str();
-    let stack = ArnHome::of_stack(stack_id).ok_or_else(|| {
-        refused(format!(
-            "the StackId '{stack_id}' is not the ARN of a CloudFormation stack"
-        ))
+    let stack = ArnHome::of_stack(stack_id).ok_or_else(|| Refusal::NotAStackArn {
+        stack_id: stack_id.to_string(),
     })?;
     if (stack.partition, stack.account) != (home.partition, home.account) {
-        return Err(refused(format!(
-            "the stack {stack_id} is in account {} of {}; this provider acts only for stacks of its own \
-             account {} ({}), so deploy the provider in that account",
-            stack.account, stack.partition, home.account, home.partition
-        )));
+        return Err(Refusal::OtherAccount {
+            stack_id: stack_id.to_string(),
+            account: stack.account.to_string(),
+            partition: stack.partition.to_string(),
+            own_account: home.account.to_string(),
+            own_partition: home.partition.to_string(),
+        }
+        .into());
     }
     if stack.region != home.region {
-        return Err(refused(format!(
-            "the stack {stack_id} is in {}; CloudFormation calls a custom resource's ServiceToken only in \
-             the stack's own region, and this provider runs in {}",
-            stack.region, home.region
-        )));
+        return Err(Refusal::OtherRegion {
+            stack_id: stack_id.to_string(),
+            region: stack.region.to_string(),
+            own_region: home.region.to_string(),
+        }
+        .into());
     }
     Ok(home.region)
 }

@@ -1,7 +1,8 @@
 //! The resource types, one module each, and what they share: property decoding, the ownership rules
-//! (docs/reference.md, section 2), the caller check (section 7) and the parameter-name rules. A resource handler
-//! gets a [`Context`] and returns an [`Outcome`] or an [`Error`]; it never sees how the answer is
-//! delivered.
+//! (docs/reference.md, section 2), the caller check (section 7) and the parameter-name rules.
+//! [`ResourceHandler`] is the [`Handler`] the protocol runs: it checks the caller beside the handler of
+//! the request's resource type. A resource handler gets a [`Context`] and returns an [`Outcome`] or an
+//! [`Error`]; it never sees how the answer is delivered.
 
 pub mod caller;
 pub mod context;
@@ -18,7 +19,8 @@ pub use context::{Context, Scope};
 use crate::Error;
 use crate::aws::Clients;
 use crate::aws::write_gate::WriteGate;
-use crate::protocol::{Invocation, Outcome, Request, RequestType};
+use crate::error::ConfigProblem;
+use crate::protocol::{Handler, Invocation, Outcome, Request, RequestType};
 
 /// The resource types this provider serves.
 pub const SUPPORTED_TYPES: [&str; 3] = [
@@ -27,35 +29,77 @@ pub const SUPPORTED_TYPES: [&str; 3] = [
     parameter_reader::RESOURCE_TYPE,
 ];
 
-/// Runs the handler of the request's resource type beside the check of its caller
-/// ([`caller::check_stack_arn`] first, then [`caller::confirm`]): the handler's reads go ahead at
-/// once, its changes wait until the caller is verified, and its outcome or error counts only then. A
-/// refused caller ends the request, the handler's work dropped where it stands, before any change.
-pub async fn dispatch(clients: &Clients, scope: &Scope, invocation: &Invocation) -> Result<Outcome, Error> {
-    // What the ARNs alone refuse is refused before the handler starts: not even its reads run.
-    let region = caller::check_stack_arn(invocation)?;
-    let (gate, keeper) = WriteGate::closed();
-    let verified = async {
-        caller::confirm(clients, invocation, region, could_have_had).await?;
-        keeper.open();
-        Ok(())
-    };
-    let cx = Context {
-        clients,
-        scope,
-        invocation,
-        gate: &gate,
-    };
-    let (mut verified, mut handled) = (std::pin::pin!(verified), std::pin::pin!(handle(cx)));
-    // The verdict decides first: a refused caller learns nothing from the handler, not even its error.
-    tokio::select! {
-        verdict = &mut verified => {
-            verdict?;
-            handled.await
+/// The [`Handler`] the protocol runs: the AWS clients and the scope every resource type shares, and a
+/// configuration problem that fails every request.
+pub struct ResourceHandler {
+    clients: Clients,
+    scope: Scope,
+    problem: Option<ConfigProblem>,
+}
+
+impl ResourceHandler {
+    /// A handler with the given clients and scope; `problem`, when there is one, fails every request
+    /// (an init error would leave the stack waiting).
+    pub fn new(clients: Clients, scope: Scope, problem: Option<ConfigProblem>) -> Self {
+        ResourceHandler {
+            clients,
+            scope,
+            problem,
         }
-        outcome = &mut handled => {
-            verified.await?;
-            outcome
+    }
+}
+
+impl Handler for ResourceHandler {
+    /// Runs the handler of the request's resource type beside the check of its caller
+    /// ([`caller::check_stack_arn`] first, then [`caller::confirm`]): the handler's reads go ahead at
+    /// once, its changes wait until the caller is verified ([`WriteGate`]), and its outcome or error
+    /// counts only then. A refused caller ends the request, the handler's work dropped where it stands,
+    /// before any change.
+    async fn handle(&self, invocation: &Invocation) -> Result<Outcome, Error> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone().into());
+        }
+        // What the ARNs alone refuse is refused before the handler starts: not even its reads run.
+        let region = caller::check_stack_arn(invocation)?;
+        let (gate, keeper) = WriteGate::closed();
+        let verified = async {
+            caller::confirm(&self.clients, invocation, region, could_have_had).await?;
+            keeper.open();
+            Ok::<(), Error>(())
+        };
+        let cx = Context {
+            clients: &self.clients,
+            scope: &self.scope,
+            invocation,
+            gate: &gate,
+        };
+        let handled = async move {
+            let request = cx.request();
+            match request.resource_type.as_str() {
+                replica_key::RESOURCE_TYPE => replica_key::handle(cx).await,
+                cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(cx).await,
+                parameter_reader::RESOURCE_TYPE => parameter_reader::handle(cx).await,
+                // Nothing of an unsupported type was ever created, so there is nothing to delete.
+                _ if request.request_type == RequestType::Delete => {
+                    Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))
+                }
+                other => Err(Error::UnsupportedResourceType {
+                    resource_type: other.to_string(),
+                    supported: SUPPORTED_TYPES.join(", "),
+                }),
+            }
+        };
+        let (mut verified, mut handled) = (std::pin::pin!(verified), std::pin::pin!(handled));
+        // The verdict decides first: a refused caller learns nothing from the handler, not even its error.
+        tokio::select! {
+            verdict = &mut verified => {
+                verdict?;
+                handled.await
+            }
+            outcome = &mut handled => {
+                verified.await?;
+                outcome
+            }
         }
     }
 }
@@ -73,23 +117,5 @@ pub fn could_have_had(request: &Request, former: &str, current: Option<&str>) ->
             replica_key::KeyArn::parse(former).is_some_and(|former| Some(former.key_id) != current_key)
         }
         _ => former == context::stack_scoped_id(request),
-    }
-}
-
-/// Runs the handler of the request's resource type.
-async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
-    let request = cx.request();
-    match request.resource_type.as_str() {
-        replica_key::RESOURCE_TYPE => replica_key::handle(cx).await,
-        cross_region_parameter::RESOURCE_TYPE => cross_region_parameter::handle(cx).await,
-        parameter_reader::RESOURCE_TYPE => parameter_reader::handle(cx).await,
-        // Nothing of an unsupported type was ever created, so there is nothing to delete.
-        _ if request.request_type == RequestType::Delete => {
-            Ok(Outcome::id(request.physical_resource_id.clone().unwrap_or_default()))
-        }
-        other => Err(Error::InvalidRequest(format!(
-            "unsupported ResourceType '{other}'; mrk-provider serves {}",
-            SUPPORTED_TYPES.join(", ")
-        ))),
     }
 }

@@ -105,15 +105,16 @@ pub async fn check_not_cloudformations(cx: Context<'_>, tags: &[(String, String)
             info!(stack, "CloudFormation's owner stack no longer exists");
             Ok(())
         }
-        Ok(false) => Err(Error::NotOwned(format!(
-            "{what} was created by the stack {stack} itself (its tag {CLOUDFORMATION_STACK_TAG}), which still \
-             exists; mrk-provider never adopts, changes or deletes what a live stack created, so choose \
-             another one, or remove it from that stack first"
-        ))),
-        Err(why) => Err(Error::NotOwned(format!(
-            "{what} carries CloudFormation's tag {CLOUDFORMATION_STACK_TAG} and {why}, so it counts as that \
-             stack's; nothing of it was changed"
-        ))),
+        Ok(false) => Err(Error::OwnedByLiveStack {
+            what: what.to_string(),
+            stack: stack.to_string(),
+            tag: CLOUDFORMATION_STACK_TAG,
+        }),
+        Err(why) => Err(Error::OwnedByUnreadableStack {
+            what: what.to_string(),
+            tag: CLOUDFORMATION_STACK_TAG,
+            why,
+        }),
     }
 }
 
@@ -130,10 +131,10 @@ pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &
     };
     let owner_logical_id = tag_value(tags, OWNER_LOGICAL_ID_TAG).unwrap_or("a resource");
     let kept = |why: String| {
-        Err(Error::NotOwned(format!(
-            "{what} was not adopted: {why}; AdoptExisting takes over only what no live stack owns, so \
-             remove it from its owner first, or choose another name"
-        )))
+        Err(Error::NotAdoptable {
+            what: what.to_string(),
+            why,
+        })
     };
     if owner_stack == cx.request().stack_id {
         return kept(format!("it belongs to {owner_logical_id} of this same stack"));
@@ -150,6 +151,14 @@ pub async fn check_adoptable(cx: Context<'_>, tags: &[(String, String)], what: &
     }
 }
 
+/// The most user tags a resource may give: AWS allows 50 on a key or a parameter, and the provider adds
+/// its 2 owner tags.
+pub const MAX_USER_TAGS: usize = 48;
+/// The longest tag key AWS accepts, in characters.
+pub const MAX_TAG_KEY_CHARACTERS: usize = 128;
+/// The longest tag value AWS accepts, in characters.
+pub const MAX_TAG_VALUE_CHARACTERS: usize = 256;
+
 /// Checks user tags: no reserved prefix, no duplicate key, lengths within what KMS and SSM accept.
 pub fn validate_tags(tags: &[Tag], resource_type: &'static str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidProperty {
@@ -157,20 +166,22 @@ pub fn validate_tags(tags: &[Tag], resource_type: &'static str) -> Result<(), Er
         resource_type,
         reason,
     };
-    if tags.len() > 48 {
+    if tags.len() > MAX_USER_TAGS {
         return Err(invalid(format!(
-            "{} tags given; at most 48 fit beside the 2 owner tags",
+            "{} tags given; at most {MAX_USER_TAGS} fit beside the 2 owner tags",
             tags.len()
         )));
     }
     for (i, tag) in tags.iter().enumerate() {
         let key = tag.key.as_str();
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(invalid(format!("tag key '{key}' must be 1 to 128 characters")));
-        }
-        if tag.value.chars().count() > 256 {
+        if key.is_empty() || key.chars().count() > MAX_TAG_KEY_CHARACTERS {
             return Err(invalid(format!(
-                "the value of tag '{key}' is longer than 256 characters"
+                "tag key '{key}' must be 1 to {MAX_TAG_KEY_CHARACTERS} characters"
+            )));
+        }
+        if tag.value.chars().count() > MAX_TAG_VALUE_CHARACTERS {
+            return Err(invalid(format!(
+                "the value of tag '{key}' is longer than {MAX_TAG_VALUE_CHARACTERS} characters"
             )));
         }
         // AWS reserves aws: in every letter case, and IAM compares condition keys case-insensitively,

@@ -9,6 +9,7 @@ use wildmatch::WildMatch;
 
 use crate::Error;
 use crate::aws::sts::RoleSession;
+use crate::error::Bug;
 use crate::resources::caller::ArnHome;
 use crate::resources::context::{Account, Context, Scope};
 
@@ -16,11 +17,14 @@ use crate::resources::context::{Account, Context, Scope};
 const SESSION_PREFIX: &str = "mrk-provider-";
 /// STS's longest session name.
 const MAX_SESSION_NAME: usize = 64;
-/// The longest resource part of a role ARN: `role`, then IAM's longest path (512 characters, its
-/// slashes included), then its longest role name (64).
-const MAX_ROLE_RESOURCE: usize = "role".len() + 512 + 64;
+/// IAM's longest role name.
+pub const MAX_ROLE_NAME: usize = 64;
+/// IAM's longest role path, its slashes included.
+const MAX_ROLE_PATH: usize = 512;
+/// The longest resource part of a role ARN: `role`, then the longest path, then the longest name.
+const MAX_ROLE_RESOURCE: usize = "role".len() + MAX_ROLE_PATH + MAX_ROLE_NAME;
 /// STS's shortest and longest external id.
-const EXTERNAL_ID_LENGTH: std::ops::RangeInclusive<usize> = 2..=1224;
+pub const EXTERNAL_ID_LENGTH: std::ops::RangeInclusive<usize> = 2..=1224;
 
 /// A validated `RoleArn` with its `ExternalId`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,11 @@ impl TargetRole {
             if !length_ok || !id.chars().all(|c| sts_character(c, ":/")) {
                 return invalid(
                     "ExternalId",
-                    "give 2 to 1224 letters, digits or characters of _+=,.@:/- (STS's rule for an external id)".into(),
+                    format!(
+                        "give {} to {} letters, digits or characters of _+=,.@:/- (STS's rule for an external id)",
+                        EXTERNAL_ID_LENGTH.start(),
+                        EXTERNAL_ID_LENGTH.end()
+                    ),
                 );
             }
         }
@@ -145,6 +153,7 @@ fn role_arn_parts(arn: &str) -> Option<(&str, &str)> {
         && crate::region::is_account_id(account)
         && !name.is_empty()
         && !name.ends_with('/')
+        && name.rsplit('/').next().is_some_and(|last| last.len() <= MAX_ROLE_NAME)
         && resource.len() <= MAX_ROLE_RESOURCE
         && name.chars().all(|c| sts_character(c, "/"));
     well_formed.then_some((partition, account))
@@ -199,11 +208,8 @@ pub async fn reach(cx: Context<'_>, role: Option<&TargetRole>) -> Result<Account
     let Some(role) = role else {
         return Ok(Account::Own);
     };
-    let home = ArnHome::of_function(&cx.invocation.function_arn).ok_or_else(|| {
-        Error::Internal(format!(
-            "the function's own ARN '{}' names no region",
-            cx.invocation.function_arn
-        ))
+    let home = ArnHome::of_function(&cx.invocation.function_arn).ok_or_else(|| Bug::FunctionArnWithoutRegion {
+        arn: cx.invocation.function_arn.clone(),
     })?;
     let session = RoleSession {
         role_arn: role.arn.clone(),
@@ -221,27 +227,22 @@ pub async fn reach(cx: Context<'_>, role: Option<&TargetRole>) -> Result<Account
 
 /// STS's AccessDenied, said as what the user must fix: the role's trust policy.
 fn not_assumable(scope: &Scope, role: &TargetRole, err: Error) -> Error {
-    let Error::Aws { code, message, .. } = &err else {
+    let Error::Aws { message, .. } = &err else {
         return err;
     };
-    if code != "AccessDenied" {
+    if !err.is_access_denied() {
         return err;
     }
     let provider_role = scope
         .provider_role_arn
         .as_deref()
         .unwrap_or("the provider's role (the RoleArn output of its stack)");
-    let external_id = if role.external_id.is_some() {
-        ", with the ExternalId this resource gives"
-    } else {
-        ""
-    };
-    Error::RoleNotAssumable(format!(
-        "the role {} could not be assumed (AccessDenied: {message}); check that it exists and that its \
-         trust policy allows sts:AssumeRole by {provider_role}{external_id} (target-account.yaml creates \
-         such a role)",
-        role.arn
-    ))
+    Error::RoleNotAssumable {
+        role_arn: role.arn.clone(),
+        message: message.clone(),
+        provider_role: provider_role.to_string(),
+        with_external_id: role.external_id.is_some(),
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,11 @@ fn each_response_mode_is_read_and_a_bad_one_is_a_problem() {
         let config = config(&[("RESPONSE_MODE", value)]);
         assert_eq!((config.response_mode, config.problem), (mode, None), "{value:?}");
     }
-    let problem = config(&[("RESPONSE_MODE", "bogus")]).problem.unwrap_or_default();
+    let problem = config(&[("RESPONSE_MODE", "bogus")])
+        .problem
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(problem.contains("RESPONSE_MODE is 'bogus'"), "{problem}");
 }
 
@@ -55,7 +59,11 @@ fn each_response_mode_is_read_and_a_bad_one_is_a_problem() {
 fn a_parameter_prefix_must_start_with_a_slash() {
     assert_eq!(config(&[("PARAMETER_PREFIX", "/app")]).scope.parameter_prefix, "/app");
     assert_eq!(config(&[("PARAMETER_PREFIX", " ")]).scope.parameter_prefix, "/");
-    let problem = config(&[("PARAMETER_PREFIX", "app/")]).problem.unwrap_or_default();
+    let problem = config(&[("PARAMETER_PREFIX", "app/")])
+        .problem
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(problem.contains("PARAMETER_PREFIX is 'app/'"), "{problem}");
 }
 
@@ -71,6 +79,8 @@ fn allowed_regions_are_a_trimmed_list_of_region_names_and_a_bad_one_is_a_problem
     assert_eq!(bad.scope.allowed_regions, None);
     assert!(
         bad.problem
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
             .contains("ALLOWED_REGIONS names 'Ireland'"),
         "the problem names the bad entry"
@@ -97,6 +107,8 @@ fn the_test_only_response_url_prefix_must_be_a_loopback_url() {
     assert!(
         remote
             .problem
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
             .starts_with(TEST_ONLY_RESPONSE_URL_PREFIX)
     );
@@ -233,6 +245,8 @@ fn assumable_role_arns_are_a_trimmed_list_of_role_arns_and_a_bad_one_is_a_proble
     assert!(bad.scope.assumable_role_arns.is_empty());
     assert!(
         bad.problem
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
             .contains("ASSUMABLE_ROLE_ARNS names '*'"),
         "the problem names the bad entry"
@@ -243,6 +257,8 @@ fn assumable_role_arns_are_a_trimmed_list_of_role_arns_and_a_bad_one_is_a_proble
         assert!(bad.scope.assumable_role_arns.is_empty(), "{not_a_role}");
         assert!(
             bad.problem
+                .as_ref()
+                .map(ToString::to_string)
                 .unwrap_or_default()
                 .contains(&format!("names '{not_a_role}', which is not a role ARN")),
             "{not_a_role}"
@@ -301,6 +317,13 @@ fn the_deployments_trust_choices_are_read_and_a_bad_one_is_a_problem() {
         ),
     ] {
         let bad = config(&[(name, value)]);
-        assert!(bad.problem.unwrap_or_default().contains(problem), "{name}={value}");
+        assert!(
+            bad.problem
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+                .contains(problem),
+            "{name}={value}"
+        );
     }
 }

@@ -89,7 +89,10 @@ async fn a_failure_is_put_as_failed_and_lambda_still_gets_success() {
     // THEN FAILED is PUT with the handler's error as the reason and the failed-Create marker as id
     let body = invoked.answer();
     assert_eq!(body["Status"], "FAILED", "{body}");
-    assert_eq!(invoked.reason(), "invalid request: stub refused");
+    assert_eq!(
+        invoked.reason(),
+        "invalid request: not a CloudFormation custom-resource request (stub refused)"
+    );
     assert_eq!(
         body["PhysicalResourceId"],
         format!("{FAILED_CREATE_PREFIX}{CREATE_REQUEST_ID}")
@@ -148,7 +151,10 @@ async fn a_provider_framework_failure_is_an_error_whose_text_is_the_reason() {
         .await;
 
     // THEN the invocation fails with the reason as its error text, and nothing was PUT
-    assert_eq!(invoked.returned, Err("invalid request: stub refused".to_string()));
+    assert_eq!(
+        invoked.returned,
+        Err("invalid request: not a CloudFormation custom-resource request (stub refused)".to_string())
+    );
     assert!(invoked.puts.is_empty(), "{:?}", invoked.puts);
 }
 
@@ -163,7 +169,10 @@ async fn response_mode_provider_never_puts_even_when_the_service_token_names_thi
     // THEN both are answered by the return value only
     let value = deleted.returned.expect("the Delete succeeds");
     assert_eq!(value["PhysicalResourceId"], STUB_PHYSICAL_ID);
-    assert_eq!(created.returned, Err("invalid request: stub refused".to_string()));
+    assert_eq!(
+        created.returned,
+        Err("invalid request: not a CloudFormation custom-resource request (stub refused)".to_string())
+    );
     assert!(deleted.puts.is_empty() && created.puts.is_empty());
 }
 

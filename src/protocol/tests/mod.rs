@@ -40,7 +40,7 @@ const STEP: &str = "DescribeKey in us-east-1";
 enum Behaviour {
     /// Succeeds with [`STUB_PHYSICAL_ID`] and one attribute.
     Succeed,
-    /// Fails with an error whose text is "stub refused".
+    /// Fails with an error whose text ends in "(stub refused)".
     Fail,
     /// Starts [`STEP`] and panics in it.
     Panic,
@@ -79,7 +79,9 @@ impl Handler for Stub {
                 outcome.data.insert("Attr".into(), "value".into());
                 Ok(outcome)
             }
-            Behaviour::Fail => Err(Error::InvalidRequest("stub refused".into())),
+            Behaviour::Fail => Err(Error::NotARequest {
+                detail: "stub refused".into(),
+            }),
             Behaviour::Panic => {
                 let _step = progress.step(STEP);
                 panic!("the stub panics");

@@ -22,6 +22,7 @@ use tracing::{info, warn};
 
 use crate::Error;
 use crate::aws::ssm::{MAX_NAMES_PER_CALL, Ssm};
+use crate::error::Bug;
 use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::{Account, Context, STANDARD_TIER, Scope, stack_scoped_id};
 use crate::resources::ownership::{Owner, check_adoptable, check_not_cloudformations};
@@ -296,12 +297,10 @@ impl<'a> Job<'a> {
             .spec
             .parameters
             .get(name)
-            .ok_or_else(|| Error::Internal(format!("the plan names {name}, which the properties do not")))?;
+            .ok_or_else(|| Bug::UnplannedParameter { name: name.to_string() })?;
         if self.cx.scope.is_service_token(name) {
             // Refused before any call on Create and Update; never reached, and never written.
-            return Err(Error::Internal(format!(
-                "a write of the ServiceToken parameter {name} was planned"
-            )));
+            return Err(Bug::ServiceTokenWrite { name: name.to_string() }.into());
         }
         let attributes = &self.spec.attributes;
         let desired = self.owner.tagged(&self.spec.tags);
@@ -316,23 +315,21 @@ impl<'a> Job<'a> {
             if ssm.create_parameter(name, value, attributes, &desired).await? {
                 return Ok(());
             }
-            return Err(Error::ChangedConcurrently(format!(
-                "the parameter {name} in {} was deleted and created again by someone else while this \
-                 request wrote it; deploy again",
-                ssm.region()
-            )));
+            return Err(Error::ParameterChangedConcurrently {
+                name: name.to_string(),
+                region: ssm.region().to_string(),
+            });
         };
         let what = format!("the parameter {name} in {}", ssm.region());
         if self.owner.owns(&tags) {
             check_not_cloudformations(self.cx, &tags, &what).await?;
         } else {
             if !self.spec.adopt_existing {
-                return Err(Error::NotOwned(format!(
-                    "the parameter {name} already exists in {} and this resource does not own it ({}); \
-                     set AdoptExisting to true to take it over, or choose another name",
-                    ssm.region(),
-                    Owner::describe_owner_of(&tags)
-                )));
+                return Err(Error::ParameterNotOwned {
+                    name: name.to_string(),
+                    region: ssm.region().to_string(),
+                    owner: Owner::describe_owner_of(&tags),
+                });
             }
             check_adoptable(self.cx, &tags, &what).await?;
             info!(

@@ -20,6 +20,14 @@ use crate::resources::target_account::TargetRole;
 /// The resource type whose properties this module reads.
 pub const RESOURCE_TYPE: &str = "Custom::CrossRegionParameter";
 
+/// The longest parameter description SSM accepts, in characters.
+pub const MAX_DESCRIPTION_CHARACTERS: usize = 1024;
+/// The largest value of the Standard tier, in bytes.
+pub const MAX_STANDARD_VALUE_BYTES: usize = 4096;
+/// The largest value of the Advanced tier (which Intelligent-Tiering switches to for a large value), in
+/// bytes.
+pub const MAX_ADVANCED_VALUE_BYTES: usize = 8192;
+
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -167,9 +175,12 @@ fn attributes(props: &Properties) -> Result<ParameterAttributes, Error> {
         }
     };
     if let Some(description) = &props.description
-        && description.chars().count() > 1024
+        && description.chars().count() > MAX_DESCRIPTION_CHARACTERS
     {
-        return Err(invalid("Description", "longer than the 1024 characters SSM accepts"));
+        return Err(invalid(
+            "Description",
+            format!("longer than the {MAX_DESCRIPTION_CHARACTERS} characters SSM accepts"),
+        ));
     }
     Ok(ParameterAttributes {
         parameter_type,
@@ -185,12 +196,11 @@ fn validate_regions(regions: &[String]) -> Result<(), Error> {
         .map_err(|reason| invalid("Regions", reason))
 }
 
-/// The largest value of a tier, in bytes: 4 KB Standard, 8 KB Advanced (which Intelligent-Tiering
-/// switches to for a large value).
+/// The largest value of a tier, in bytes.
 fn max_value_bytes(tier: &ParameterTier) -> usize {
     match tier {
-        ParameterTier::Standard => 4096,
-        _ => 8192,
+        ParameterTier::Standard => MAX_STANDARD_VALUE_BYTES,
+        _ => MAX_ADVANCED_VALUE_BYTES,
     }
 }
 
@@ -216,8 +226,10 @@ fn validate_parameters(parameters: &BTreeMap<String, String>, tier: &ParameterTi
         }
         if value.len() > limit {
             let hint = match tier {
-                ParameterTier::Standard => "; set Tier to Advanced or Intelligent-Tiering for up to 8192",
-                _ => "",
+                ParameterTier::Standard => {
+                    format!("; set Tier to Advanced or Intelligent-Tiering for up to {MAX_ADVANCED_VALUE_BYTES}")
+                }
+                _ => String::new(),
             };
             return Err(invalid(
                 "Parameters",

@@ -13,9 +13,7 @@
 //! - Delete: remove the aliases and schedule deletion of every replica this resource owns.
 
 pub mod plan;
-pub mod region_settings;
 pub mod spec;
-mod validate;
 
 use std::time::Duration;
 
@@ -31,8 +29,7 @@ use crate::resources::context::Context;
 use crate::resources::ownership::{Owner, check_adoptable, check_not_cloudformations};
 
 pub use plan::{Plan, plan_update};
-pub use region_settings::{RegionSettings, ReplicaSettings};
-pub use spec::{KeyArn, RESOURCE_TYPE, Spec};
+pub use spec::{KeyArn, RESOURCE_TYPE, RegionSettings, ReplicaSettings, Spec};
 
 /// The tag by which a primary key's owner consents to replicas made by mrk-provider; its value must be
 /// `true`. IAM enforces the same condition on ReplicateKey (template.yaml).
@@ -64,11 +61,11 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
     let request = cx.request();
     match request.request_type {
         RequestType::Create => {
-            let spec = checked_spec(cx)?;
+            let spec = Spec::checked(&cx.request().properties, cx.scope)?;
             Job::new(cx, &spec).create().await
         }
         RequestType::Update => {
-            let spec = checked_spec(cx)?;
+            let spec = Spec::checked(&cx.request().properties, cx.scope)?;
             let job = Job::new(cx, &spec);
             if request.physical_resource_id.as_deref() == Some(spec.primary.arn.as_str()) {
                 let old = request
@@ -83,29 +80,6 @@ pub async fn handle(cx: Context<'_>) -> Result<Outcome, Error> {
         }
         RequestType::Delete => delete(cx).await,
     }
-}
-
-/// The properties of a Create or Update, validated, with every region they name in the deployment's
-/// scope: all before any call.
-fn checked_spec(cx: Context<'_>) -> Result<Spec, Error> {
-    let spec = Spec::from_properties(&cx.request().properties)?;
-    let scope = cx.scope;
-    if spec.bypass_policy_lockout_safety_check && !scope.allow_bypass_lockout_check {
-        return Err(Error::invalid(
-            RESOURCE_TYPE,
-            "BypassPolicyLockoutSafetyCheck",
-            "this provider does not allow it (its AllowBypassPolicyLockoutSafetyCheck is false): a policy \
-             put without KMS's check can lock every principal out of the key for good; remove it, or ask \
-             the provider's deployer to allow it",
-        ));
-    }
-    scope.check_regions(RESOURCE_TYPE, "PrimaryKeyArn", [spec.primary.region.as_str()])?;
-    scope.check_regions(
-        RESOURCE_TYPE,
-        "ReplicaRegions",
-        spec.replica_regions.iter().map(String::as_str),
-    )?;
-    Ok(spec)
 }
 
 /// Deletes what the resource owns. Properties that do not validate mean nothing was ever made.
@@ -307,38 +281,30 @@ impl<'a> Job<'a> {
         let primary = &self.spec.primary;
         let kms = self.kms(&primary.region);
         let (meta, tags) = futures::join!(kms.describe_key(&primary.arn), kms.list_tags(&primary.arn));
-        let meta = meta?.ok_or_else(|| {
-            Error::UnusablePrimaryKey(format!(
-                "the primary key {} does not exist in {}; check PrimaryKeyArn",
-                primary.arn, primary.region
-            ))
+        let meta = meta?.ok_or_else(|| Error::PrimaryKeyMissing {
+            arn: primary.arn.clone(),
+            region: primary.region.clone(),
         })?;
         let key_type = meta
             .multi_region_configuration
             .as_ref()
             .and_then(|c| c.multi_region_key_type.as_ref());
         if meta.multi_region != Some(true) || key_type != Some(&MultiRegionKeyType::Primary) {
-            let what = match key_type {
-                Some(MultiRegionKeyType::Replica) => "a replica key",
-                _ => "not a multi-Region key",
-            };
-            return Err(Error::UnusablePrimaryKey(format!(
-                "{} is {what}, not a multi-Region primary key; set PrimaryKeyArn to the primary key in its own region",
-                primary.arn
-            )));
+            return Err(Error::NotAPrimaryKey {
+                arn: primary.arn.clone(),
+                is_replica: key_type == Some(&MultiRegionKeyType::Replica),
+            });
         }
         if meta.key_state == Some(KeyState::PendingDeletion) {
-            return Err(Error::UnusablePrimaryKey(format!(
-                "the primary key {} is pending deletion; cancel its deletion before replicating it",
-                primary.arn
-            )));
+            return Err(Error::PrimaryKeyPendingDeletion {
+                arn: primary.arn.clone(),
+            });
         }
         if !consents_to_replication(&tags?) {
-            return Err(Error::UnusablePrimaryKey(format!(
-                "the primary key {} does not carry the tag {REPLICABLE_TAG} = true, its owner's consent to \
-                 replicas made by mrk-provider; ask the key's owner to add that tag, then deploy again",
-                primary.arn
-            )));
+            return Err(Error::NoReplicationConsent {
+                arn: primary.arn.clone(),
+                tag: REPLICABLE_TAG,
+            });
         }
         let _ = self.primary_description.set(meta.description.filter(|d| !d.is_empty()));
         Ok(())
@@ -394,12 +360,14 @@ impl<'a> Job<'a> {
                     self.apply_enabled(&kms, &meta).await?;
                     return self.ensure_alias(&kms, true).await;
                 }
-                Replicated::AlreadyExists => kms.describe_key(self.key_id()).await?.ok_or_else(|| {
-                    Error::ChangedConcurrently(format!(
-                        "KMS reports a replica of {} in {region} but cannot describe it; deploy again",
-                        self.key_id()
-                    ))
-                })?,
+                Replicated::AlreadyExists => {
+                    kms.describe_key(self.key_id())
+                        .await?
+                        .ok_or_else(|| Error::ReplicaVanished {
+                            key_id: self.key_id().to_string(),
+                            region: region.to_string(),
+                        })?
+                }
             },
         };
         self.converge(&kms, existing, old_alias).await
@@ -418,10 +386,7 @@ impl<'a> Job<'a> {
         loop {
             match kms.replicate_key(self.key_id(), region, &replica).await {
                 // The primary carries the consent tag (checked before), but IAM may not see it yet.
-                Err(err)
-                    if err.aws_code() == Some("AccessDeniedException")
-                        && started.elapsed() + pause <= CONSENT_TAG_PROPAGATION =>
-                {
+                Err(err) if err.is_access_denied() && started.elapsed() + pause <= CONSENT_TAG_PROPAGATION => {
                     let _step = self.cx.invocation.progress.step(format!(
                         "waiting for KMS to authorize ReplicateKey into {region} with the primary's new consent tag"
                     ));
@@ -450,11 +415,11 @@ impl<'a> Job<'a> {
             check_not_cloudformations(self.cx, &tags, &what).await?;
         } else {
             if !self.spec.adopt_existing {
-                return Err(Error::NotOwned(format!(
-                    "a replica of {key_id} already exists in {region} and this resource does not own it \
-                     ({}); set AdoptExisting to true to take it over, or remove {region} from ReplicaRegions",
-                    Owner::describe_owner_of(&tags)
-                )));
+                return Err(Error::ReplicaNotOwned {
+                    key_id: key_id.to_string(),
+                    region: region.to_string(),
+                    owner: Owner::describe_owner_of(&tags),
+                });
             }
             check_adoptable(self.cx, &tags, &what).await?;
             info!(region, "adopting a replica this resource did not own");
@@ -512,10 +477,10 @@ impl<'a> Job<'a> {
             match kms.describe_key(self.key_id()).await? {
                 Some(meta) if meta.key_state != Some(KeyState::Creating) => return Ok(meta),
                 _ if started.elapsed() >= MAX_CREATING_WAIT => {
-                    return Err(Error::StillCreating(format!(
-                        "the replica in {region} was still being created after {} seconds; deploy again later",
-                        MAX_CREATING_WAIT.as_secs()
-                    )));
+                    return Err(Error::StillCreating {
+                        region: region.to_string(),
+                        seconds: MAX_CREATING_WAIT.as_secs(),
+                    });
                 }
                 _ => {}
             }
@@ -551,10 +516,10 @@ impl<'a> Job<'a> {
             return Ok(());
         }
         let Some(target) = kms.describe_key(alias).await? else {
-            return Err(Error::ChangedConcurrently(format!(
-                "the alias {alias} in {} was changed while it was being created; deploy again",
-                kms.region()
-            )));
+            return Err(Error::AliasChangedConcurrently {
+                alias: alias.to_string(),
+                region: kms.region().to_string(),
+            });
         };
         if target.key_id == self.key_id() {
             return Ok(());
@@ -573,12 +538,11 @@ impl<'a> Job<'a> {
             return kms.update_alias(alias, self.key_id()).await;
         }
         if !self.spec.adopt_existing {
-            return Err(Error::AliasTaken(format!(
-                "the alias {alias} already exists in {} and points at key {}; choose another Alias, \
-                 or set AdoptExisting to true to point it at the replica",
-                kms.region(),
-                target.key_id
-            )));
+            return Err(Error::AliasTaken {
+                alias: alias.to_string(),
+                region: kms.region().to_string(),
+                target: target.key_id.clone(),
+            });
         }
         self.check_alias_adoptable(kms, alias, &target, &target_tags).await?;
         kms.update_alias(alias, self.key_id()).await
@@ -598,19 +562,18 @@ impl<'a> Job<'a> {
     ) -> Result<(), Error> {
         let region = kms.region();
         if !is_replica(target) {
-            return Err(Error::AliasTaken(format!(
-                "the alias {alias} in {region} points at key {}, which is not a multi-Region replica; \
-                 mrk-provider repoints only aliases of replicas, so choose another Alias",
-                target.key_id
-            )));
+            return Err(Error::AliasOfNonReplica {
+                alias: alias.to_string(),
+                region: region.to_string(),
+                target: target.key_id.clone(),
+            });
         }
         if target.key_id != self.key_id() {
-            return Err(Error::AliasTaken(format!(
-                "the alias {alias} in {region} points at key {}, a replica of another primary key; \
-                 AdoptExisting moves an alias only away from a replica of this same primary or one this \
-                 resource owns, so choose another Alias",
-                target.key_id
-            )));
+            return Err(Error::AliasOfOtherPrimary {
+                alias: alias.to_string(),
+                region: region.to_string(),
+                target: target.key_id.clone(),
+            });
         }
         let what = format!("the alias {alias} in {region} (it points at key {})", target.key_id);
         check_adoptable(self.cx, target_tags, &what).await

@@ -11,6 +11,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use tokio::time::Instant;
 
 use super::*;
+use crate::aws::fault::THROTTLING_CODES;
 use crate::aws::{SSM_BURST, SSM_CALLS_PER_SECOND};
 use crate::progress::Progress;
 use crate::test_support::{put_parameter_at_quota, ssm_client, within_real_time};

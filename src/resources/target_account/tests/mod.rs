@@ -136,7 +136,7 @@ fn sts_access_denied_is_said_as_the_trust_policy_to_fix() {
         region: "us-east-1".into(),
         code: "AccessDenied".into(),
         message: "not authorized to perform: sts:AssumeRole".into(),
-        hint: "",
+        fault: crate::error::Fault::AccessDenied,
     };
     let said = not_assumable(&scope, &target, denied()).to_string();
     assert_eq!(
@@ -158,7 +158,7 @@ fn sts_access_denied_is_said_as_the_trust_policy_to_fix() {
         region: "us-east-1".into(),
         code: "Throttling".into(),
         message: "slow down".into(),
-        hint: "",
+        fault: crate::error::Fault::Throttled,
     };
     assert!(matches!(not_assumable(&scope, &target, throttled), Error::Aws { .. }));
 }

@@ -1,18 +1,36 @@
-//! `Custom::ReplicaKey` properties (docs/reference.md, section 3): decoding and validation, before any AWS call.
+//! What `Custom::ReplicaKey` accepts (docs/reference.md, section 3): its properties as a template
+//! writes them ([`Properties`], [`RegionSettings`]), the limits each one must meet, and [`Spec`], what
+//! they mean once validated. Everything is decoded and checked here, before any AWS call; the deployment's
+//! own bounds (`AllowedRegions`, `AllowBypassPolicyLockoutSafetyCheck`) last, in [`Spec::checked`]. The
+//! rules shared with the other resource types live beside them: tags in `resources::ownership`, region
+//! lists in `crate::region`. The limits are repeated by the CDK constructs (cdk/src/region-settings.ts),
+//! and both sides are tested against tests/fixtures/validation-cases.json.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::region_settings::{self, RegionSettings, ReplicaSettings};
-use super::validate::{invalid, validate_alias, validate_description, validate_policy};
 use crate::Error;
 use crate::region::{check_list, parse_arn};
+use crate::resources::context::Scope;
 use crate::resources::ownership::validate_tags;
 use crate::resources::properties::{self, Tag, flex};
 
-pub use super::validate::RESOURCE_TYPE;
+/// The resource type.
+pub const RESOURCE_TYPE: &str = "Custom::ReplicaKey";
+
+/// The longest description KMS accepts, in characters.
+pub const MAX_DESCRIPTION_CHARACTERS: usize = 8192;
+/// The largest key policy KMS accepts, in bytes.
+pub const MAX_POLICY_BYTES: usize = 32768;
+/// The longest alias KMS accepts, `alias/` included, in characters.
+pub const MAX_ALIAS_CHARACTERS: usize = 256;
+/// The waiting periods KMS accepts when a replica is deleted, in days.
+pub const PENDING_WINDOW_DAYS: RangeInclusive<u32> = 7..=30;
+/// The waiting period when `PendingWindowInDays` is not given: the longest.
+pub const DEFAULT_PENDING_WINDOW_DAYS: u32 = 30;
 
 /// The properties as written in a template, before validation.
 #[derive(Debug, Default, Deserialize)]
@@ -39,7 +57,8 @@ struct Properties {
     /// Whether the replicas are enabled; default true.
     #[serde(default, deserialize_with = "flex::bool")]
     enabled: Option<bool>,
-    /// Waiting period when a replica is deleted, 7-30; default 30.
+    /// Waiting period when a replica is deleted, [`PENDING_WINDOW_DAYS`]; default
+    /// [`DEFAULT_PENDING_WINDOW_DAYS`].
     #[serde(default, deserialize_with = "flex::u32")]
     pending_window_in_days: Option<u32>,
     /// Passed to ReplicateKey and PutKeyPolicy; default false.
@@ -160,12 +179,16 @@ impl Spec {
             validate_alias("Alias", alias)?;
         }
         let region_settings = props.region_settings.unwrap_or_default();
-        region_settings::validate(&region_settings, &replica_regions)?;
-        let pending_window_in_days = props.pending_window_in_days.unwrap_or(30);
-        if !(7..=30).contains(&pending_window_in_days) {
+        validate_region_settings(&region_settings, &replica_regions)?;
+        let pending_window_in_days = props.pending_window_in_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
+        if !PENDING_WINDOW_DAYS.contains(&pending_window_in_days) {
             return Err(invalid(
                 "PendingWindowInDays",
-                format!("{pending_window_in_days} is outside 7 to 30 days"),
+                format!(
+                    "{pending_window_in_days} is outside {} to {} days",
+                    PENDING_WINDOW_DAYS.start(),
+                    PENDING_WINDOW_DAYS.end()
+                ),
             ));
         }
         Ok(Spec {
@@ -182,6 +205,24 @@ impl Spec {
             region_settings,
             refresh: props.refresh,
         })
+    }
+
+    /// The properties of a Create or Update, validated, with every region they name in the deployment's
+    /// `scope`: all before any call.
+    pub fn checked(properties: &Map<String, Value>, scope: &Scope) -> Result<Spec, Error> {
+        let spec = Spec::from_properties(properties)?;
+        if spec.bypass_policy_lockout_safety_check && !scope.allow_bypass_lockout_check {
+            return Err(Error::LockoutBypassNotAllowed {
+                resource_type: RESOURCE_TYPE,
+            });
+        }
+        scope.check_regions(RESOURCE_TYPE, "PrimaryKeyArn", [spec.primary.region.as_str()])?;
+        scope.check_regions(
+            RESOURCE_TYPE,
+            "ReplicaRegions",
+            spec.replica_regions.iter().map(String::as_str),
+        )?;
+        Ok(spec)
     }
 
     /// The replica ARN in each replica region, in `ReplicaRegions` order.
@@ -240,123 +281,123 @@ fn validate_regions(primary: &KeyArn, regions: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+/// The settings of one region, as written in `RegionSettings`; each given field replaces the
+/// resource-level property of the same name for that region's replica.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionSettings {
+    /// The replica's description.
+    #[serde(default, deserialize_with = "flex::string")]
+    pub description: Option<String>,
+    /// The replica's key policy (object or JSON string).
+    #[serde(default, deserialize_with = "flex::json_object")]
+    pub key_policy: Option<String>,
+    /// The replica's user tags (all of them: they replace the resource-level `Tags`).
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
+    /// The alias of the replica in this region.
+    #[serde(default, deserialize_with = "flex::string")]
+    pub alias: Option<String>,
+    /// Whether the replica is enabled.
+    #[serde(default, deserialize_with = "flex::bool")]
+    pub enabled: Option<bool>,
+}
 
-    const PRIMARY: &str = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+/// What one replica gets: the resource-level settings with its region's [`RegionSettings`] over them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaSettings<'a> {
+    /// Description; `None` means the primary's.
+    pub description: Option<&'a str>,
+    /// Key policy; `None` means the primary's current policy.
+    pub key_policy: Option<&'a str>,
+    /// User tags.
+    pub tags: &'a [Tag],
+    /// Alias in the region.
+    pub alias: Option<&'a str>,
+    /// Desired key state.
+    pub enabled: bool,
+}
 
-    fn spec(extra: Value) -> Result<Spec, Error> {
-        let mut props = json!({"PrimaryKeyArn": PRIMARY, "ReplicaRegions": ["eu-west-1"]});
-        for (k, v) in extra.as_object().unwrap() {
-            props[k] = v.clone();
+/// Checks every region's settings as the resource-level properties are checked, and that each region
+/// is one of `ReplicaRegions`.
+fn validate_region_settings(
+    settings: &BTreeMap<String, RegionSettings>,
+    replica_regions: &[String],
+) -> Result<(), Error> {
+    for (region, own) in settings {
+        let property = |field: &str| format!("RegionSettings.{region}.{field}");
+        if !replica_regions.contains(region) {
+            return Err(Error::invalid(
+                RESOURCE_TYPE,
+                "RegionSettings",
+                format!("'{region}' is not one of ReplicaRegions; add it there, or remove its settings"),
+            ));
         }
-        Spec::from_properties(props.as_object().unwrap())
-    }
-
-    fn reason(extra: Value) -> String {
-        spec(extra).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn defaults_apply_when_optional_properties_are_absent() {
-        let spec = spec(json!({})).unwrap();
-        assert_eq!(spec.primary.key_id, "mrk-1234abcd12ab34cd56ef1234567890ab");
-        assert_eq!(spec.primary.region, "us-east-1");
-        assert!(spec.enabled);
-        assert_eq!(spec.pending_window_in_days, 30);
-        assert!(!spec.adopt_existing);
-        assert_eq!(spec.key_policy, None);
-    }
-
-    #[test]
-    fn string_values_from_cloudformation_are_accepted() {
-        let spec = spec(json!({"Enabled": "false", "PendingWindowInDays": "7", "AdoptExisting": "true"})).unwrap();
-        assert!(!spec.enabled);
-        assert_eq!(spec.pending_window_in_days, 7);
-        assert!(spec.adopt_existing);
-    }
-
-    #[test]
-    fn required_properties_are_named_when_missing() {
-        let err = Spec::from_properties(json!({"ReplicaRegions": ["eu-west-1"]}).as_object().unwrap()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "missing required property 'PrimaryKeyArn' for Custom::ReplicaKey"
-        );
-        let err = Spec::from_properties(json!({"PrimaryKeyArn": PRIMARY}).as_object().unwrap()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "missing required property 'ReplicaRegions' for Custom::ReplicaKey"
-        );
-    }
-
-    #[test]
-    fn arns_that_are_not_multi_region_key_arns_are_rejected() {
-        for bad in [
-            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-            "mrk-1234abcd12ab34cd56ef1234567890ab",
-            "arn:aws:kms:us-east-1:123456789012:alias/app",
-            "arn:aws-cn:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-            "arn:aws:kms:us-east-1:1234:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-            "arn:aws:kms:us-east-1:123456789012:key/mrk-1234ABCD12ab34cd56ef1234567890ab",
-        ] {
-            let err = reason(json!({"PrimaryKeyArn": bad}));
-            assert!(err.starts_with("invalid property 'PrimaryKeyArn'"), "{bad}: {err}");
+        if let Some(description) = &own.description {
+            validate_description(&property("Description"), description)?;
         }
-    }
-
-    #[test]
-    fn replica_regions_are_checked() {
-        assert!(reason(json!({"ReplicaRegions": []})).contains("the list is empty"));
-        assert!(reason(json!({"ReplicaRegions": ["us-east-1"]})).contains("the primary key's own region"));
-        assert!(reason(json!({"ReplicaRegions": ["eu-west-1", "eu-west-1"]})).contains("listed twice"));
-        assert!(reason(json!({"ReplicaRegions": ["cn-north-1"]})).contains("partition aws-cn"));
-        assert!(reason(json!({"ReplicaRegions": ["Europe"]})).contains("not a region name"));
-    }
-
-    #[test]
-    fn the_pending_window_must_be_7_to_30_days() {
-        assert!(spec(json!({"PendingWindowInDays": "7"})).is_ok());
-        assert!(spec(json!({"PendingWindowInDays": 30})).is_ok());
-        assert!(reason(json!({"PendingWindowInDays": "6"})).contains("outside 7 to 30"));
-        assert!(reason(json!({"PendingWindowInDays": 31})).contains("outside 7 to 30"));
-    }
-
-    #[test]
-    fn the_policy_must_be_a_json_object() {
-        assert!(spec(json!({"KeyPolicy": {"Version": "2012-10-17", "Statement": []}})).is_ok());
-        assert!(reason(json!({"KeyPolicy": "{not json"})).starts_with("invalid property 'KeyPolicy'"));
-    }
-
-    #[test]
-    fn aliases_are_checked() {
-        assert!(spec(json!({"Alias": "alias/app-data"})).is_ok());
-        for bad in ["app-data", "alias/", "alias/aws/app", "alias/has space"] {
-            assert!(
-                reason(json!({"Alias": bad})).starts_with("invalid property 'Alias'"),
-                "{bad}"
-            );
+        if let Some(policy) = &own.key_policy {
+            validate_policy(&property("KeyPolicy"), policy)?;
+        }
+        if let Some(alias) = &own.alias {
+            validate_alias(&property("Alias"), alias)?;
+        }
+        if let Some(tags) = &own.tags {
+            validate_tags(tags, RESOURCE_TYPE).map_err(|err| match err {
+                Error::InvalidProperty { reason, .. } => Error::invalid(RESOURCE_TYPE, property("Tags"), reason),
+                other => other,
+            })?;
         }
     }
+    Ok(())
+}
 
-    #[test]
-    fn an_unknown_property_is_an_error() {
-        assert_eq!(
-            reason(json!({"ReplicaRegion": ["eu-west-1"]})),
-            "unknown property 'ReplicaRegion' for Custom::ReplicaKey"
-        );
+/// An invalid-property error of this resource type.
+fn invalid(property: &str, reason: impl Into<String>) -> Error {
+    Error::invalid(RESOURCE_TYPE, property, reason)
+}
+
+/// A description KMS accepts; `property` names it in the error.
+fn validate_description(property: &str, description: &str) -> Result<(), Error> {
+    if description.chars().count() > MAX_DESCRIPTION_CHARACTERS {
+        return Err(invalid(
+            property,
+            format!("longer than the {MAX_DESCRIPTION_CHARACTERS} characters KMS accepts"),
+        ));
     }
+    Ok(())
+}
 
-    #[test]
-    fn replica_arns_follow_the_region_order() {
-        let spec = spec(json!({"ReplicaRegions": ["eu-west-1", "ap-southeast-2"]})).unwrap();
-        let arns = spec.replica_arns();
-        assert_eq!(
-            arns[0].1,
-            "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
-        );
-        assert_eq!(arns[1].0, "ap-southeast-2");
+/// A key policy of a size KMS accepts; `property` names it in the error.
+fn validate_policy(property: &str, policy: &str) -> Result<(), Error> {
+    if policy.len() > MAX_POLICY_BYTES {
+        return Err(invalid(
+            property,
+            format!("larger than the {MAX_POLICY_BYTES} bytes KMS accepts"),
+        ));
+    }
+    Ok(())
+}
+
+/// An alias name KMS accepts for a customer key; `property` names it in the error.
+fn validate_alias(property: &str, alias: &str) -> Result<(), Error> {
+    let name = alias.strip_prefix("alias/").unwrap_or("");
+    let well_formed = !name.is_empty()
+        && alias.len() <= MAX_ALIAS_CHARACTERS
+        && alias.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
+        && !alias.starts_with("alias/aws/");
+    if well_formed {
+        Ok(())
+    } else {
+        Err(invalid(
+            property,
+            format!(
+                "'{alias}' is not a valid alias; use alias/ followed by letters, digits, '/', '_' or '-' \
+                 (at most {MAX_ALIAS_CHARACTERS} characters, not alias/aws/)"
+            ),
+        ))
     }
 }
+
+#[cfg(test)]
+mod tests;
