@@ -120,6 +120,7 @@ where
             }
             Verdict::Throttled => {
                 limiter.throttled(sent);
+                crate::metrics::throttled();
                 throttled += 1;
                 step.note(match throttled {
                     1 => "throttled once".to_string(),
@@ -136,6 +137,7 @@ where
         if let Some(pause) = pauses.next() {
             tokio::time::sleep(pause).await;
         }
+        crate::metrics::retried();
     }
 }
 
