@@ -134,7 +134,11 @@ impl<H: Handler> Responder<H> {
                     reason: err.to_string(),
                 },
             };
-            let rendered = render::render(&envelope, answer, &context.env_config.log_stream);
+            let logs = render::LogLocation {
+                group: &context.env_config.log_group,
+                stream: &context.env_config.log_stream,
+            };
+            let rendered = render::render(&envelope, answer, logs);
             let status = match &rendered.answer {
                 Answer::Success(outcome) => {
                     info!(physical_id = %outcome.physical_resource_id, "SUCCESS");
