@@ -100,6 +100,50 @@ pub enum Error {
         names: String,
     },
 
+    /// A reader's `Path` holds no parameter (as `Names` fails on a missing name).
+    #[error("no parameter under {path} in {region}; create them first or fix Path")]
+    NothingUnderPath {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+    },
+
+    /// A reader's `Path` holds more parameters than one reader reads: nothing is answered, never a
+    /// partial set.
+    #[error(
+        "more than {bound} parameters under {path} in {region} ({seen} read when the provider stopped); \
+         read a deeper path, set Recursive to false, or split the values over several readers"
+    )]
+    TooManyUnderPath {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+        /// How many were read before the provider stopped.
+        seen: usize,
+        /// The most one reader reads.
+        bound: usize,
+    },
+
+    /// The parameters under a reader's `Path` are too large for one answer's attributes.
+    #[error(
+        "the {count} parameters under {path} in {region} make {bytes} bytes of attributes, over the {limit} \
+         bytes CloudFormation accepts in an answer; read a deeper path or split the values over several readers"
+    )]
+    PathTooLargeToAnswer {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+        /// How many parameters were read.
+        count: usize,
+        /// The size of their attributes as JSON.
+        bytes: usize,
+        /// CloudFormation's limit on an answer.
+        limit: usize,
+    },
+
     /// A state the code should never reach; a bug to report.
     #[error("internal error: {0}; this is a bug in mrk-provider, please report it")]
     Internal(String),
