@@ -27,7 +27,7 @@ SCOPED = {
 }
 # The SSM operations of src/aws/ssm.rs, and KMS through SSM for SecureStrings with a customer managed key.
 CALLED = {
-    "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
+    "ssm:PutParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:DeleteParameters", "ssm:AddTagsToResource",
     "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
     "kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt",
 }
@@ -183,6 +183,18 @@ def test_ssm_reaches_parameters_under_the_prefix_of_this_account_only():
     for outside in (parameter_arn("/cross-region/other/key-arn"), parameter_arn("/cross-region/application/x"),
                     parameter_arn("/cross-region/app/key-arn", account="111111111111"),
                     f"arn:aws:kms:eu-west-1:{TARGET_ACCOUNT}:key/mrk-1"):
+        assert not iam_matches(pattern, outside), outside
+
+
+def test_a_path_read_reaches_paths_below_the_prefix_only():
+    # GetParametersByPath is authorized on the path's own ARN (parameter/<path>); the provider reads only
+    # paths below ParameterPrefix, never the prefix itself, as IAM's `parameter<prefix>*` grants.
+    [statement] = [s for s in granted(SCOPED) if "ssm:GetParametersByPath" in actions(s)]
+    [pattern] = resources(statement)
+    assert iam_matches(pattern, parameter_arn("/cross-region/app/config"))
+    assert iam_matches(pattern, parameter_arn("/cross-region/app/config/db", region="ap-southeast-2"))
+    for outside in (parameter_arn("/cross-region"), parameter_arn("/cross-region/application"),
+                    parameter_arn("/cross-region/other"), parameter_arn("/cross-region/app/config", account="111111111111")):
         assert not iam_matches(pattern, outside), outside
 
 

@@ -78,39 +78,30 @@ pub enum Read {
 pub const MAX_PARAMETERS_UNDER_PATH: usize = parameter_names::MAX_NAMES_PER_RESOURCE;
 
 /// `true` when every parameter under `path` (no trailing '/') is under `prefix` (a path with or
-/// without its trailing '/', as `PARAMETER_PREFIX` and `DECRYPT_PREFIX` are): the path is the
-/// prefix itself or below it.
+/// without its trailing '/', as `DECRYPT_PREFIX` is): the path is the prefix itself or below it.
 pub fn path_within(path: &str, prefix: &str) -> bool {
     let base = prefix.trim_end_matches('/');
     base.is_empty() || path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// `Path` checked and without its trailing '/': SSM's rules for a name (parameter_names::check), and
-/// within `prefix`.
+/// `Path` checked and without its trailing '/': a path obeys the rules of a name ([`parameter_names::check`]):
+/// SSM's syntax, and below `prefix` (not the prefix itself, as for a name: IAM grants the provider
+/// `parameter<prefix>*`, which is the ARN of every path below the prefix). The root `/` is a path only
+/// for a provider of every name.
 fn checked_path(path: &str, prefix: &str) -> Result<String, Error> {
     let trimmed = path.trim_end_matches('/');
     if trimmed.is_empty() && path.starts_with('/') {
-        // The root: every parameter of the region, which only a provider of every name may read.
         return match prefix.trim_end_matches('/') {
             "" => Ok("/".into()),
             base => Err(invalid(
                 "Path",
                 format!(
-                    "'/' is outside this provider's PARAMETER_PREFIX '{prefix}'; use a path that starts with '{base}'"
+                    "'/' is outside this provider's PARAMETER_PREFIX '{prefix}'; use a path that starts with '{base}/'"
                 ),
             )),
         };
     }
-    parameter_names::check(trimmed, "/").map_err(|reason| invalid("Path", reason))?;
-    if !path_within(trimmed, prefix) {
-        let base = prefix.trim_end_matches('/');
-        return Err(invalid(
-            "Path",
-            format!(
-                "'{trimmed}' is outside this provider's PARAMETER_PREFIX '{prefix}'; use a path that starts with '{base}'"
-            ),
-        ));
-    }
+    parameter_names::check(trimmed, prefix).map_err(|reason| invalid("Path", reason))?;
     Ok(trimmed.to_string())
 }
 

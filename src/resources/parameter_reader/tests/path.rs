@@ -305,16 +305,3 @@ async fn path_and_names_are_exclusive_and_the_path_is_checked_before_any_call() 
         assert!(reason.contains("invalid property 'Path'"), "{path}: {reason}");
     }
 }
-
-#[tokio::test]
-async fn the_prefix_itself_may_be_read_as_a_path() {
-    let rules = by_path("/app", false, false, vec![strings("/app", 0, 2)]);
-    let outcome = success(
-        TestApp::new()
-            .env("PARAMETER_PREFIX", "/app/")
-            .ssm("eu-west-1", rules)
-            .answer(create(path_props("/app/", json!({}))))
-            .await,
-    );
-    assert_eq!(outcome.data.len(), 2);
-}
