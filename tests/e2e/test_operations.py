@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from mrk_harness import Function, Stack
+from mrk_harness import Function, Stack, create_primary_key
 
 NAMESPACE = "MrkProvider/E2E"
 FUNCTION_ENV = {"PARAMETER_PREFIX": "/ops/", "METRICS_NAMESPACE": NAMESPACE}
@@ -83,6 +83,23 @@ def test_a_request_prints_one_emf_line_whose_aws_calls_are_the_calls_aws_saw(aws
     assert emf["RetriedCalls"] == 1
     assert len(aws.calls(service="ssm", operation="GetParameters")) == 2
     assert emf["Duration"] >= 0
+
+
+def test_a_replica_key_line_reports_the_wait_for_its_replica(aws, function, stack):
+    # GIVEN a primary key, whose replica the local AWS keeps Creating for a while (conftest)
+    arn = create_primary_key(aws.client("kms", "us-east-1"), "metrics key")["Arn"]
+    aws.clear_calls()
+    request_id = str(uuid.uuid4())
+    # WHEN it is replicated into one region
+    answer = function.send("Create", "Custom::ReplicaKey", "Replicas",
+                           {"PrimaryKeyArn": arn, "ReplicaRegions": ["eu-west-1"]}, stack, request_id=request_id)
+    assert answer.status == "SUCCESS", answer.reason
+    # THEN its line has ReplicaWait, about as long as the replica stayed Creating, and every call counted
+    [emf] = metric_lines(function.logs(), request_id)
+    names = [m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert names[-1] == "ReplicaWait"
+    assert 500 <= emf["ReplicaWait"] <= emf["Duration"], emf
+    assert emf["AwsCalls"] == len(aws.calls())
 
 
 def test_a_failed_reason_ends_with_the_log_group_and_stream_and_its_metric_says_failed(aws, function, stack):
