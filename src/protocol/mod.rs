@@ -99,16 +99,16 @@ impl<H: Handler> Responder<H> {
             warn!(lambda_request_id = %context.request_id, %problem, "event refused: CloudFormation never sends one like it");
             return Err(format!("event refused: {problem}").into());
         }
+        let request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str());
         let span = info_span!(
             "request",
             request_id = %envelope.request_id,
             lambda_request_id = %context.request_id,
             logical_id = %envelope.logical_resource_id,
             resource_type = envelope.resource_type.as_deref().unwrap_or("unknown"),
-            request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str()),
+            request_type,
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);
-        let request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str());
         let (resource_type, request_id, logical_resource_id) = (
             envelope.resource_type.clone().unwrap_or_else(|| "unknown".into()),
             envelope.request_id.clone(),

@@ -84,13 +84,12 @@ pub fn path_within(path: &str, prefix: &str) -> bool {
     base.is_empty() || path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// `Path` checked and without its trailing '/': a path obeys the rules of a name ([`parameter_names::check`]):
+/// `Path` checked and without its one trailing '/': a path obeys the rules of a name ([`parameter_names::check`]):
 /// SSM's syntax, and below `prefix` (not the prefix itself, as for a name: IAM grants the provider
 /// `parameter<prefix>*`, which is the ARN of every path below the prefix). The root `/` is a path only
 /// for a provider of every name.
 fn checked_path(path: &str, prefix: &str) -> Result<String, Error> {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() && path.starts_with('/') {
+    if path == "/" {
         return match prefix.trim_end_matches('/') {
             "" => Ok("/".into()),
             base => Err(invalid(
@@ -101,8 +100,10 @@ fn checked_path(path: &str, prefix: &str) -> Result<String, Error> {
             )),
         };
     }
-    parameter_names::check(trimmed, prefix).map_err(|reason| invalid("Path", reason))?;
-    Ok(trimmed.to_string())
+    // One trailing '/' is the same path; more is an empty level, as in a name.
+    let path = path.strip_suffix('/').unwrap_or(path);
+    parameter_names::check(path, prefix).map_err(|reason| invalid("Path", reason))?;
+    Ok(path.to_string())
 }
 
 fn invalid(property: &str, reason: impl Into<String>) -> Error {

@@ -298,6 +298,7 @@ async fn path_and_names_are_exclusive_and_the_path_is_checked_before_any_call() 
         ("/", "'/' is outside this provider's PARAMETER_PREFIX '/app/'"),
         ("app/x", "must start with '/'"),
         ("/app//x", "has an empty level"),
+        ("/app/x//", "has an empty level"),
         ("/app/x y", "contains ' '"),
     ] {
         let reason = refused(path_props(path, json!({}))).await;
