@@ -179,3 +179,32 @@ async fn the_longest_replica_wait_is_reported() {
     .await;
     assert_eq!(counters.counts().replica_wait_ms, 700);
 }
+
+#[test]
+fn the_line_shown_in_the_reference_is_one_this_code_writes() {
+    // GIVEN the example line of docs/reference.md's Metrics section
+    let reference = include_str!("../../../docs/reference.md");
+    let section = &reference[reference.find("### Metrics").expect("the Metrics section")..];
+    let start = section.find("```json\n").expect("an example line") + "```json\n".len();
+    let example = section[start..].lines().next().expect("one line");
+    // WHEN it is read as EMF THEN it is valid, and has the keys this code writes for its record
+    let shown = valid_emf(example);
+    let counts = Counts {
+        aws_calls: shown["AwsCalls"].as_u64().unwrap(),
+        throttled_calls: shown["ThrottledCalls"].as_u64().unwrap(),
+        retried_calls: shown["RetriedCalls"].as_u64().unwrap(),
+        replica_wait_ms: shown["ReplicaWait"].as_u64().unwrap(),
+    };
+    let record = Record {
+        resource_type: shown["ResourceType"].as_str().unwrap(),
+        request_type: shown["RequestType"].as_str().unwrap(),
+        outcome: shown["Outcome"].as_str().unwrap(),
+        request_id: shown["RequestId"].as_str().unwrap(),
+        logical_resource_id: shown["LogicalResourceId"].as_str().unwrap(),
+        duration: Duration::from_millis(shown["Duration"].as_u64().unwrap()),
+        counts,
+    };
+    let at = UNIX_EPOCH + Duration::from_millis(shown["_aws"]["Timestamp"].as_u64().unwrap());
+    let namespace = shown["_aws"]["CloudWatchMetrics"][0]["Namespace"].as_str().unwrap();
+    assert_eq!(emf(namespace, &record, at), shown);
+}
