@@ -9,6 +9,7 @@
 //! nowhere.
 
 use std::future::Future;
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -197,7 +198,9 @@ pub fn emf(namespace: &str, record: &Record<'_>, at: SystemTime) -> Value {
 /// Prints the EMF line of `record` to stdout, a line of its own, when `namespace` is set.
 pub fn emit(namespace: Option<&str>, record: &Record<'_>) {
     if let Some(namespace) = namespace {
-        println!("{}", emf(namespace, record, SystemTime::now()));
+        // Not `println!`, which panics when stdout is gone: a lost metric line must not lose the answer.
+        let line = emf(namespace, record, SystemTime::now());
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
 }
 
