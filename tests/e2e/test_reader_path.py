@@ -55,7 +55,7 @@ def test_a_decrypted_path_sets_no_echo_and_a_path_outside_the_decrypt_prefix_is_
     assert answer.status == "SUCCESS", answer.reason
     assert answer.data["Value"] == "s3cr3t" and answer.body["NoEcho"] is True
     aws.clear_calls()
-    refused = read(function, stack, Path="/paths", WithDecryption=True)
+    refused = read(function, stack, Path="/paths/app", WithDecryption=True)
     assert refused.status == "FAILED"
     assert "outside this provider's DecryptPrefix" in refused.reason
     assert aws.calls(service="ssm") == []
