@@ -194,7 +194,8 @@ def test_a_path_read_reaches_paths_below_the_prefix_only():
     assert iam_matches(pattern, parameter_arn("/cross-region/app/config"))
     assert iam_matches(pattern, parameter_arn("/cross-region/app/config/db", region="ap-southeast-2"))
     for outside in (parameter_arn("/cross-region"), parameter_arn("/cross-region/application"),
-                    parameter_arn("/cross-region/other"), parameter_arn("/cross-region/app/config", account="111111111111")):
+                    parameter_arn("/cross-region/other"),
+                    parameter_arn("/cross-region/app/config", account="111111111111")):
         assert not iam_matches(pattern, outside), outside
 
 

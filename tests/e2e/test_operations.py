@@ -10,7 +10,6 @@ import re
 import uuid
 
 import pytest
-
 from mrk_harness import Function, Stack, create_primary_key
 
 NAMESPACE = "MrkProvider/E2E"

@@ -5,7 +5,6 @@ FAILED with the count, nothing answered)."""
 from __future__ import annotations
 
 import pytest
-
 from mrk_harness import Stack
 
 FUNCTION_ENV = {"PARAMETER_PREFIX": "/paths/", "DECRYPT_PREFIX": "/paths/secret/"}
