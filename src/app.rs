@@ -32,6 +32,8 @@ pub struct Config {
     /// A configuration problem, answered as FAILED on every request (an init error would leave the
     /// stack waiting).
     pub problem: Option<ConfigProblem>,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metric lines (none: no metrics).
+    pub metrics_namespace: Option<String>,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             scope: Scope::default(),
             response_urls: ResponseUrls::default(),
             problem: None,
+            metrics_namespace: None,
         }
     }
 }
@@ -100,6 +103,7 @@ impl Config {
                 None => config.scope.assumable_role_accounts = Some(accounts),
             }
         }
+        config.metrics_namespace = crate::metrics::namespace(var("METRICS_NAMESPACE"));
         config.scope.provider_role_arn = var("PROVIDER_ROLE_ARN").filter(|arn| !arn.trim().is_empty());
         config.scope.service_token_parameter = var("SERVICE_TOKEN_PARAMETER")
             .map(|name| name.trim().to_string())
@@ -158,7 +162,9 @@ pub async fn responder_from_env() -> Responder<ResourceHandler> {
     let config = Config::from_vars(|name| std::env::var(name).ok());
     let clients = Clients::from_config(&aws::load_config(&https).await);
     let handler = ResourceHandler::new(clients, config.scope, config.problem);
-    Responder::new(Arc::new(handler), config.response_mode, https).with_response_urls(config.response_urls)
+    Responder::new(Arc::new(handler), config.response_mode, https)
+        .with_response_urls(config.response_urls)
+        .with_metrics_namespace(config.metrics_namespace)
 }
 
 #[cfg(test)]

@@ -332,6 +332,64 @@ pub enum Error {
         names: String,
     },
 
+    /// A reader's `Path` holds no parameter (as `Names` fails on a missing name).
+    #[error("no parameter under {path} in {region}; create them first or fix Path")]
+    NothingUnderPath {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+    },
+
+    /// SSM kept answering pages of GetParametersByPath without a last one.
+    #[error(
+        "SSM answered {pages} pages of GetParametersByPath under {path} in {region} without a last one; \
+         deploy again, and read a deeper path if this repeats"
+    )]
+    EndlessPaging {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+        /// How many pages were read.
+        pages: usize,
+    },
+
+    /// A reader's `Path` holds more parameters than one reader reads: nothing is answered, never a
+    /// partial set.
+    #[error(
+        "more than {bound} parameters under {path} in {region} ({seen} read when the provider stopped); \
+         read a deeper path, set Recursive to false, or split the values over several readers"
+    )]
+    TooManyUnderPath {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+        /// How many were read before the provider stopped.
+        seen: usize,
+        /// The most one reader reads.
+        bound: usize,
+    },
+
+    /// The parameters under a reader's `Path` are too large for one answer's attributes.
+    #[error(
+        "the {count} parameters under {path} in {region} make {bytes} bytes of attributes, over the {limit} \
+         bytes CloudFormation accepts in an answer; read a deeper path or split the values over several readers"
+    )]
+    PathTooLargeToAnswer {
+        /// The path read.
+        path: String,
+        /// The region read from.
+        region: String,
+        /// How many parameters were read.
+        count: usize,
+        /// The size of their attributes as JSON.
+        bytes: usize,
+        /// CloudFormation's limit on an answer.
+        limit: usize,
+    },
+
     /// A state the code should never reach; a bug to report.
     #[error("internal error: {bug}; this is a bug in mrk-provider, please report it")]
     Internal {

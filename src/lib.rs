@@ -9,7 +9,8 @@
 //!   beside the dispatch on `ResourceType`), and one module per resource type (`Custom::ReplicaKey`,
 //!   ...), each returning an [`protocol::Outcome`] or an [`Error`].
 //! - [`aws`]: every AWS call, one small function per operation, with typed error handling.
-//! - Leaves: [`progress`] (what a handler is doing), [`error`], [`region`], [`https`], [`logging`].
+//! - Leaves: [`progress`] (what a handler is doing), [`metrics`] (what a request cost), [`error`],
+//!   [`region`], [`https`], [`logging`].
 #![warn(missing_docs)]
 
 pub mod app;
@@ -17,6 +18,7 @@ pub mod aws;
 pub mod error;
 pub mod https;
 pub mod logging;
+pub mod metrics;
 pub mod progress;
 pub mod protocol;
 pub mod region;

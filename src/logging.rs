@@ -1,90 +1,88 @@
-//! Structured JSON logs, one event per line, for CloudWatch Logs.
+//! Logs for CloudWatch Logs, one event per line, each with its time and, inside a request, the
+//! request's ids (the `request` span's fields: CloudFormation's `request_id` and Lambda's
+//! `lambda_request_id`). The level and format follow Lambda's log controls (`AWS_LAMBDA_LOG_LEVEL`,
+//! `AWS_LAMBDA_LOG_FORMAT`, which Lambda sets from the function's `LoggingConfig`), and the project's
+//! own `LOG_LEVEL` and `LOG_FORMAT` override them.
 
 use tracing_subscriber::EnvFilter;
 
-/// The filter for `level` (`LOG_LEVEL`: error, warn, info, debug, trace): that level for this crate,
-/// warnings only for the AWS SDK and the runtime, which are chatty at `info`.
-pub fn filter(level: Option<&str>) -> EnvFilter {
-    let level = match level.map(str::trim).map(str::to_ascii_lowercase).as_deref() {
-        Some(level @ ("error" | "warn" | "info" | "debug" | "trace")) => level.to_string(),
-        _ => "info".to_string(),
-    };
+/// How each line is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object a line: `timestamp`, `level`, `fields`, and `span` with the request's ids. The
+    /// default when neither variable names a format, as every release before Lambda's log controls.
+    Json,
+    /// Plain text: time, level, the request span with its ids, the message and its fields.
+    Text,
+}
+
+/// The level and format the environment asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The level of this crate's lines: error, warn, info, debug or trace.
+    pub level: &'static str,
+    /// How lines are written.
+    pub format: Format,
+}
+
+/// A level's name as [`filter`] takes it: Lambda's TRACE, DEBUG, INFO, WARN, ERROR and FATAL in any
+/// case (FATAL is error: nothing here is more severe), else `None`.
+fn level(value: &str) -> Option<&'static str> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "trace" => Some("trace"),
+        "debug" => Some("debug"),
+        "info" => Some("info"),
+        "warn" | "warning" => Some("warn"),
+        "error" | "fatal" => Some("error"),
+        _ => None,
+    }
+}
+
+fn format(value: &str) -> Option<Format> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "json" => Some(Format::Json),
+        "text" => Some(Format::Text),
+        _ => None,
+    }
+}
+
+/// The settings of the environment read through `var`: `LOG_LEVEL` over `AWS_LAMBDA_LOG_LEVEL`
+/// (default info), `LOG_FORMAT` over `AWS_LAMBDA_LOG_FORMAT` (default JSON); a value that names no
+/// level or format is passed over.
+pub fn settings(var: impl Fn(&str) -> Option<String>) -> Settings {
+    let first = |names: [&str; 2]| names.into_iter().filter_map(&var).collect::<Vec<_>>();
+    Settings {
+        level: first(["LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"])
+            .iter()
+            .find_map(|value| level(value))
+            .unwrap_or("info"),
+        format: first(["LOG_FORMAT", "AWS_LAMBDA_LOG_FORMAT"])
+            .iter()
+            .find_map(|value| format(value))
+            .unwrap_or(Format::Json),
+    }
+}
+
+/// The filter for `level` (error, warn, info, debug, trace; Lambda's names in any case): that level
+/// for this crate, warnings only for the AWS SDK and the runtime, which are chatty at `info`.
+pub fn filter(level_name: Option<&str>) -> EnvFilter {
+    let level = level_name.and_then(level).unwrap_or("info");
     EnvFilter::new(format!("warn,mrk_provider={level},bootstrap={level}"))
 }
 
-/// Installs the JSON subscriber, reading `LOG_LEVEL` from the environment.
+/// Installs the subscriber that the environment's [`settings`] ask for.
 pub fn init() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter(std::env::var("LOG_LEVEL").ok().as_deref()))
-        .with_current_span(true)
-        .with_span_list(false)
+    let settings = settings(|name| std::env::var(name).ok());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter(Some(settings.level)))
         .with_target(false)
-        .without_time()
-        .init();
+        // CloudWatch shows escape codes as they are.
+        .with_ansi(false);
+    match settings.format {
+        Format::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+        Format::Text => builder.init(),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The directives of a filter, in any order.
-    fn directives(level: Option<&str>) -> Vec<String> {
-        let mut found: Vec<String> = filter(level).to_string().split(',').map(str::to_string).collect();
-        found.sort();
-        found
-    }
-
-    #[test]
-    fn the_level_applies_to_this_crate_and_anything_else_logs_warnings_only() {
-        assert_eq!(
-            directives(Some(" DEBUG ")),
-            ["bootstrap=debug", "mrk_provider=debug", "warn"]
-        );
-        assert_eq!(
-            directives(Some("trace")),
-            ["bootstrap=trace", "mrk_provider=trace", "warn"]
-        );
-        for unknown in [None, Some(""), Some("verbose"), Some("mrk_provider=trace")] {
-            assert_eq!(
-                directives(unknown),
-                ["bootstrap=info", "mrk_provider=info", "warn"],
-                "{unknown:?}"
-            );
-        }
-    }
-
-    /// Run by [`init_installs_a_json_subscriber_at_log_level`] in a child process: the subscriber is
-    /// global, and once installed it would print every other test's logs.
-    #[test]
-    #[ignore = "run in a child process by the test below it"]
-    fn log_through_the_installed_subscriber() {
-        init();
-        tracing::debug!(answer = 42, "a line at debug");
-        tracing::info!(target: "aws_smithy_runtime", "the SDK's chatter at info");
-    }
-
-    #[test]
-    fn init_installs_a_json_subscriber_at_log_level() {
-        let name = "logging::tests::log_through_the_installed_subscriber";
-        let output = std::process::Command::new(std::env::current_exe().expect("the test binary"))
-            .args([name, "--exact", "--ignored", "--test-threads=1", "--nocapture"])
-            .env("LOG_LEVEL", "debug")
-            .output()
-            .expect("the test binary runs again");
-        assert!(output.status.success());
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let lines: Vec<serde_json::Value> = stdout
-            .lines()
-            // The harness prints the test's name on the same line, before the log line.
-            .filter_map(|line| serde_json::from_str(&line[line.find('{')?..]).ok())
-            .collect();
-        // One JSON object a line, at LOG_LEVEL for this crate, without a time (CloudWatch adds it) or
-        // a target; the SDK's info line is filtered out.
-        assert_eq!(
-            lines,
-            [serde_json::json!({"level": "DEBUG", "fields": {"message": "a line at debug", "answer": 42}})],
-            "{stdout}"
-        );
-    }
-}
+mod tests;

@@ -4,6 +4,7 @@
 pub mod cloudformation;
 pub mod fault;
 pub mod kms;
+pub mod measure;
 pub mod rate_limit;
 pub mod retry;
 pub mod ssm;
@@ -23,6 +24,7 @@ use aws_sdk_ssm::config::Credentials;
 use crate::Error;
 use crate::https::Https;
 use crate::progress::Progress;
+use measure::{Throttling, measured_client};
 use rate_limit::RateLimiter;
 use sts::RoleSession;
 use write_gate::WriteGate;
@@ -276,19 +278,32 @@ impl Clients {
 
     /// Clients made by the given functions (tests pass mocked clients here).
     pub fn new(makers: ClientMakers) -> Self {
-        let (kms, ssm) = (makers.kms, makers.ssm);
+        // Every client counts its calls into the request's metrics (`measure`).
+        let ClientMakers {
+            kms,
+            ssm,
+            cloudformation,
+            sts,
+            ssm_as,
+        } = makers;
         Clients {
             kms: RegionCache::new(Box::new(move |region| KmsRegion {
-                client: kms(region),
+                client: measured_client!(aws_sdk_kms, kms(region), Throttling::ByCaller),
                 limiters: Arc::default(),
             })),
             ssm: RegionCache::new(Box::new(move |region| SsmRegion {
-                client: ssm(region),
+                client: measured_client!(aws_sdk_ssm, ssm(region), Throttling::ByCaller),
                 limiter: new_limiter(),
             })),
-            cloudformation: RegionCache::new(makers.cloudformation),
-            sts: RegionCache::new(makers.sts),
-            ssm_as: Arc::from(makers.ssm_as),
+            cloudformation: RegionCache::new(Box::new(move |region| {
+                measured_client!(aws_sdk_cloudformation, cloudformation(region), Throttling::Classified)
+            })),
+            sts: RegionCache::new(Box::new(move |region| {
+                measured_client!(aws_sdk_sts, sts(region), Throttling::Classified)
+            })),
+            ssm_as: Arc::new(move |region: &str, credentials: &Credentials| {
+                measured_client!(aws_sdk_ssm, ssm_as(region, credentials), Throttling::ByCaller)
+            }),
             sessions: Mutex::new(HashMap::new()),
             limiters: Arc::new(Mutex::new(HashMap::new())),
         }

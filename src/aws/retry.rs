@@ -105,6 +105,7 @@ where
             }
             Verdict::Throttled => {
                 limiter.throttled(sent);
+                crate::metrics::throttled();
                 throttled += 1;
                 step.note(match throttled {
                     1 => "throttled once".to_string(),
@@ -121,6 +122,7 @@ where
         if let Some(pause) = pauses.next() {
             tokio::time::sleep(pause).await;
         }
+        crate::metrics::retried();
     }
 }
 

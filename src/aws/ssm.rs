@@ -25,6 +25,15 @@ use crate::progress::Step;
 /// DeleteParameters and GetParameters take at most this many names a call.
 pub const MAX_NAMES_PER_CALL: usize = 10;
 
+/// What GetParametersByPath read under a path.
+#[derive(Debug)]
+pub enum ByPath {
+    /// Every parameter under it.
+    All(Vec<Parameter>),
+    /// More than the bound: how many were read when the paging stopped.
+    MoreThan(usize),
+}
+
 /// SSM in one region, for one request.
 pub struct Ssm<'a> {
     client: Client,
@@ -186,6 +195,59 @@ impl<'a> Ssm<'a> {
             .await
             .map_err(|err| Error::aws("GetParameters", self.region, err))?;
         Ok(output.parameters.unwrap_or_default())
+    }
+
+    /// GetParametersByPath of `path` (one level, or every level below it with `recursive`), page by
+    /// page of [`MAX_NAMES_PER_CALL`]: every parameter under it, or [`ByPath::MoreThan`] as soon as more
+    /// than `at_most` were read (the paging stops there). A decrypting read waits at the request's
+    /// [`WriteGate`] as [`Ssm::get_parameters`] does.
+    pub async fn get_parameters_by_path(
+        &self,
+        path: &str,
+        recursive: bool,
+        with_decryption: bool,
+        at_most: usize,
+    ) -> Result<ByPath, Error> {
+        if with_decryption {
+            self.gate.pass().await?;
+        }
+        let mut found = Vec::new();
+        let mut next_token: Option<String> = None;
+        // Every page but the last holds a parameter, so more pages than this mean a paging that never
+        // ends (SSM may answer a page with none and a token, but not without end).
+        let max_pages = at_most + 1;
+        for page in 1..=max_pages + 1 {
+            if page > max_pages {
+                return Err(Error::EndlessPaging {
+                    path: path.to_string(),
+                    region: self.region.to_string(),
+                    pages: max_pages,
+                });
+            }
+            let step = self.step(format!("GetParametersByPath {path} (page {page})"));
+            let output = self
+                .send(&step, || {
+                    self.client
+                        .get_parameters_by_path()
+                        .path(path)
+                        .recursive(recursive)
+                        .with_decryption(with_decryption)
+                        .max_results(MAX_NAMES_PER_CALL as i32)
+                        .set_next_token(next_token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|err| Error::aws("GetParametersByPath", self.region, err))?;
+            found.extend(output.parameters.unwrap_or_default());
+            if found.len() > at_most {
+                return Ok(ByPath::MoreThan(found.len()));
+            }
+            next_token = output.next_token.filter(|token| !token.is_empty());
+            if next_token.is_none() {
+                break;
+            }
+        }
+        Ok(ByPath::All(found))
     }
 
     /// DeleteParameters of at most [`MAX_NAMES_PER_CALL`] names. Names that no longer exist are fine

@@ -24,14 +24,15 @@ pub async fn run<H: Handler>(handler: Arc<H>, request: Request, function_arn: &s
         function_arn: function_arn.to_string(),
         progress: Progress::default(),
     });
-    // The task carries the request's span, so that the handler's own log lines name the request too.
-    let mut task = tokio::spawn(
+    // The task carries the request's span, so that the handler's own log lines name the request too,
+    // and its metric counters, so that its AWS calls count for it.
+    let mut task = tokio::spawn(crate::metrics::carried(
         {
             let invocation = invocation.clone();
             async move { handler.handle(&invocation).await }
         }
         .in_current_span(),
-    );
+    ));
     let joined = match deadline.work_until() {
         Some(until) => tokio::time::timeout_at(until, &mut task).await,
         None => Ok((&mut task).await),

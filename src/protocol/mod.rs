@@ -30,7 +30,9 @@ pub use response_url::ResponseUrls;
 use crate::Error;
 
 use crate::https::Https;
+use crate::metrics;
 use response_url::redact_url;
+use tokio::time::Instant;
 
 /// How answers are delivered (`RESPONSE_MODE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub struct Responder<H> {
     mode: ResponseMode,
     https: Https,
     response_urls: ResponseUrls,
+    /// `METRICS_NAMESPACE`: where each request's metric line goes (none: no line).
+    metrics_namespace: Option<String>,
 }
 
 impl<H: Handler> Responder<H> {
@@ -60,6 +64,15 @@ impl<H: Handler> Responder<H> {
             mode,
             https,
             response_urls: ResponseUrls::default(),
+            metrics_namespace: None,
+        }
+    }
+
+    /// The same, printing one metric line a request in `namespace` (see [`crate::metrics`]).
+    pub fn with_metrics_namespace(self, namespace: Option<String>) -> Self {
+        Responder {
+            metrics_namespace: namespace,
+            ..self
         }
     }
 
@@ -70,6 +83,7 @@ impl<H: Handler> Responder<H> {
 
     /// Answers one custom-resource event.
     pub async fn respond(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+        let received = Instant::now();
         let (payload, context) = event.into_parts();
         let deadline = Deadline::from_epoch_millis(context.deadline);
         let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
@@ -87,19 +101,29 @@ impl<H: Handler> Responder<H> {
             warn!(lambda_request_id = %context.request_id, %problem, "event refused: CloudFormation never sends one like it");
             return Err(format!("event refused: {problem}").into());
         }
+        let request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str());
         let span = info_span!(
             "request",
             request_id = %envelope.request_id,
             lambda_request_id = %context.request_id,
             logical_id = %envelope.logical_resource_id,
             resource_type = envelope.resource_type.as_deref().unwrap_or("unknown"),
-            request_type = parsed.as_ref().map_or("unknown", |r| r.request_type.as_str()),
+            request_type,
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);
-        async move {
+        let (resource_type, request_id, logical_resource_id) = (
+            envelope.resource_type.clone().unwrap_or_else(|| "unknown".into()),
+            envelope.request_id.clone(),
+            envelope.logical_resource_id.clone(),
+        );
+        let counters = Arc::new(metrics::Counters::default());
+        let answered = async move {
             // Checked before anything is done: a request whose answer cannot be delivered changes nothing.
             let answer_url = match direct {
-                true => Some(self.checked_response_url(&envelope, &context.invoked_function_arn)?),
+                true => match self.checked_response_url(&envelope, &context.invoked_function_arn) {
+                    Ok(url) => Some(url),
+                    Err(refused) => return (Err(refused), "FAILED"),
+                },
                 false => None,
             };
             let answer = match parsed {
@@ -112,18 +136,40 @@ impl<H: Handler> Responder<H> {
                     reason: err.to_string(),
                 },
             };
-            let rendered = render::render(&envelope, answer, &context.env_config.log_stream);
-            match &rendered.answer {
-                Answer::Success(outcome) => info!(physical_id = %outcome.physical_resource_id, "SUCCESS"),
-                Answer::Failed { reason, .. } => warn!(%reason, "FAILED"),
-            }
-            match answer_url {
+            let logs = render::LogLocation {
+                group: &context.env_config.log_group,
+                stream: &context.env_config.log_stream,
+            };
+            let rendered = render::render(&envelope, answer, logs);
+            let status = match &rendered.answer {
+                Answer::Success(outcome) => {
+                    info!(physical_id = %outcome.physical_resource_id, "SUCCESS");
+                    "SUCCESS"
+                }
+                Answer::Failed { reason, .. } => {
+                    warn!(%reason, "FAILED");
+                    "FAILED"
+                }
+            };
+            let result = match answer_url {
                 Some(url) => self.put(url, rendered, deadline).await,
                 None => provider_framework_result(rendered.answer),
-            }
+            };
+            (result, status)
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        let (result, outcome) = metrics::measured(counters.clone(), answered).await;
+        let record = metrics::Record {
+            resource_type: &resource_type,
+            request_type,
+            outcome,
+            request_id: &request_id,
+            logical_resource_id: &logical_resource_id,
+            duration: received.elapsed(),
+            counts: counters.counts(),
+        };
+        metrics::emit(self.metrics_namespace.as_deref(), &record);
+        result
     }
 
     /// Decides whether a request is answered through `ResponseURL`.

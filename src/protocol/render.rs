@@ -33,12 +33,43 @@ pub struct Rendered {
     pub body: Vec<u8>,
 }
 
+/// Where the function's log lines are: Lambda's `AWS_LAMBDA_LOG_GROUP_NAME` and the invocation's log
+/// stream. An answer names them, so that a user goes from the CloudFormation console to the lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogLocation<'a> {
+    /// The log group (empty: unknown).
+    pub group: &'a str,
+    /// The log stream (empty: unknown).
+    pub stream: &'a str,
+}
+
+impl<'a> From<&'a str> for LogLocation<'a> {
+    /// A log stream of an unknown group.
+    fn from(stream: &'a str) -> Self {
+        LogLocation { group: "", stream }
+    }
+}
+
+impl LogLocation<'_> {
+    /// The sentence that ends a FAILED reason: where to look. Empty when nothing is known.
+    pub fn pointer(&self) -> String {
+        match (self.group.trim(), self.stream.trim()) {
+            ("", "") => String::new(),
+            ("", stream) => format!("See the details in CloudWatch Logs, log stream {stream}"),
+            (group, "") => format!("See the details in CloudWatch Logs, log group {group}"),
+            (group, stream) => format!("See the details in CloudWatch Logs, log group {group}, log stream {stream}"),
+        }
+    }
+}
+
 /// Renders the JSON body CloudFormation reads, keeping it within [`MAX_RESPONSE_BYTES`]: attributes
-/// that do not fit turn the answer into FAILED (never a silently cut value); a long reason is cut.
-pub fn render(envelope: &Envelope, answer: Answer, log_stream: &str) -> Rendered {
+/// that do not fit turn the answer into FAILED (never a silently cut value); a long reason is cut,
+/// and a FAILED reason always ends with where the logs are ([`LogLocation::pointer`]).
+pub fn render<'a>(envelope: &Envelope, answer: Answer, logs: impl Into<LogLocation<'a>>) -> Rendered {
+    let logs = logs.into();
     match answer {
         Answer::Success(outcome) => {
-            let reason = format!("See the details in CloudWatch Log Stream: {log_stream}");
+            let reason = format!("See the details in CloudWatch Log Stream: {}", logs.stream);
             let body = to_json(
                 envelope,
                 Status::Success,
@@ -57,12 +88,12 @@ pub fn render(envelope: &Envelope, answer: Answer, log_stream: &str) -> Rendered
                  CloudFormation accepts; split the values over several resources",
                 body.len()
             );
-            render_failed(envelope, outcome.physical_resource_id, reason)
+            render_failed(envelope, outcome.physical_resource_id, reason, &logs)
         }
         Answer::Failed {
             physical_resource_id,
             reason,
-        } => render_failed(envelope, physical_resource_id, reason),
+        } => render_failed(envelope, physical_resource_id, reason, &logs),
     }
 }
 
@@ -73,10 +104,12 @@ const STACK_ID_BUDGET: usize = 640;
 const REQUEST_ID_BUDGET: usize = 320;
 const LOGICAL_ID_BUDGET: usize = 320;
 const PHYSICAL_ID_BUDGET: usize = 1100;
+/// The most bytes the logs' pointer may take (Lambda's log group and stream names are far shorter).
+const POINTER_BUDGET: usize = 600;
 
 /// Renders a FAILED answer in one pass: the envelope and id cut to their budgets if they exceed them,
-/// then the reason cut to the room that is left.
-fn render_failed(envelope: &Envelope, physical_resource_id: String, reason: String) -> Rendered {
+/// then the reason cut to the room that the logs' pointer leaves; the pointer is never cut.
+fn render_failed(envelope: &Envelope, physical_resource_id: String, reason: String, logs: &LogLocation) -> Rendered {
     let envelope = Envelope {
         stack_id: fit(&envelope.stack_id, STACK_ID_BUDGET),
         request_id: fit(&envelope.request_id, REQUEST_ID_BUDGET),
@@ -94,7 +127,19 @@ fn render_failed(envelope: &Envelope, physical_resource_id: String, reason: Stri
         )
     };
     let room = MAX_RESPONSE_BYTES.saturating_sub(failed("").len());
-    let reason = fit(&reason, room);
+    let pointer = fit(&logs.pointer(), POINTER_BUDGET);
+    let reason = match (reason.trim_end(), pointer.as_str()) {
+        (reason, "") => fit(reason, room),
+        ("", pointer) => pointer.to_string(),
+        (reason, pointer) => {
+            let separator = if reason.ends_with('.') { " " } else { ". " };
+            let tail = format!("{separator}{pointer}");
+            match fit(reason, room.saturating_sub(tail.chars().map(json_len).sum())) {
+                kept if kept.is_empty() => pointer.to_string(),
+                kept => format!("{kept}{tail}"),
+            }
+        }
+    };
     let body = failed(&reason);
     Rendered {
         answer: Answer::Failed {
@@ -209,7 +254,7 @@ mod tests {
             physical_resource_id: "p".into(),
             reason: "no".into(),
         };
-        let body = json(&render(&envelope(), failed, "stream"));
+        let body = json(&render(&envelope(), failed, LogLocation::default()));
         assert_eq!(body["Status"], "FAILED");
         assert_eq!(
             body["StackId"],
@@ -265,19 +310,95 @@ mod tests {
             physical_resource_id: "p".into(),
             reason: "é\"".repeat(3000),
         };
-        let rendered = render(&envelope(), failed, "stream");
+        let rendered = render(&envelope(), failed, LogLocation::default());
         assert!(rendered.body.len() <= MAX_RESPONSE_BYTES, "{}", rendered.body.len());
         assert!(json(&rendered)["Reason"].as_str().unwrap().ends_with("..."));
     }
 
+    const LOGS: LogLocation<'static> = LogLocation {
+        group: "/aws/lambda/mrk-provider",
+        stream: "2026/12/06/[$LATEST]0123456789abcdef",
+    };
+    const POINTER: &str = "See the details in CloudWatch Logs, log group /aws/lambda/mrk-provider, log stream \
+                           2026/12/06/[$LATEST]0123456789abcdef";
+
+    #[test]
+    fn a_failed_reason_ends_with_the_log_group_and_stream() {
+        // GIVEN a FAILED answer of the function whose logs are in LOGS
+        let failed = |reason: &str| Answer::Failed {
+            physical_resource_id: "p".into(),
+            reason: reason.into(),
+        };
+        // WHEN it is rendered, THEN its reason is the sentence and then where to look
+        let body = json(&render(&envelope(), failed("the key is gone"), LOGS));
+        assert_eq!(body["Reason"], format!("the key is gone. {POINTER}"));
+        let body = json(&render(&envelope(), failed("the key is gone."), LOGS));
+        assert_eq!(body["Reason"], format!("the key is gone. {POINTER}"));
+        // AND without a reason, or without a log stream, it says what it knows
+        assert_eq!(json(&render(&envelope(), failed(""), LOGS))["Reason"], POINTER);
+        let stream_only = json(&render(&envelope(), failed("no"), "s-1"));
+        assert_eq!(
+            stream_only["Reason"],
+            "no. See the details in CloudWatch Logs, log stream s-1"
+        );
+        assert_eq!(
+            json(&render(&envelope(), failed("no"), LogLocation::default()))["Reason"],
+            "no"
+        );
+    }
+
+    #[test]
+    fn a_maximal_reason_is_cut_before_the_pointer_which_is_kept_whole() {
+        // GIVEN an envelope at its budgets and a reason far over the limit
+        let envelope = Envelope {
+            stack_id: "s".repeat(STACK_ID_BUDGET),
+            request_id: "r".repeat(REQUEST_ID_BUDGET),
+            logical_resource_id: "l".repeat(LOGICAL_ID_BUDGET),
+            ..envelope()
+        };
+        let failed = Answer::Failed {
+            physical_resource_id: "p".repeat(PHYSICAL_ID_BUDGET),
+            reason: "why\"".repeat(2000),
+        };
+        // WHEN it is rendered
+        let rendered = render(&envelope, failed, LOGS);
+        // THEN the answer is exactly full, the reason cut, and the pointer whole at its end
+        assert!(rendered.body.len() <= MAX_RESPONSE_BYTES, "{}", rendered.body.len());
+        assert!(rendered.body.len() >= MAX_RESPONSE_BYTES - 6, "{}", rendered.body.len());
+        let reason = json(&rendered)["Reason"].as_str().unwrap().to_string();
+        assert!(reason.starts_with("why\""), "{reason}");
+        assert!(reason.ends_with(&format!("... {POINTER}")), "{reason}");
+    }
+
+    #[test]
+    fn a_pointer_too_long_for_its_budget_is_cut_and_the_answer_still_fits() {
+        let group = "g".repeat(5000);
+        let logs = LogLocation {
+            group: &group,
+            stream: "s",
+        };
+        let failed = Answer::Failed {
+            physical_resource_id: "p".into(),
+            reason: "no".into(),
+        };
+        let rendered = render(&envelope(), failed, logs);
+        assert!(rendered.body.len() <= MAX_RESPONSE_BYTES);
+        let reason = json(&rendered)["Reason"].as_str().unwrap().to_string();
+        assert!(
+            reason.starts_with("no. See the details") && reason.ends_with("..."),
+            "{reason}"
+        );
+    }
+
     #[test]
     fn a_reason_that_fits_is_sent_whole_and_one_byte_more_is_cut() {
-        let base = render_failed(&envelope(), "p".into(), String::new()).body.len();
+        let logs = LogLocation::default();
+        let base = render_failed(&envelope(), "p".into(), String::new(), &logs).body.len();
         let room = MAX_RESPONSE_BYTES - base;
-        let exact = render_failed(&envelope(), "p".into(), "r".repeat(room));
+        let exact = render_failed(&envelope(), "p".into(), "r".repeat(room), &logs);
         assert_eq!(exact.body.len(), MAX_RESPONSE_BYTES);
         assert_eq!(json(&exact)["Reason"].as_str().unwrap().len(), room);
-        let over = render_failed(&envelope(), "p".into(), "r".repeat(room + 1));
+        let over = render_failed(&envelope(), "p".into(), "r".repeat(room + 1), &logs);
         assert_eq!(over.body.len(), MAX_RESPONSE_BYTES);
         assert!(json(&over)["Reason"].as_str().unwrap().ends_with("r..."));
     }

@@ -187,6 +187,19 @@ def test_ssm_reaches_parameters_under_the_prefix_of_this_account_only():
         assert not iam_matches(pattern, outside), outside
 
 
+def test_a_path_read_reaches_paths_below_the_prefix_only():
+    # GetParametersByPath is authorized on the path's own ARN (parameter/<path>); the provider reads only
+    # paths below ParameterPrefix, never the prefix itself, as IAM's `parameter<prefix>*` grants.
+    [statement] = [s for s in granted(SCOPED) if "ssm:GetParametersByPath" in actions(s)]
+    [pattern] = resources(statement)
+    assert iam_matches(pattern, parameter_arn("/cross-region/app/config"))
+    assert iam_matches(pattern, parameter_arn("/cross-region/app/config/db", region="ap-southeast-2"))
+    for outside in (parameter_arn("/cross-region"), parameter_arn("/cross-region/application"),
+                    parameter_arn("/cross-region/other"),
+                    parameter_arn("/cross-region/app/config", account="111111111111")):
+        assert not iam_matches(pattern, outside), outside
+
+
 def test_kms_is_used_only_through_ssm_on_keys_of_this_account():
     kms = [s for s in granted(SCOPED) if any(a.startswith("kms:") for a in actions(s))]
     assert kms

@@ -291,10 +291,8 @@ def test_every_operation_the_provider_calls_is_granted():
         "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription", "kms:PutKeyPolicy",
         "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
         "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
-        "ssm:PutParameter", "ssm:GetParameters", "ssm:DeleteParameters", "ssm:AddTagsToResource",
-        "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
-        # a reader's Path
-        "ssm:GetParametersByPath",
+        "ssm:PutParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:DeleteParameters",
+        "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource",
         # src/aws/cloudformation.rs: whom a request comes from, and whether an owner stack still exists
         "cloudformation:DescribeStacks", "cloudformation:DescribeStackResource",
         # src/aws/roles.rs: RoleArn

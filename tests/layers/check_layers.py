@@ -19,11 +19,11 @@ from pathlib import Path
 # in the crate: the leaves.
 LAYERS = {
     "main": {"app", "logging"},
-    "app": {"aws", "https", "protocol", "resources", "region", "error"},
-    "resources": {"aws", "protocol", "progress", "region", "error"},
-    "protocol": {"progress", "https", "region", "error"},
-    "aws": {"progress", "https", "error"},
-    "lib": {"app", "aws", "error", "https", "logging", "progress", "protocol", "region", "resources"},
+    "app": {"aws", "https", "metrics", "protocol", "resources", "region", "error"},
+    "resources": {"aws", "protocol", "progress", "metrics", "region", "error"},
+    "protocol": {"progress", "metrics", "https", "region", "error"},
+    "aws": {"progress", "metrics", "https", "error"},
+    "lib": {"app", "aws", "error", "https", "logging", "metrics", "progress", "protocol", "region", "resources"},
 }
 
 PATH = re.compile(r"\b(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)+|::\{)")

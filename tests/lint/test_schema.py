@@ -85,8 +85,7 @@ def rust_properties(path: str) -> set[str]:
 @pytest.mark.parametrize(("resource_type", "path", "contract_only"), [
     ("Custom::ReplicaKey", "src/resources/replica_key/spec/mod.rs", set()),
     ("Custom::CrossRegionParameter", "src/resources/cross_region_parameter/spec.rs", set()),
-    # Reading by Path is in the contract (docs/reference.md, section 5); the provider adds it.
-    ("Custom::CrossRegionParameterReader", "src/resources/parameter_reader/spec.rs", {"Path", "Recursive"}),
+    ("Custom::CrossRegionParameterReader", "src/resources/parameter_reader/spec.rs", set()),
 ])
 def test_each_schema_names_the_properties_the_provider_decodes(resource_type, path, contract_only):
     in_rust = rust_properties(path)

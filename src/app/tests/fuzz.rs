@@ -9,7 +9,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::protocol::render::render;
+use crate::protocol::render::{LogLocation, render};
 use crate::protocol::{Answer, Envelope, MAX_RESPONSE_BYTES, Outcome, Request};
 use crate::resources::{SUPPORTED_TYPES, cross_region_parameter, parameter_reader, replica_key};
 
@@ -45,7 +45,13 @@ fn answer_offline(event: &Value) -> Vec<u8> {
             }
         },
     };
-    render(&envelope, answer, "2026/11/30/[$LATEST]fuzz").body
+    // A log group of the longest name CloudWatch Logs allows (512 characters).
+    let group = format!("/aws/lambda/{}", "f".repeat(500));
+    let logs = LogLocation {
+        group: &group,
+        stream: "2026/11/30/[$LATEST]0123456789abcdef0123456789abcdef",
+    };
+    render(&envelope, answer, logs).body
 }
 
 fn validate(request: &Request) -> Result<(), String> {

@@ -327,3 +327,13 @@ fn the_deployments_trust_choices_are_read_and_a_bad_one_is_a_problem() {
         );
     }
 }
+
+#[test]
+fn the_metrics_namespace_is_read_and_blank_means_no_metrics() {
+    assert_eq!(config(&[]).metrics_namespace, None);
+    assert_eq!(config(&[("METRICS_NAMESPACE", "  ")]).metrics_namespace, None);
+    assert_eq!(
+        config(&[("METRICS_NAMESPACE", " Platform/MrkProvider ")]).metrics_namespace,
+        Some("Platform/MrkProvider".to_string())
+    );
+}

@@ -4,10 +4,14 @@
 //! - Create and Update read every name (GetParameters, ten names a call). Any missing name fails the
 //!   request, naming every missing one and the region.
 //! - Delete does nothing in AWS: the reader owns nothing.
+//! - With `Path` instead of `Names`, every parameter under the path is read ([`by_path`]), at most
+//!   [`MAX_PARAMETERS_UNDER_PATH`]; past that, FAILED with the count, never a partial set.
 //! - With `RoleArn`, the names are read in that role's account ([`target_account`]).
 //!
 //! Values are never logged: only names and counts. A decrypted SecureString sets `NoEcho`.
 
+pub mod answer;
+pub mod by_path;
 pub mod spec;
 
 use std::collections::BTreeMap;
@@ -22,7 +26,7 @@ use crate::protocol::{Outcome, RequestType};
 use crate::resources::context::{Account, Context, stack_scoped_id};
 use crate::resources::{parameter_names, target_account};
 
-pub use spec::{RESOURCE_TYPE, Spec};
+pub use spec::{MAX_PARAMETERS_UNDER_PATH, RESOURCE_TYPE, Read, Spec};
 
 /// GetParameters calls in flight at once; the region's rate limiter does the pacing.
 const MAX_IN_FLIGHT: usize = 4;
@@ -62,11 +66,11 @@ fn check_decryption(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
                 .into(),
         );
     };
-    match spec
-        .names
-        .iter()
-        .find(|name| parameter_names::check(name, prefix).is_err())
-    {
+    let outside = match &spec.read {
+        Read::Names(names) => names.iter().find(|name| parameter_names::check(name, prefix).is_err()),
+        Read::Path { path, .. } => (!spec::path_within(path, prefix)).then_some(path),
+    };
+    match outside {
         Some(name) => refused(format!(
             "'{name}' is outside this provider's DecryptPrefix '{prefix}'; read it without decryption, or \
              deploy the provider with a DecryptPrefix that covers it"
@@ -75,11 +79,24 @@ fn check_decryption(cx: Context<'_>, spec: &Spec) -> Result<(), Error> {
     }
 }
 
-/// Reads every name in `account`; the values become the attributes.
+/// Reads what `spec` names in `account`; the values become the attributes.
 async fn read(cx: Context<'_>, account: &Account, spec: &Spec, physical_id: String) -> Result<Outcome, Error> {
+    match &spec.read {
+        Read::Names(names) => read_names(cx, account, spec, names, physical_id).await,
+        Read::Path { path, recursive } => by_path::read(cx, account, spec, path, *recursive, physical_id).await,
+    }
+}
+
+/// Reads every name in `account`; the values become the attributes.
+async fn read_names(
+    cx: Context<'_>,
+    account: &Account,
+    spec: &Spec,
+    names: &[String],
+    physical_id: String,
+) -> Result<Outcome, Error> {
     let ssm = cx.ssm_in(account, &spec.region);
-    let calls: Vec<_> = spec
-        .names
+    let calls: Vec<_> = names
         .chunks(MAX_NAMES_PER_CALL)
         .map(|batch| ssm.get_parameters(batch, spec.with_decryption))
         .collect();
@@ -94,8 +111,7 @@ async fn read(cx: Context<'_>, account: &Account, spec: &Spec, physical_id: Stri
         }
     }
     // A name is missing when no value came back for it.
-    let missing: Vec<&str> = spec
-        .names
+    let missing: Vec<&str> = names
         .iter()
         .filter(|name| !found.contains_key(*name))
         .map(String::as_str)
@@ -106,16 +122,8 @@ async fn read(cx: Context<'_>, account: &Account, spec: &Spec, physical_id: Stri
             names: missing.join(", "),
         });
     }
-    info!(region = %spec.region, names = %spec.names.join(","), no_echo = decrypted_secret, "parameters read");
-    let mut outcome = Outcome::id(physical_id);
-    outcome.no_echo = decrypted_secret;
-    if let [only] = spec.names.as_slice()
-        && let Some(value) = found.get(only)
-    {
-        outcome.data.insert("Value".into(), value.clone());
-    }
-    outcome.data.extend(found);
-    Ok(outcome)
+    info!(region = %spec.region, names = %names.join(","), no_echo = decrypted_secret, "parameters read");
+    Ok(answer::outcome(physical_id, found, decrypted_secret))
 }
 
 #[cfg(test)]

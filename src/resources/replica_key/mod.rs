@@ -473,6 +473,7 @@ impl<'a> Job<'a> {
             .progress
             .step(format!("waiting for the replica in {region} to leave Creating"));
         let started = tokio::time::Instant::now();
+        let _wait = crate::metrics::ReplicaWait::start();
         loop {
             match kms.describe_key(self.key_id()).await? {
                 Some(meta) if meta.key_state != Some(KeyState::Creating) => return Ok(meta),

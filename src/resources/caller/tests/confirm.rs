@@ -126,11 +126,18 @@ async fn throttled_cloudformation_calls_are_retried() {
         .ssm("eu-west-1", vec![put.clone()]);
 
     // WHEN the Create arrives
-    success(app.answer(parameter_create()).await);
+    let counters = std::sync::Arc::new(crate::metrics::Counters::default());
+    success(crate::metrics::measured(counters.clone(), app.answer(parameter_create())).await);
 
     // THEN the throttled call was retried, and the write went ahead
     assert_eq!(throttled.num_calls(), 3);
     assert_eq!(put.num_calls(), 1);
+    // AND the request's metrics count the SDK's attempts: four calls, two throttled and retried
+    let counts = counters.counts();
+    assert_eq!(
+        (counts.aws_calls, counts.throttled_calls, counts.retried_calls),
+        (4, 2, 2)
+    );
 }
 
 #[tokio::test]

@@ -73,6 +73,7 @@ fn with_role(role: &str, external_id: Option<&str>) -> Value {
 }
 
 mod decryption;
+mod path;
 mod reads;
 mod refusals;
 mod role_arn;

@@ -336,6 +336,7 @@ mod consent;
 mod converge;
 mod create;
 mod delete;
+mod metrics;
 mod trust;
 mod update;
 mod wait;
