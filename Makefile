@@ -299,10 +299,12 @@ MUTANTS_TREE := target/mutants-tree
 mutants-tree:
 	@$(CARGO) mutants --version 2>/dev/null | grep -qx 'cargo-mutants $(MUTANTS_VERSION)' \
 		|| $(CARGO) install cargo-mutants --version $(MUTANTS_VERSION) --locked
-	@rm -rf $(MUTANTS_TREE)/src $(MUTANTS_TREE)/.cargo $(MUTANTS_TREE)/tests
-	@mkdir -p $(MUTANTS_TREE)/tests
+	@rm -rf $(MUTANTS_TREE)/src $(MUTANTS_TREE)/.cargo $(MUTANTS_TREE)/tests $(MUTANTS_TREE)/docs
+	@mkdir -p $(MUTANTS_TREE)/tests $(MUTANTS_TREE)/docs
 	@cp -a Cargo.toml Cargo.lock build.rs .cargo src $(MUTANTS_TREE)/
 	@cp -a tests/fixtures $(MUTANTS_TREE)/tests/
+	@# The unit tests read these too (the metrics line of docs/reference.md is checked against the code).
+	@cp -a docs/reference.md $(MUTANTS_TREE)/docs/
 
 # --- Benchmarks (not part of `make test`) ----------------------------------------------------------
 .PHONY: bench
