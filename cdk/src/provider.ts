@@ -20,7 +20,8 @@ export enum ProviderResponseMode {
 
 /**
  * Level of the function's JSON logs (template.yaml's `LogLevel`): the function's `LOG_LEVEL`, and Lambda's
- * application log level (in upper case), which drops lines below it.
+ * application log level (in upper case, but never stricter than INFO, so that Lambda keeps the metric line),
+ * which drops lines below it.
  */
 export enum ProviderLogLevel {
   ERROR = 'error',
@@ -80,7 +81,8 @@ export interface MrkProviderFunctionProps {
 
   /**
    * Level of the function's JSON logs (`LogLevel`): the function's `LOG_LEVEL`, which overrides the level
-   * Lambda passes it, and Lambda's application log level, which drops lines below it.
+   * Lambda passes it, and Lambda's application log level (never stricter than INFO, so that Lambda keeps the
+   * metric line), which drops lines below it.
    * @default ProviderLogLevel.INFO
    */
   readonly logLevel?: ProviderLogLevel;
@@ -181,10 +183,14 @@ const PARAMETER_PATTERNS = {
   MetricsNamespace: /^$|^(?!AWS\/)[a-zA-Z0-9._/#-][a-zA-Z0-9._/#:-]{0,254}$/,
 };
 
-/** Lambda's application log level for each of template.yaml's `LogLevel` values (its `LambdaLogLevels`). */
+/**
+ * Lambda's application log level for each of template.yaml's `LogLevel` values (its `LambdaLogLevels`): never
+ * stricter than INFO, since Lambda reads the metric line (JSON without a "level") as INFO and would drop it; the
+ * function's LOG_LEVEL drops its own lines below warn or error.
+ */
 const LAMBDA_LOG_LEVELS: { [level: string]: lambda.ApplicationLogLevel } = {
-  [ProviderLogLevel.ERROR]: lambda.ApplicationLogLevel.ERROR,
-  [ProviderLogLevel.WARN]: lambda.ApplicationLogLevel.WARN,
+  [ProviderLogLevel.ERROR]: lambda.ApplicationLogLevel.INFO,
+  [ProviderLogLevel.WARN]: lambda.ApplicationLogLevel.INFO,
   [ProviderLogLevel.INFO]: lambda.ApplicationLogLevel.INFO,
   [ProviderLogLevel.DEBUG]: lambda.ApplicationLogLevel.DEBUG,
   [ProviderLogLevel.TRACE]: lambda.ApplicationLogLevel.TRACE,

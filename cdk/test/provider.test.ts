@@ -174,6 +174,11 @@ const SETTINGS: Array<{ name: string; parameters: { [name: string]: string }; pr
     props: { allowedRegions: ['us-east-1'], metricsNamespace: '', logLevel: ProviderLogLevel.TRACE },
   },
   {
+    name: 'the warn LogLevel (Lambda still at INFO, so that it keeps the metric line)',
+    parameters: { AllowedRegions: 'us-east-1', LogLevel: 'warn' },
+    props: { allowedRegions: ['us-east-1'], logLevel: ProviderLogLevel.WARN },
+  },
+  {
     name: 'a DecryptPrefix, no AssumableRoleArns, ParameterPrefix /',
     parameters: { AllowedRegions: 'us-east-1,ap-southeast-2', ParameterPrefix: '/', DecryptPrefix: '/secrets/' },
     props: { allowedRegions: ['us-east-1', 'ap-southeast-2'], parameterPrefix: '/', decryptPrefix: '/secrets/' },
