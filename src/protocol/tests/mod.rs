@@ -7,6 +7,7 @@ mod bad_events;
 mod deadline_guard;
 mod delivery;
 mod hostile;
+mod metrics_line;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
