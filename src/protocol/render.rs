@@ -134,10 +134,10 @@ fn render_failed(envelope: &Envelope, physical_resource_id: String, reason: Stri
         (reason, pointer) => {
             let separator = if reason.ends_with('.') { " " } else { ". " };
             let tail = format!("{separator}{pointer}");
-            match fit(reason, room.saturating_sub(tail.chars().map(json_len).sum())) {
-                kept if kept.is_empty() => pointer.to_string(),
-                kept => format!("{kept}{tail}"),
-            }
+            // The budgets above leave the reason hundreds of bytes beside the longest pointer: never cut to
+            // nothing.
+            let kept = fit(reason, room.saturating_sub(tail.chars().map(json_len).sum()));
+            format!("{kept}{tail}")
         }
     };
     let body = failed(&reason);
