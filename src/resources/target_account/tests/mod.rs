@@ -59,6 +59,10 @@ fn anything_but_an_iam_role_arn_is_refused() {
     assert!(role(&longest, None).is_ok(), "{longest}");
     let long = format!("arn:aws:iam::210987654321:role{path}{}", "n".repeat(65));
     assert!(reason(role(&long, None)).contains("is not an IAM role ARN"));
+    // A path one character longer than IAM's, with a name of the longest allowed: 581, refused.
+    let long_path = format!("/{}/", "p".repeat(511));
+    let long = format!("arn:aws:iam::210987654321:role{long_path}{}", "n".repeat(64));
+    assert!(reason(role(&long, None)).contains("is not an IAM role ARN"), "{long}");
 }
 
 #[test]
