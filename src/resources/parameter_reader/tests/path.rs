@@ -4,6 +4,7 @@
 use aws_sdk_ssm::operation::get_parameters_by_path::GetParametersByPathOutput;
 
 use super::*;
+use crate::protocol::MAX_RESPONSE_BYTES;
 use crate::resources::parameter_reader::MAX_PARAMETERS_UNDER_PATH;
 
 fn path_props(path: &str, extra: Value) -> Value {
@@ -264,6 +265,76 @@ async fn a_decrypting_read_of_the_decrypt_prefix_itself_sets_no_echo() {
     assert_eq!(calls(&secrets), [1]);
     assert_eq!(outcome.data["/app/secrets/db"], "s3cr3t");
     assert!(outcome.no_echo);
+}
+
+#[tokio::test]
+async fn no_echo_needs_both_decryption_and_a_secure_string() {
+    // GIVEN a String read with decryption, and a SecureString read without it (its value as SSM keeps it,
+    // encrypted)
+    let plain = by_path(
+        "/app/secrets/plain",
+        false,
+        true,
+        vec![vec![parameter(
+            "/app/secrets/plain/user",
+            "admin",
+            ParameterType::String,
+        )]],
+    );
+    let encrypted = by_path(
+        "/app/secrets/db",
+        false,
+        false,
+        vec![vec![parameter(
+            "/app/secrets/db/password",
+            "AQICAH...",
+            ParameterType::SecureString,
+        )]],
+    );
+    let app = |rules: &[Rule]| {
+        TestApp::new()
+            .env("DECRYPT_PREFIX", "/app/secrets/")
+            .ssm("eu-west-1", rules.to_vec())
+    };
+    // WHEN each is read
+    let plain_read = success(
+        app(&plain)
+            .answer(create(path_props(
+                "/app/secrets/plain",
+                json!({"WithDecryption": true}),
+            )))
+            .await,
+    );
+    let encrypted_read = success(
+        app(&encrypted)
+            .answer(create(path_props("/app/secrets/db", json!({}))))
+            .await,
+    );
+    // THEN neither hides its values: nothing secret was decrypted
+    assert_eq!(plain_read.data["/app/secrets/plain/user"], "admin");
+    assert!(!plain_read.no_echo);
+    assert_eq!(encrypted_read.data["/app/secrets/db/password"], "AQICAH...");
+    assert!(!encrypted_read.no_echo);
+}
+
+#[tokio::test]
+async fn attributes_of_exactly_the_answers_size_are_left_to_the_answers_own_check() {
+    // GIVEN one parameter whose attribute, {"/app/p":"..."}, is exactly 4096 bytes of JSON
+    let value = "v".repeat(MAX_RESPONSE_BYTES - r#"{"/app/p":""}"#.len());
+    let rules = by_path(
+        "/app",
+        false,
+        false,
+        vec![vec![parameter("/app/p", &value, ParameterType::String)]],
+    );
+    // WHEN a reader reads the path
+    let answer = TestApp::new()
+        .ssm("eu-west-1", rules)
+        .answer(create(path_props("/app", json!({}))))
+        .await;
+    // THEN the reader's own count check (attributes alone over the limit) lets it through: whether the whole
+    // answer fits is decided when it is rendered, as for `Names`
+    assert_eq!(success(answer).data["/app/p"], value.as_str());
 }
 
 #[tokio::test(start_paused = true)]
