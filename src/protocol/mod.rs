@@ -86,16 +86,7 @@ impl<H: Handler> Responder<H> {
         let received = Instant::now();
         let (payload, context) = event.into_parts();
         let deadline = Deadline::from_epoch_millis(context.deadline);
-        let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
-            Some(detail) => Err(Error::NotJson {
-                detail: detail.to_string(),
-            }),
-            None => Request::parse(&payload),
-        };
-        let envelope = match &parsed {
-            Ok(request) => Envelope::of(request),
-            Err(_) => Envelope::salvage(&payload),
-        };
+        let (parsed, envelope) = parse(&payload);
         if let Some(problem) = envelope.oversized() {
             // Refused before the span, whose fields would carry the oversized values into every line.
             warn!(lambda_request_id = %context.request_id, %problem, "event refused: CloudFormation never sends one like it");
@@ -221,6 +212,22 @@ impl<H: Handler> Responder<H> {
             .into()
         })
     }
+}
+
+/// The event as a request, or why it is not one, and the envelope an answer echoes: the request's own,
+/// or what can be salvaged from any payload (one the runtime layer marked as not JSON included).
+fn parse(payload: &Value) -> (Result<Request, Error>, Envelope) {
+    let parsed = match payload.get(raw_event::UNPARSEABLE).and_then(Value::as_str) {
+        Some(detail) => Err(Error::NotJson {
+            detail: detail.to_string(),
+        }),
+        None => Request::parse(payload),
+    };
+    let envelope = match &parsed {
+        Ok(request) => Envelope::of(request),
+        Err(_) => Envelope::salvage(payload),
+    };
+    (parsed, envelope)
 }
 
 /// A Lambda function ARN without its version or alias qualifier.
