@@ -14,7 +14,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::app::Config;
-use crate::aws::{ClientMakers, Clients, retry_config, with_kms_retries, with_ssm_retries};
+use crate::aws::{
+    ClientMakers, Clients, cloudformation_settings, kms_settings, retry_config, ssm_settings, sts_settings,
+    with_ssm_retries,
+};
 use crate::https::Https;
 use crate::protocol::{Answer, Deadline, Outcome, Request, Responder, run};
 use crate::resources::ResourceHandler;
@@ -382,35 +385,35 @@ impl TestApp {
             kms: Box::new(move |region: &str| {
                 let rules = kms.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| with_kms_retries(
+                mock_client!(aws_sdk_kms, RuleMode::MatchAny, &rules, |c| kms_settings(
                     c.region(region.clone())
                 ))
             }),
             ssm: Box::new(move |region: &str| {
                 let rules = ssm.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
+                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| ssm_settings(
                     c.region(region.clone())
                 ))
             }),
             cloudformation: Box::new(move |region: &str| {
                 let rules = cloudformation.get(region).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| c
-                    .region(region.clone())
-                    .retry_config(retry_config()))
+                mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &rules, |c| {
+                    cloudformation_settings(c.region(region.clone()).retry_config(retry_config()))
+                })
             }),
             sts: Box::new(move |region: &str| {
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_sts, RuleMode::MatchAny, &sts, |c| c
-                    .region(region.clone())
-                    .retry_config(retry_config()))
+                mock_client!(aws_sdk_sts, RuleMode::MatchAny, &sts, |c| {
+                    sts_settings(c.region(region.clone()).retry_config(retry_config()))
+                })
             }),
             ssm_as: Box::new(move |region: &str, credentials: &Credentials| {
                 let key = (credentials.access_key_id().to_string(), region.to_string());
                 let rules = ssm_as.get(&key).cloned().unwrap_or_default();
                 let region = Region::new(region.to_string());
-                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| with_ssm_retries(
+                mock_client!(aws_sdk_ssm, RuleMode::MatchAny, &rules, |c| ssm_settings(
                     c.region(region.clone())
                 ))
             }),

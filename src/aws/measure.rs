@@ -1,5 +1,6 @@
 //! Counts every attempt of every AWS call into the request's [`crate::metrics`], whichever client
-//! makes it: an SDK interceptor added to each client when it is built ([`measured_client`]).
+//! makes it: an SDK interceptor added to each client when it is built (`aws::kms_settings` and its
+//! siblings).
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -79,18 +80,3 @@ impl Intercept for Measure {
 pub fn interceptor(throttling: Throttling) -> Measure {
     Measure(throttling)
 }
-
-/// Rebuilds `client` (of any service) with the interceptor added: `$client` is a client, `$sdk` its crate.
-macro_rules! measured_client {
-    ($sdk:ident, $client:expr, $throttling:expr) => {{
-        let client: $sdk::Client = $client;
-        $sdk::Client::from_conf(
-            client
-                .config()
-                .to_builder()
-                .interceptor($crate::aws::measure::interceptor($throttling))
-                .build(),
-        )
-    }};
-}
-pub(crate) use measured_client;

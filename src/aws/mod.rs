@@ -24,7 +24,7 @@ use aws_sdk_ssm::config::Credentials;
 use crate::Error;
 use crate::https::Https;
 use crate::progress::Progress;
-use measure::{Throttling, measured_client};
+use measure::Throttling;
 use rate_limit::RateLimiter;
 use sts::RoleSession;
 use write_gate::WriteGate;
@@ -58,6 +58,30 @@ pub fn with_ssm_retries(builder: aws_sdk_ssm::config::Builder) -> aws_sdk_ssm::c
 /// ([`kms::Limiters`]).
 pub fn with_kms_retries(builder: aws_sdk_kms::config::Builder) -> aws_sdk_kms::config::Builder {
     builder.retry_config(RetryConfig::disabled())
+}
+
+/// What every KMS client is built with, in production and in tests: [`with_kms_retries`], and the
+/// interceptor that counts its calls into the request's metrics ([`measure`]).
+pub fn kms_settings(builder: aws_sdk_kms::config::Builder) -> aws_sdk_kms::config::Builder {
+    with_kms_retries(builder).interceptor(measure::interceptor(Throttling::ByCaller))
+}
+
+/// What every SSM client is built with: [`with_ssm_retries`] and the metrics interceptor.
+pub fn ssm_settings(builder: aws_sdk_ssm::config::Builder) -> aws_sdk_ssm::config::Builder {
+    with_ssm_retries(builder).interceptor(measure::interceptor(Throttling::ByCaller))
+}
+
+/// What every CloudFormation client is built with: the metrics interceptor (the SDK retries these calls,
+/// so the interceptor tells which attempts were throttled).
+pub fn cloudformation_settings(
+    builder: aws_sdk_cloudformation::config::Builder,
+) -> aws_sdk_cloudformation::config::Builder {
+    builder.interceptor(measure::interceptor(Throttling::Classified))
+}
+
+/// What every STS client is built with: the metrics interceptor, as for CloudFormation.
+pub fn sts_settings(builder: aws_sdk_sts::config::Builder) -> aws_sdk_sts::config::Builder {
+    builder.interceptor(measure::interceptor(Throttling::Classified))
 }
 
 /// Timeouts for every AWS call. There is no overall operation timeout: the deadline guard bounds the
@@ -236,35 +260,38 @@ impl Clients {
             (config.clone(), config.clone(), config.clone(), config.clone(), config);
         Clients::new(ClientMakers {
             kms: Box::new(move |region: &str| {
-                let conf = with_kms_retries(
+                let conf = kms_settings(
                     aws_sdk_kms::config::Builder::from(kms_config.as_ref()).region(Region::new(region.to_string())),
                 )
                 .build();
                 aws_sdk_kms::Client::from_conf(conf)
             }),
             ssm: Box::new(move |region: &str| {
-                let conf = with_ssm_retries(
+                let conf = ssm_settings(
                     aws_sdk_ssm::config::Builder::from(ssm_config.as_ref()).region(Region::new(region.to_string())),
                 )
                 .build();
                 aws_sdk_ssm::Client::from_conf(conf)
             }),
             cloudformation: Box::new(move |region: &str| {
-                let conf = aws_sdk_cloudformation::config::Builder::from(cfn_config.as_ref())
-                    .region(Region::new(region.to_string()))
-                    .build();
+                let conf = cloudformation_settings(
+                    aws_sdk_cloudformation::config::Builder::from(cfn_config.as_ref())
+                        .region(Region::new(region.to_string())),
+                )
+                .build();
                 aws_sdk_cloudformation::Client::from_conf(conf)
             }),
             sts: Box::new(move |region: &str| {
-                let conf = aws_sdk_sts::config::Builder::from(sts_config.as_ref())
-                    .region(Region::new(region.to_string()))
-                    .build();
+                let conf = sts_settings(
+                    aws_sdk_sts::config::Builder::from(sts_config.as_ref()).region(Region::new(region.to_string())),
+                )
+                .build();
                 aws_sdk_sts::Client::from_conf(conf)
             }),
             // The session's credentials as they are: they need no cache, and the request that took
             // them checked that they outlive it.
             ssm_as: Box::new(move |region: &str, credentials: &Credentials| {
-                let conf = with_ssm_retries(
+                let conf = ssm_settings(
                     aws_sdk_ssm::config::Builder::from(ssm_as_config.as_ref())
                         .region(Region::new(region.to_string()))
                         .credentials_provider(credentials.clone())
@@ -278,7 +305,8 @@ impl Clients {
 
     /// Clients made by the given functions (tests pass mocked clients here).
     pub fn new(makers: ClientMakers) -> Self {
-        // Every client counts its calls into the request's metrics (`measure`).
+        // Every maker builds its clients with its service's settings (`kms_settings`, ...), whose
+        // interceptor counts each call into the request's metrics.
         let ClientMakers {
             kms,
             ssm,
@@ -288,22 +316,16 @@ impl Clients {
         } = makers;
         Clients {
             kms: RegionCache::new(Box::new(move |region| KmsRegion {
-                client: measured_client!(aws_sdk_kms, kms(region), Throttling::ByCaller),
+                client: kms(region),
                 limiters: Arc::default(),
             })),
             ssm: RegionCache::new(Box::new(move |region| SsmRegion {
-                client: measured_client!(aws_sdk_ssm, ssm(region), Throttling::ByCaller),
+                client: ssm(region),
                 limiter: new_limiter(),
             })),
-            cloudformation: RegionCache::new(Box::new(move |region| {
-                measured_client!(aws_sdk_cloudformation, cloudformation(region), Throttling::Classified)
-            })),
-            sts: RegionCache::new(Box::new(move |region| {
-                measured_client!(aws_sdk_sts, sts(region), Throttling::Classified)
-            })),
-            ssm_as: Arc::new(move |region: &str, credentials: &Credentials| {
-                measured_client!(aws_sdk_ssm, ssm_as(region, credentials), Throttling::ByCaller)
-            }),
+            cloudformation: RegionCache::new(cloudformation),
+            sts: RegionCache::new(sts),
+            ssm_as: Arc::from(ssm_as),
             sessions: Mutex::new(HashMap::new()),
             limiters: Arc::new(Mutex::new(HashMap::new())),
         }
