@@ -102,16 +102,13 @@ impl<H: Handler> Responder<H> {
             request_type,
         );
         let direct = self.answers_directly(envelope.service_token.as_deref(), &context.invoked_function_arn);
-        let (resource_type, request_id, logical_resource_id) = (
-            envelope.resource_type.clone().unwrap_or_else(|| "unknown".into()),
-            envelope.request_id.clone(),
-            envelope.logical_resource_id.clone(),
-        );
         let counters = Arc::new(metrics::Counters::default());
+        // The block borrows the envelope, which the metric line reads after it.
+        let envelope = &envelope;
         let answered = async move {
             // Checked before anything is done: a request whose answer cannot be delivered changes nothing.
             let answer_url = match direct {
-                true => match self.checked_response_url(&envelope, &context.invoked_function_arn) {
+                true => match self.checked_response_url(envelope, &context.invoked_function_arn) {
                     Ok(url) => Some(url),
                     Err(refused) => return (Err(refused), "FAILED"),
                 },
@@ -131,7 +128,7 @@ impl<H: Handler> Responder<H> {
                 group: &context.env_config.log_group,
                 stream: &context.env_config.log_stream,
             };
-            let rendered = render::render(&envelope, answer, logs);
+            let rendered = render::render(envelope, answer, logs);
             let status = match &rendered.answer {
                 Answer::Success(outcome) => {
                     info!(physical_id = %outcome.physical_resource_id, "SUCCESS");
@@ -151,11 +148,11 @@ impl<H: Handler> Responder<H> {
         .instrument(span);
         let (result, outcome) = metrics::measured(counters.clone(), answered).await;
         let record = metrics::Record {
-            resource_type: &resource_type,
+            resource_type: envelope.resource_type.as_deref().unwrap_or("unknown"),
             request_type,
             outcome,
-            request_id: &request_id,
-            logical_resource_id: &logical_resource_id,
+            request_id: &envelope.request_id,
+            logical_resource_id: &envelope.logical_resource_id,
             duration: received.elapsed(),
             counts: counters.counts(),
         };
